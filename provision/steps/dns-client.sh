@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# DNS client (k8s nodes): NetworkManager leaves resolv.conf alone, and
+# resolv.conf names the lab's DNS server.
+set -euo pipefail
+export STEP=dns-client
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+install_rendered /etc/NetworkManager/conf.d/99-dns-none.conf
+if [[ $CHANGED == 1 ]] && systemctl is-active --quiet NetworkManager; then
+  systemctl restart NetworkManager
+  log "restarted NetworkManager"
+fi
+install_rendered /etc/resolv.conf

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# DNS server (admin): BIND answers the internal network, forwards external
+# names to the forwarders and validates DNSSEC; admin resolves through itself.
+set -euo pipefail
+export STEP=dns-server
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+if ! command -v named >/dev/null || ! command -v dig >/dev/null; then
+  dnf install -y bind bind-utils
+fi
+backup_once /etc/named.conf /etc/named.bak
+install_rendered /etc/named.conf
+named-checkconf /etc/named.conf || die "named-checkconf rejects /etc/named.conf; not restarting named"
+ensure_service named
+# Point admin at itself only once named answers, so nothing on admin loses DNS meanwhile.
+CHANGED=0  # resolv.conf needs no restart
+install_rendered /etc/resolv.conf

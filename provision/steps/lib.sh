@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Shared helpers for the provisioning steps. Sourced, never run.
+# Rendered files are staged under $RENDERED by the backend (same path on VMs
+# and netns hosts); a step installs them with the helpers below.
+
+RENDERED=${RENDERED:-/var/lib/airgaplab/rendered}
+export CHANGED=0
+
+log() { printf '[%s] %s\n' "${STEP:-step}" "$*"; }
+die() { printf '[%s] ERROR: %s\n' "${STEP:-step}" "$*" >&2; exit 1; }
+
+# backup_once FILE BAK: keep the distribution's original; never overwrite a first backup.
+backup_once() {
+  local file=$1 bak=$2
+  if [[ -e $file && ! -e $bak ]]; then
+    cp -p -- "$file" "$bak"
+    log "kept the original $file as $bak"
+  fi
+}
+
+# install_rendered PATH: copy the staged rendering of PATH into place if it differs.
+# Writing through the existing file keeps its owner, group and mode (e.g. root:named 0640).
+install_rendered() {
+  local dest=$1 src=$RENDERED$1
+  [[ -f $src ]] || die "no rendered $dest under $RENDERED (the backend stages it before the step runs)"
+  if [[ -f $dest ]] && cmp -s -- "$src" "$dest"; then
+    log "$dest already up to date"
+    return 0
+  fi
+  mkdir -p -- "$(dirname -- "$dest")"
+  if [[ -e $dest ]]; then
+    cat -- "$src" > "$dest"
+  else
+    install -m 0644 -- "$src" "$dest"
+  fi
+  # SELinux hosts: give the new content the file context policy expects.
+  if command -v restorecon >/dev/null 2>&1; then restorecon -F "$dest" 2>/dev/null || true; fi
+  CHANGED=1
+  log "installed $dest"
+}
+
+# ensure_service UNIT: enabled, and running the current configuration.
+ensure_service() {
+  local unit=$1
+  if ! systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+    systemctl enable "$unit"
+  fi
+  if [[ $CHANGED == 1 ]]; then
+    systemctl restart "$unit"
+    log "restarted $unit"
+  elif ! systemctl is-active --quiet "$unit"; then
+    systemctl start "$unit"
+    log "started $unit"
+  fi
+}
+
+# provision_chrony: the whole chrony step; server and client differ only in the rendered file.
+provision_chrony() {
+  command -v chronyd >/dev/null || dnf install -y chrony
+  backup_once /etc/chrony.conf /etc/chrony.bak
+  install_rendered /etc/chrony.conf
+  chronyd -p -f /etc/chrony.conf >/dev/null || die "/etc/chrony.conf does not parse (chronyd -p); not restarting"
+  mkdir -p /var/log/chrony
+  ensure_service chronyd
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# NTP client (k8s nodes): chrony's only time source is the lab's NTP server.
+set -euo pipefail
+export STEP=ntp-client
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+provision_chrony

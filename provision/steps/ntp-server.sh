@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# NTP server (admin): chrony synchronizes from the upstream servers and serves
+# the internal network, falling back to its local clock at `local stratum`.
+set -euo pipefail
+export STEP=ntp-server
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+provision_chrony

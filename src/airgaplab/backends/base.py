@@ -1,0 +1,86 @@
+"""The verbs every backend offers; the CLI, the provisioner and the suite use only these."""
+
+from __future__ import annotations
+
+import subprocess
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+
+from airgaplab.spec import Lab
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_: str) -> None:
+    pass
+
+
+@dataclass
+class HostStatus:
+    name: str
+    state: str  # running | stopped | missing | not created
+    addresses: dict[str, str] = field(default_factory=dict)  # interface -> address/prefix
+    daemons: dict[str, str] = field(default_factory=dict)  # daemon -> active | inactive
+
+
+@dataclass
+class LabStatus:
+    lab: str
+    backend: str
+    state: str  # up | partial | down
+    hosts: list[HostStatus] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "lab": self.lab,
+            "backend": self.backend,
+            "state": self.state,
+            "hosts": [h.__dict__ for h in self.hosts],
+        }
+
+
+class Backend(ABC):
+    """One lab, on one kind of machinery. Subclasses: netns (embedded), vagrant (VMs)."""
+
+    name: str = "base"
+
+    def __init__(self, lab: Lab, progress: Progress = _quiet) -> None:
+        self.lab = lab
+        self.progress = progress
+
+    @abstractmethod
+    def up(self, *, bare: bool = False) -> None: ...
+
+    @abstractmethod
+    def down(self) -> None: ...
+
+    @abstractmethod
+    def status(self) -> LabStatus: ...
+
+    @abstractmethod
+    def is_up(self) -> bool: ...
+
+    @abstractmethod
+    def exec(
+        self, host: str, argv: list[str], *, input: bytes | None = None, timeout: float | None = 120
+    ) -> subprocess.CompletedProcess[bytes]:
+        """Run argv on host; never raises for a non-zero exit."""
+
+    @abstractmethod
+    def interactive(self, host: str, argv: list[str]) -> int:
+        """Run argv on host attached to this terminal (for `airgaplab shell`)."""
+
+    def put(self, host: str, path: str, data: bytes) -> None:
+        self.put_many(host, {path: data})
+
+    @abstractmethod
+    def put_many(self, host: str, files: dict[str, bytes]) -> None: ...
+
+    @abstractmethod
+    def network_of(self, host: str) -> AbstractContextManager[None]:
+        """Within this context, sockets the calling thread opens belong to `host`'s network."""
+
+    def hosts(self) -> Iterator[str]:
+        yield from self.lab.host_names

@@ -1,0 +1,93 @@
+"""Addresses of the netns lab: its simulated internet, and the network-safety rule.
+
+The simulated internet uses documentation ranges only (RFC 5737). Real
+internet addresses from the spec (the forwarders) are mapped onto stand-ins;
+any other address outside the lab's own ranges makes `up` refuse to start.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from airgaplab.errors import UserError
+from airgaplab.render import AddressMap
+from airgaplab.spec import Lab
+
+DOC_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
+
+WAN = ipaddress.IPv4Network("203.0.113.0/24")  # the internet link: admin's outside, the outsider
+GATEWAY = "203.0.113.1"  # the internet's side of that link
+OUTSIDER = "203.0.113.66"
+ROOT_SERVER = "198.51.100.53"  # a.root-servers.net of the simulated root, authoritative for every zone
+FORWARDER_BASE = ipaddress.IPv4Address("198.51.100.1")  # resolvers standing in for the spec's forwarders
+NTP_BASE = ipaddress.IPv4Address("192.0.2.123")  # NTP servers answering for the spec's upstream names
+GOOGLE = tuple(f"192.0.2.{i}" for i in range(100, 106))
+WILDCARD = "192.0.2.107"  # any other *.google.com name (fresh names for cache tests)
+SECURE = "192.0.2.80"  # www.secure.example (signed, DS in the root)
+BOGUS = "192.0.2.81"  # www.bogus.example (signed, wrong DS in the root)
+NTP_STRATUM = 2  # as in the reference notes: upstream stratum 2, admin 3
+
+
+def in_doc_ranges(addr: str) -> bool:
+    a = ipaddress.ip_address(addr)
+    return any(a in n for n in DOC_RANGES)
+
+
+@dataclass(frozen=True)
+class Internet:
+    """Where everything of the simulated internet lives, derived from the spec once."""
+
+    lab: Lab
+
+    @property
+    def forwarders(self) -> dict[str, str]:
+        """Spec forwarder → the stand-in resolver's address."""
+        fwd = self.lab.dns.forwarders if self.lab.dns else []
+        return {real: str(FORWARDER_BASE + i) for i, real in enumerate(fwd)}
+
+    @property
+    def upstream_names(self) -> dict[str, str]:
+        """NTP upstream name → the simulated NTP server's address."""
+        names = self.lab.ntp.upstream if self.lab.ntp else []
+        return {name: str(NTP_BASE + i) for i, name in enumerate(names)}
+
+    @property
+    def isp_resolver(self) -> str:
+        """What a host's stock resolv.conf names (the provider's resolver, as DHCP would give)."""
+        return str(FORWARDER_BASE)
+
+    def wan_address(self, host: str) -> str:
+        outside = [h.name for h in self.lab.hosts if h.internet]
+        return str(WAN.network_address + 10 + outside.index(host))
+
+    @property
+    def service_addresses(self) -> list[str]:
+        addrs = [ROOT_SERVER, *self.forwarders.values(), *self.upstream_names.values()]
+        return addrs or [ROOT_SERVER, str(FORWARDER_BASE)]
+
+    def address_map(self) -> AddressMap:
+        return AddressMap(forwarders=self.forwarders)
+
+    def check_safety(self) -> None:
+        """Refuse a lab that would configure an address outside its own ranges."""
+        net = self.lab.network.net
+        if not any(net.subnet_of(r) for r in PRIVATE_RANGES + DOC_RANGES):
+            raise UserError(
+                f"network.internal: {net} is not a private (RFC 1918) or documentation range — "
+                "the netns backend only configures lab-own addresses; use e.g. 192.168.10.0/24"
+            )
+        if net.overlaps(WAN) or any(net.overlaps(r) for r in DOC_RANGES):
+            raise UserError(
+                f"network.internal: {net} overlaps the simulated internet's ranges — use a private range"
+            )
+        for name in self.upstream_names:
+            try:
+                ipaddress.ip_address(name)
+            except ValueError:
+                continue
+            raise UserError(
+                f"ntp.upstream: {name} is an address; the netns backend maps only names onto its simulated "
+                "internet — give a name (e.g. pool.ntp.org)"
+            )

@@ -1,0 +1,45 @@
+"""What `up` created, written before each thing is created so `down` can undo a killed `up`."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass
+class Journal:
+    path: Path
+    lab: str = ""
+    backend: str = "netns"
+    spec: dict[str, object] = field(default_factory=dict)
+    bare: bool = False
+    netns: list[str] = field(default_factory=list)
+    mounts: list[str] = field(default_factory=list)
+    complete: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Journal | None:
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, ValueError):
+            return None
+        known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__ and k != "path"}
+        return cls(path=path, **known)
+
+    def save(self) -> None:
+        data = {k: v for k, v in self.__dict__.items() if k != "path"}
+        tmp = self.path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=1))
+        os.replace(tmp, self.path)  # atomic: a SIGKILL never leaves half a journal
+
+    def will_create_netns(self, names: list[str]) -> None:
+        self.netns.extend(n for n in names if n not in self.netns)
+        self.save()
+
+    def will_mount(self, path: str) -> None:
+        if path not in self.mounts:
+            self.mounts.append(path)
+            self.save()

@@ -1,0 +1,205 @@
+"""`airgaplab`: bring the lab up and down, look inside it, render its files."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from airgaplab import render
+from airgaplab.backends import make_backend, open_lab, resolve_backend_name
+from airgaplab.backends.base import Backend, LabStatus
+from airgaplab.errors import LabError, UserError
+from airgaplab.paths import default_lab_file
+from airgaplab.spec import load_spec
+
+app = typer.Typer(
+    help=(
+        "Bring up the closed-network lab of an offline Kubernetes install (admin serves NTP and DNS to "
+        "k8s nodes cut off from the internet) and look inside it.\n\n"
+        "Typical session:  airgaplab up;  airgaplab exec k8s-node1 -- chronyc sources -v;  "
+        "airgaplab shell admin;  pytest;  airgaplab down"
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+NameOpt = Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")]
+LabOpt = Annotated[Path | None, typer.Option("--lab", help="Lab spec (YAML). Default: labs/ntp-dns.yaml.")]
+NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
+
+
+class _Steps:
+    """Progress lines: each step prints with its duration when the next one starts."""
+
+    def __init__(self) -> None:
+        self.t0 = time.monotonic()
+        self.last: tuple[str, float] | None = None
+        self.status = out.status("", spinner="dots")
+
+    def __call__(self, msg: str) -> None:
+        self._close()
+        self.last = (msg, time.monotonic())
+        self.status.update(f"{msg} …")
+
+    def _close(self) -> None:
+        if self.last:
+            msg, t = self.last
+            out.print(f"[green]✓[/] {msg} [dim]({time.monotonic() - t:.1f} s)[/]")
+            self.last = None
+
+    def __enter__(self) -> _Steps:
+        self.status.start()
+        return self
+
+    def __exit__(self, exc_type: object, *_: object) -> None:
+        self.status.stop()
+        if exc_type is None:
+            self._close()
+        elif self.last:
+            out.print(f"[red]✗[/] {self.last[0]}")
+
+
+def _status_table(st: LabStatus) -> Table:
+    table = Table(title=f"lab {st.lab} ({st.backend}): {st.state}", title_justify="left")
+    for col in ("host", "state", "addresses", "chronyd", "named"):
+        table.add_column(col)
+    for h in st.hosts:
+        addrs = "  ".join(f"{k} {v}" for k, v in h.addresses.items())
+
+        def mark(d: str, daemons: dict[str, str] = h.daemons) -> str:
+            state = daemons.get(d, "-")
+            return {"active": "[green]active[/]", "inactive": "[dim]-[/]"}.get(state, state)
+
+        table.add_row(h.name, h.state, addrs, mark("chronyd"), mark("named"))
+    return table
+
+
+@app.command()
+def up(
+    lab: LabOpt = None,
+    backend: Annotated[str, typer.Option(help="netns (embedded), vagrant (VMs) or auto.")] = "auto",
+    name: Annotated[str | None, typer.Option(help="Lab name (default: the spec's). Labs with different names run side by side.")] = None,
+    bare: Annotated[bool, typer.Option("--bare", help="Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises).")] = False,
+    nodes: NodesOpt = None,
+) -> None:
+    """Bring a lab up: hosts, networks, the simulated internet, then NTP/DNS provisioning."""
+    spec = load_spec(lab or default_lab_file(), nodes)
+    if name:
+        spec = spec.model_copy(update={"name": name})
+    chosen, why = resolve_backend_name(backend)
+    out.print(f"backend: [bold]{chosen}[/] ({why})")
+    with _Steps() as steps:
+        be = make_backend(chosen, spec, steps)
+        t0 = time.monotonic()
+        try:
+            be.up(bare=bare)
+        except UserError:
+            raise
+        except BaseException:
+            steps.status.stop()
+            err.print("[red]lab-up failed[/]: taking the half-created lab down again")
+            be.down()
+            raise
+    out.print(_status_table(be.status()))
+    out.print(f"lab [bold]{spec.name}[/] up in {time.monotonic() - t0:.1f} s — try: "
+              f"airgaplab exec {spec.nodes_list[0].name if spec.nodes_list else spec.hosts[0].name} -- chronyc sources -v")
+
+
+@app.command()
+def down(name: NameOpt = None) -> None:
+    """Take a lab down: daemons, mounts, namespaces, state — also after an interrupted `up`."""
+    with _Steps() as steps:
+        be = open_lab(name, steps)
+        be.down()
+    out.print(f"lab {be.lab.name} is down")
+
+
+@app.command()
+def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False) -> None:
+    """Hosts, their addresses on each network, and their daemons."""
+    st = open_lab(name).status()
+    if as_json:
+        print(json.dumps(st.as_dict(), indent=2))
+    else:
+        out.print(_status_table(st))
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def exec(
+    host: Annotated[str, typer.Argument(help="admin, k8s-node1, …, outsider or internet")],
+    command: Annotated[list[str], typer.Argument(help="The command, after --")],
+    name: NameOpt = None,
+) -> None:
+    """Run a command on a host (its network, its /etc, systemctl/dnf as on Rocky). Exit code = the command's."""
+    be = open_lab(name)
+    be.view(host) if hasattr(be, "view") else None
+    raise typer.Exit(be.interactive(host, list(command)))
+
+
+@app.command()
+def shell(host: Annotated[str, typer.Argument(help="admin, k8s-node1, …")], name: NameOpt = None) -> None:
+    """An interactive shell on a host."""
+    be = open_lab(name)
+    prompt = f"[root@{host} \\W]# "
+    raise typer.Exit(be.interactive(host, ["env", f"PS1={prompt}", "bash", "--norc", "-i"]))
+
+
+@app.command("render")
+def render_cmd(
+    lab: LabOpt = None,
+    host: Annotated[str | None, typer.Option(help="Only this host.")] = None,
+    nodes: NodesOpt = None,
+    backend: Annotated[str, typer.Option(help="netns maps internet addresses onto the simulated internet.")] = "vagrant",
+) -> None:
+    """Print every file the provisioning installs on each host."""
+    spec = load_spec(lab or default_lab_file(), nodes)
+    amap = None
+    if backend == "netns":
+        from airgaplab.backends.netns.addressing import Internet
+
+        amap = Internet(spec).address_map()
+    hosts = [spec.host(host)] if host else spec.hosts
+    for h in hosts:
+        for path, content in render.files_for(spec, h, amap).items():
+            out.rule(f"{h.name}:{path}", align="left")
+            sys.stdout.write(content)
+            sys.stdout.flush()
+        out.print(f"[dim]{h.name} steps: {', '.join(render.steps_for(h)) or 'none'}[/]")
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except UserError as e:
+        err.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(e.exit_code)
+    except LabError as e:
+        err.print(f"[red]lab error:[/] {e}", highlight=False, soft_wrap=True)
+        sys.exit(e.exit_code)
+    except typer.Exit as e:
+        sys.exit(e.exit_code)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as e:  # click usage errors
+        import click
+
+        if isinstance(e, click.ClickException):
+            e.show()
+            sys.exit(2)
+        raise
+
+
+_ = Backend

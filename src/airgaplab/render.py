@@ -1,0 +1,81 @@
+"""Render every file that lands on a lab host from the spec and provision/templates/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import jinja2
+
+from airgaplab.errors import UserError
+from airgaplab.paths import provision_dir
+from airgaplab.spec import Host, Lab
+
+MANAGED = "Managed by airgaplab (rendered from the lab spec); a re-provision overwrites it."
+
+# The order in which a host's steps run. DNS comes first so that admin's
+# chronyd resolves its upstream names through admin's own BIND.
+STEP_ORDER = ("dns-server", "ntp-server", "dns-client", "ntp-client")
+
+# Where rendered files are staged on a host before a step installs them.
+STAGE_DIR = "/var/lib/airgaplab/rendered"
+
+
+@dataclass(frozen=True)
+class Forwarder:
+    address: str
+    stands_in_for: str | None = None
+
+
+@dataclass(frozen=True)
+class AddressMap:
+    """Real internet addresses → the backend's stand-ins (netns maps them to documentation ranges)."""
+
+    forwarders: dict[str, str] = field(default_factory=dict)
+
+    def forwarder(self, real: str) -> Forwarder:
+        mapped = self.forwarders.get(real)
+        return Forwarder(mapped, real) if mapped else Forwarder(real)
+
+
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(provision_dir() / "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+    )
+
+
+def files_for(lab: Lab, host: Host, amap: AddressMap | None = None) -> dict[str, str]:
+    """Absolute path on the host → content, for every file the host's roles install."""
+    amap = amap or AddressMap()
+    env = _env()
+    ctx = {"lab": lab, "host": host, "ntp": lab.ntp, "dns": lab.dns, "managed": MANAGED}
+    out: dict[str, str] = {}
+    if host.has("ntp-server"):
+        out["/etc/chrony.conf"] = env.get_template("chrony-server.conf.j2").render(ctx)
+    elif host.has("ntp-client"):
+        server = lab.server_for("ntp")
+        out["/etc/chrony.conf"] = env.get_template("chrony-client.conf.j2").render(ctx, server=server)
+    if host.has("dns-server"):
+        assert lab.dns is not None
+        fwd = [amap.forwarder(f) for f in lab.dns.forwarders]
+        out["/etc/named.conf"] = env.get_template("named.conf.j2").render(ctx, forwarders=fwd)
+        out["/etc/resolv.conf"] = env.get_template("resolv.conf.j2").render(ctx, server=host)
+    elif host.has("dns-client"):
+        server = lab.server_for("dns")
+        out["/etc/NetworkManager/conf.d/99-dns-none.conf"] = env.get_template("99-dns-none.conf.j2").render(ctx)
+        out["/etc/resolv.conf"] = env.get_template("resolv.conf.j2").render(ctx, server=server)
+    return out
+
+
+def steps_for(host: Host) -> list[str]:
+    """The provision/steps/*.sh a host runs, in order."""
+    return [role for role in STEP_ORDER if host.has(role)]
+
+
+def step_path(step: str) -> str:
+    path = provision_dir() / "steps" / f"{step}.sh"
+    if not path.is_file():
+        raise UserError(f"{path}: provisioning step missing — restore it from git")
+    return str(path)

@@ -1,0 +1,270 @@
+"""The lab spec: one YAML file, validated by pydantic, the single source of truth."""
+
+from __future__ import annotations
+
+import ipaddress
+from collections import Counter
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from airgaplab.errors import UserError
+
+Role = Literal["ntp-server", "ntp-client", "dns-server", "dns-client"]
+ROLES: tuple[str, ...] = ("ntp-server", "ntp-client", "dns-server", "dns-client")
+NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
+
+
+class _Strict(BaseModel):
+    # A typo in a key must fail loudly, not be ignored.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_network(value, strict=True))
+    except ValueError as exc:
+        raise ValueError(f"{value!r} is not a network in CIDR form (e.g. 192.168.10.0/24): {exc}") from None
+
+
+def _addr_or_cidr(value: str) -> str:
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        return _cidr(value)
+
+
+class Network(_Strict):
+    internal: str = Field(description="the lab's internal network, e.g. 192.168.10.0/24")
+
+    @field_validator("internal")
+    @classmethod
+    def _check(cls, v: str) -> str:
+        return _cidr(v)
+
+    @property
+    def net(self) -> ipaddress.IPv4Network:
+        return ipaddress.IPv4Network(self.internal)
+
+
+class Host(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    ip: str
+    roles: list[Role] = []
+    internet: bool = False
+    cpus: int | None = Field(default=None, ge=1, le=64)
+    memory: int | None = Field(default=None, ge=512, description="MiB")
+
+    @field_validator("ip")
+    @classmethod
+    def _check_ip(cls, v: str) -> str:
+        try:
+            return str(ipaddress.IPv4Address(v))
+        except ValueError:
+            raise ValueError(f"{v!r} is not an IPv4 address") from None
+
+    def has(self, role: str) -> bool:
+        return role in self.roles
+
+    @property
+    def is_server(self) -> bool:
+        return self.has("ntp-server") or self.has("dns-server")
+
+
+class Ntp(_Strict):
+    upstream: list[str] = Field(min_length=1)
+    allow: list[str] = []
+    local_stratum: int | None = Field(default=10, ge=1, le=15)
+    logdir: str = "/var/log/chrony"
+    iburst: bool = True
+
+    @field_validator("allow")
+    @classmethod
+    def _check_allow(cls, v: list[str]) -> list[str]:
+        return [_cidr(x) for x in v]
+
+
+class Dns(_Strict):
+    listen_on: list[str] = ["any"]
+    listen_on_v6: list[str] = ["::1"]
+    allow_query: list[str] = ["localhost"]
+    allow_recursion: list[str] = ["localhost"]
+    forwarders: list[str] = []
+    recursion: bool = True
+    dnssec_validation: bool = True
+
+    @field_validator("allow_query", "allow_recursion", "listen_on")
+    @classmethod
+    def _check_acl(cls, v: list[str]) -> list[str]:
+        keywords = {"any", "none", "localhost", "localnets"}
+        return [x if x in keywords else _addr_or_cidr(x) for x in v]
+
+    @field_validator("forwarders")
+    @classmethod
+    def _check_forwarders(cls, v: list[str]) -> list[str]:
+        out = []
+        for x in v:
+            try:
+                out.append(str(ipaddress.ip_address(x)))
+            except ValueError:
+                raise ValueError(f"{x!r} is not an IP address (forwarders are addresses)") from None
+        return out
+
+
+class Vm(_Strict):
+    box: str = "rockylinux-10-libvirt"
+    box_url: str | None = None
+    box_checksum: str | None = None
+    box_checksum_type: Literal["sha256", "sha512"] = "sha256"
+    cpus: int = Field(default=2, ge=1, le=64)
+    memory: int = Field(default=2048, ge=512, description="MiB")
+    disk: str = "20G"
+    hardening: bool = True
+
+
+class Lab(_Strict):
+    name: str = Field(pattern=NAME_PATTERN)
+    network: Network
+    hosts: list[Host] = Field(min_length=1)
+    ntp: Ntp | None = None
+    dns: Dns | None = None
+    vm: Vm = Vm()
+    nodes: int | None = Field(default=None, ge=1, le=250, description="scale the nodes to k8s-node1..N")
+
+    @model_validator(mode="after")
+    def _check_lab(self) -> Lab:
+        net = self.network.net
+        for i, h in enumerate(self.hosts):
+            if ipaddress.IPv4Address(h.ip) not in net or h.ip in (str(net.network_address), str(net.broadcast_address)):
+                raise ValueError(
+                    f"hosts[{i}].ip: {h.ip} is outside the internal network {net} — "
+                    f"give {h.name} a host address in {net}"
+                )
+        for what, values in (("name", [h.name for h in self.hosts]), ("ip", [h.ip for h in self.hosts])):
+            dup = [v for v, n in Counter(values).items() if n > 1]
+            if dup:
+                raise ValueError(f"hosts: duplicate host {what} {dup[0]!r} — each host needs its own {what}")
+        for kind in ("ntp", "dns"):
+            clients = [h.name for h in self.hosts if h.has(f"{kind}-client")]
+            servers = [h for h in self.hosts if h.has(f"{kind}-server")]
+            if clients and not servers:
+                raise ValueError(
+                    f"hosts: {clients[0]} has role {kind}-client but no host has role {kind}-server — "
+                    f"add {kind}-server to a host's roles"
+                )
+            if len(servers) > 1:
+                raise ValueError(f"hosts: more than one {kind}-server ({', '.join(h.name for h in servers)}) — keep one")
+            if servers and getattr(self, kind) is None:
+                raise ValueError(f"{kind}: missing — a host has role {kind}-server, so the lab needs a '{kind}:' section")
+        if not any(h.internet for h in self.hosts):
+            raise ValueError("hosts: no host has 'internet: true' — the NTP/DNS server needs a way out")
+        return self
+
+    # --- derived views -------------------------------------------------
+    def host(self, name: str) -> Host:
+        for h in self.hosts:
+            if h.name == name:
+                return h
+        raise UserError(f"no host {name!r} in lab {self.name!r} — hosts are: {', '.join(self.host_names)}")
+
+    @property
+    def host_names(self) -> list[str]:
+        return [h.name for h in self.hosts]
+
+    def server_for(self, kind: str) -> Host | None:
+        return next((h for h in self.hosts if h.has(f"{kind}-server")), None)
+
+    @property
+    def nodes_list(self) -> list[Host]:
+        """Hosts that only consume services: the k8s nodes."""
+        return [h for h in self.hosts if not h.is_server]
+
+
+def scale_nodes(lab: Lab, count: int) -> Lab:
+    """Replace the lab's nodes by k8s-node1..count on consecutive addresses after the first node's."""
+    template = next((h for h in lab.hosts if not h.is_server), None)
+    if template is None:
+        raise UserError("--nodes: the lab has no node to copy (a host with client roles only) — add one to the spec")
+    servers = [h for h in lab.hosts if h.is_server]
+    net = lab.network.net
+    first = ipaddress.IPv4Address(template.ip)
+    taken = {h.ip for h in servers}
+    nodes: list[Host] = []
+    addr = first
+    while len(nodes) < count:
+        if addr not in net or addr == net.broadcast_address:
+            raise UserError(
+                f"--nodes {count}: the internal network {net} has no room for {count} nodes from {first} — "
+                "use fewer nodes or a larger network"
+            )
+        if str(addr) not in taken:
+            nodes.append(template.model_copy(update={"name": f"k8s-node{len(nodes) + 1}", "ip": str(addr)}))
+        addr += 1
+    data = lab.model_dump()
+    data["hosts"] = [h.model_dump() for h in servers + nodes]
+    data["nodes"] = None
+    return Lab.model_validate(data)
+
+
+def _where(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _one_line(err: ValidationError, data: object) -> str:
+    e = err.errors()[0]
+    loc = tuple(e.get("loc", ()))
+    where = _where(loc) or "spec"
+    kind = e.get("type", "")
+    if kind == "extra_forbidden":
+        parent = _where(loc[:-1]) or "the top level"
+        return f"{where}: unknown key — check the spelling (not allowed under {parent})"
+    if kind == "literal_error" and "roles" in loc:
+        return f"{where}: unknown role {e.get('input')!r} — roles are {', '.join(ROLES)}"
+    if kind == "missing":
+        return f"{where}: missing — add it to the spec"
+    msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")
+    if kind == "string_pattern_mismatch":
+        msg = f"{e.get('input')!r} is not a valid name — use lower-case letters, digits and '-', starting with a letter"
+    elif kind in ("greater_than_equal", "less_than_equal") and "local_stratum" in loc:
+        msg = f"{e.get('input')!r} is outside 1..15 — chrony's local stratum must be between 1 and 15"
+    elif "input" in e and kind not in ("value_error",) and not isinstance(e.get("input"), dict | list):
+        msg = f"{msg} (got {e.get('input')!r})"
+    if where == "spec" and ":" in msg.split(" ")[0]:
+        return msg  # model-level checks already name their field
+    return f"{where}: {msg}"
+
+
+def parse_spec(data: object, source: str = "spec") -> Lab:
+    if not isinstance(data, dict):
+        raise UserError(f"{source}: not a lab spec (expected a YAML mapping with name, network, hosts)")
+    try:
+        lab = Lab.model_validate(data)
+    except ValidationError as err:
+        raise UserError(f"{source}: {_one_line(err, data)}") from None
+    if lab.nodes:
+        lab = scale_nodes(lab, lab.nodes)
+    return lab
+
+
+def load_spec(path: Path, nodes: int | None = None) -> Lab:
+    try:
+        text = Path(path).read_text()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read the lab spec ({exc.strerror}) — check the path given to --lab") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark else ""
+        raise UserError(f"{path}: not valid YAML{at} — fix the syntax ({getattr(exc, 'problem', exc)})") from None
+    lab = parse_spec(data, str(path))
+    if nodes is not None:
+        if nodes < 1:
+            raise UserError(f"--nodes {nodes}: must be at least 1")
+        lab = scale_nodes(lab, nodes)
+    return lab
