@@ -35,6 +35,8 @@ err = Console(stderr=True)
 
 NameOpt = Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")]
 LabOpt = Annotated[Path | None, typer.Option("--lab", help="Lab spec (YAML). Default: labs/ntp-dns.yaml.")]
+NAME_HELP = "Lab name (default: the spec's). Labs with different names run side by side."
+BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises)."
 NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
 
 
@@ -88,8 +90,8 @@ def _status_table(st: LabStatus) -> Table:
 def up(
     lab: LabOpt = None,
     backend: Annotated[str, typer.Option(help="netns (embedded), vagrant (VMs) or auto.")] = "auto",
-    name: Annotated[str | None, typer.Option(help="Lab name (default: the spec's). Labs with different names run side by side.")] = None,
-    bare: Annotated[bool, typer.Option("--bare", help="Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises).")] = False,
+    name: Annotated[str | None, typer.Option(help=NAME_HELP)] = None,
+    bare: Annotated[bool, typer.Option("--bare", help=BARE_HELP)] = False,
     nodes: NodesOpt = None,
 ) -> None:
     """Bring a lab up: hosts, networks, the simulated internet, then NTP/DNS provisioning."""

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
+from airgaplab.render import AddressMap
 from airgaplab.spec import Lab
 
 Progress = Callable[[str], None]
@@ -84,3 +85,31 @@ class Backend(ABC):
 
     def hosts(self) -> Iterator[str]:
         yield from self.lab.host_names
+
+    # --- what the conformance suite needs to know about the backend's world ---------
+    outsider: str | None = None
+    """A host outside every ACL, to probe from (None: the machine running the suite)."""
+
+    def outside_address(self, host: str) -> str | None:
+        """The address `host` has towards the internet, as the outsider reaches it."""
+        return None
+
+    def address_map(self) -> AddressMap:
+        """How the spec's internet addresses appear in this backend (identity on real VMs)."""
+        return AddressMap()
+
+    def forwarder_log(self) -> str | None:
+        """The forwarders' query log, if this backend can see the forwarder's side."""
+        return None
+
+    def dnssec_names(self) -> DnssecNames:
+        return DnssecNames()
+
+
+@dataclass(frozen=True)
+class DnssecNames:
+    """Names whose DNSSEC status is known: signed and valid, signed but bogus, unsigned."""
+
+    secure: str = "www.isc.org"
+    bogus: str = "www.dnssec-failed.org"
+    insecure: str = "google.com"

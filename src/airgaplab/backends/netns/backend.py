@@ -30,7 +30,7 @@ import dns.query
 import dns.rcode
 
 from airgaplab import render
-from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, _quiet
+from airgaplab.backends.base import Backend, DnssecNames, HostStatus, LabStatus, Progress, _quiet
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns.hostview import HostView, named_user
@@ -240,7 +240,7 @@ class NetnsBackend(Backend):
     # --- provisioning ----------------------------------------------------------
     def provision(self) -> None:
         """Stage the rendered files and run the provision steps: servers first, then nodes in parallel."""
-        amap = self.inet.address_map()
+        amap = self.address_map()
         servers = [h for h in self.lab.hosts if h.is_server]
         others = [h for h in self.lab.hosts if not h.is_server]
         for h in servers:
@@ -297,6 +297,22 @@ class NetnsBackend(Backend):
         self.view(host)
         with network_namespace(f"/run/netns/{self.netns(host)}"):
             yield
+
+    # --- the simulated internet, for the suite ------------------------------------
+    outsider = OUTSIDER
+
+    def outside_address(self, host: str) -> str | None:
+        return self.inet.wan_address(host) if self.lab.host(host).internet else None
+
+    def address_map(self) -> render.AddressMap:
+        return self.inet.address_map()
+
+    def forwarder_log(self) -> str | None:
+        proc = self.exec(INTERNET, ["cat", I.RESOLVER_QUERYLOG])
+        return proc.stdout.decode(errors="replace") if proc.returncode == 0 else ""
+
+    def dnssec_names(self) -> DnssecNames:
+        return DnssecNames(secure="www.secure.example", bogus="www.bogus.example", insecure="google.com")
 
     # --- state -----------------------------------------------------------------
     def _existing_netns(self) -> list[str]:

@@ -1,0 +1,59 @@
+# airgaplab — bring up the lab, prove it, take it down.
+#   make lab-up [BACKEND=auto|netns|vagrant] [NODES=N] [NAME=lab] [BARE=1]
+#   .venv/bin/pytest            # the conformance suite against the lab that is up
+#   make lab-down
+#   make test                   # the harness's own tests + the suite on a throwaway lab
+PYTHON  ?= python3
+VENV    ?= .venv
+BACKEND ?= auto
+LAB     ?= labs/ntp-dns.yaml
+NAME    ?=
+NODES   ?=
+BARE    ?=
+
+BIN := $(VENV)/bin
+UP_ARGS := --lab $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) $(if $(BARE),--bare)
+
+.PHONY: help deps venv lab-up lab-down status test unit suite lint bench clean
+
+help:
+	@sed -n '2,6p' Makefile
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BIN)/airgaplab: pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(BIN)/airgaplab
+
+lab-up: deps venv
+	$(BIN)/airgaplab up $(UP_ARGS)
+
+lab-down: venv
+	$(BIN)/airgaplab down $(if $(NAME),--name $(NAME))
+
+status: venv
+	$(BIN)/airgaplab status $(if $(NAME),--name $(NAME))
+
+# The harness's own tests (spec, rendering, steps, netns backend, break-one-thing),
+# then the conformance suite on a throwaway netns lab.
+test: deps venv
+	$(BIN)/pytest -p no:cacheprovider tests/unit
+	$(BIN)/pytest -p no:cacheprovider --lab-up=netns tests/conformance
+
+unit: venv
+	$(BIN)/pytest -p no:cacheprovider tests/unit -m "not lab"
+
+lint: venv
+	$(BIN)/ruff check src tests
+	shellcheck -x provision/steps/*.sh scripts/*.sh src/airgaplab/backends/netns/shims/*
+
+bench: deps venv
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) build src/*.egg-info

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Install what the embedded (netns) lab and the tests need, if missing.
+# Daemons are only installed here, never started on this machine: the lab
+# runs its own chronyd/named inside its namespaces.
+set -euo pipefail
+
+need_root() {
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages ($*) and not root — run 'sudo make deps'" >&2
+    exit 2
+  fi
+}
+
+if command -v apt-get >/dev/null 2>&1; then
+  pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables util-linux tar make shellcheck)
+  python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
+  missing=()
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  (( ${#missing[@]} )) || exit 0
+  need_root "${missing[@]}"
+  echo "install-deps: installing ${missing[*]}"
+  # Keep package scripts from starting chronyd/named on this machine (exit 101 = action forbidden).
+  policy=/usr/sbin/policy-rc.d
+  had_policy=0; [[ -e $policy ]] && had_policy=1
+  if (( ! had_policy )); then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; fi
+  trap '(( had_policy )) || rm -f "$policy"' EXIT
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+elif command -v dnf >/dev/null 2>&1; then
+  pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables util-linux tar make ShellCheck)
+  missing=()
+  for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  (( ${#missing[@]} )) || exit 0
+  need_root "${missing[@]}"
+  dnf install -y -q "${missing[@]}"
+else
+  echo "install-deps: neither apt-get nor dnf here — install chrony, BIND 9 (named, dig, dnssec tools), iproute2" >&2
+  exit 2
+fi

@@ -1,0 +1,37 @@
+"""The requirement catalog (catalog.yaml): ids, claims, sources in the reference, hints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import yaml
+
+from airgaplab.paths import PACKAGE_DIR
+
+
+@dataclass(frozen=True)
+class Requirement:
+    id: str
+    scope: str
+    claim: str
+    source: str
+    hint: str
+
+    @property
+    def family(self) -> str:
+        """NET, NTP-SRV, NTP-CLI, DNS-SRV, DNS-CLI."""
+        return self.id.rsplit("-", 1)[0]
+
+
+@cache
+def catalog() -> dict[str, Requirement]:
+    data = yaml.safe_load((PACKAGE_DIR / "catalog.yaml").read_text())
+    return {r["id"]: Requirement(**r) for r in data}
+
+
+def requirement(rid: str) -> Requirement:
+    try:
+        return catalog()[rid]
+    except KeyError:
+        raise KeyError(f"{rid}: not in the requirement catalog (src/airgaplab/catalog.yaml)") from None

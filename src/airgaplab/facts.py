@@ -1,0 +1,68 @@
+"""Facts the suite reads off a lab host (through the backend's exec verb), parsed once per call."""
+
+from __future__ import annotations
+
+import re
+
+from airgaplab.backends.base import Backend
+from airgaplab.probes import chrony
+
+
+def out(lab: Backend, host: str, argv: list[str]) -> tuple[int, str]:
+    proc = lab.exec(host, argv)
+    return proc.returncode, (proc.stdout + proc.stderr).decode(errors="replace")
+
+
+def sources(lab: Backend, host: str) -> list[chrony.Source]:
+    rc, text = out(lab, host, ["chronyc", "-c", "-n", "sources"])
+    return chrony.sources(text) if rc == 0 else []
+
+
+def tracking(lab: Backend, host: str) -> chrony.Tracking | None:
+    rc, text = out(lab, host, ["chronyc", "-c", "-n", "tracking"])
+    if rc != 0 or not text.strip():
+        return None
+    try:
+        return chrony.tracking(text)
+    except (IndexError, ValueError):
+        return None
+
+
+def synced_source(lab: Backend, host: str) -> chrony.Source | None:
+    """The `^*` source with a non-zero reach register, if the host has one."""
+    sel = chrony.selected(sources(lab, host))
+    return sel if sel and sel.mode == "^" and sel.reach else None
+
+
+def describe_sources(lab: Backend, host: str) -> str:
+    srcs = sources(lab, host)
+    return "; ".join(str(s) for s in srcs) or "no sources"
+
+
+def directives(text: str) -> list[str]:
+    """Config lines without comments and blank lines, whitespace-normalised."""
+    lines = []
+    for raw in text.splitlines():
+        line = re.split(r"\s[#;]|^[#;]", raw, maxsplit=1)[0].strip()
+        if line:
+            lines.append(" ".join(line.split()))
+    return lines
+
+
+def named_option(conf: str, option: str) -> list[str] | None:
+    """The items of `option { a; b; };` in named.conf text (comments stripped), or None."""
+    text = re.sub(r"//[^\n]*|#[^\n]*|/\*.*?\*/", "", conf, flags=re.S)
+    m = re.search(rf"(?<![\w-]){re.escape(option)}\s*(?:port\s+\d+\s*)?\{{([^}}]*)\}}", text)
+    if not m:
+        return None
+    return [x.strip() for x in m.group(1).split(";") if x.strip()]
+
+
+def named_value(conf: str, option: str) -> str | None:
+    text = re.sub(r"//[^\n]*|#[^\n]*|/\*.*?\*/", "", conf, flags=re.S)
+    m = re.search(rf"(?<![\w-]){re.escape(option)}\s+([^;{{\s]+)\s*;", text)
+    return m.group(1) if m else None
+
+
+def nameservers(resolv_conf: str) -> list[str]:
+    return [line.split()[1] for line in directives(resolv_conf) if line.startswith("nameserver ") and len(line.split()) > 1]

@@ -1,0 +1,58 @@
+"""chronyc's machine-readable output (`chronyc -c`), parsed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Source:
+    mode: str  # ^ server, = peer, # refclock
+    state: str  # * selected, + combined, - not combined, ? unreachable, x falseticker, ~ too variable
+    name: str
+    stratum: int
+    poll: int
+    reach: int  # the 8-bit reach register (chronyc prints it in octal)
+    last_rx: str
+
+    def __str__(self) -> str:
+        return f"{self.mode}{self.state} {self.name} stratum {self.stratum} reach {self.reach:o}"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    refid: int
+    ref_name: str
+    stratum: int
+    offset: float  # seconds (last offset)
+    leap: str  # Normal, Insert second, Delete second, Not synchronised
+
+    def __str__(self) -> str:
+        return f"refid {self.refid:08X} ({self.ref_name}), stratum {self.stratum}, leap {self.leap}"
+
+
+def _rows(text: str) -> list[list[str]]:
+    return [r for r in csv.reader(io.StringIO(text)) if r]
+
+
+def sources(text: str) -> list[Source]:
+    return [
+        Source(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5], 8), r[6])
+        for r in _rows(text) if len(r) >= 7
+    ]
+
+
+def tracking(text: str) -> Tracking:
+    r = _rows(text)[0]
+    return Tracking(int(r[0], 16), r[1], int(r[2]), float(r[4]), r[13])
+
+
+def selected(srcs: list[Source]) -> Source | None:
+    return next((s for s in srcs if s.state == "*"), None)
+
+
+def clients(text: str) -> list[str]:
+    """Hostnames/addresses from `chronyc -c clients`."""
+    return [r[0] for r in _rows(text)]

@@ -1,0 +1,172 @@
+"""DNS-SRV: admin's BIND answers the internal network only, forwards, caches and validates."""
+
+import uuid
+
+import pytest
+
+from airgaplab import facts
+from airgaplab.probes import dns as dnsprobe
+from airgaplab.probes.dns import check
+from airgaplab.pytest_plugin import fail
+
+pytestmark = pytest.mark.dns
+LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)
+
+
+def expect(req, host, checker, msg, hint=None):
+    try:
+        checker(msg)
+    except AssertionError as e:
+        fail(req, host, str(e), hint)
+
+
+@pytest.mark.host
+@pytest.mark.req("DNS-SRV-1")
+def test_named_installed_enabled_running(hosts, admin):
+    h = hosts[admin]
+    if not h.exists("named"):
+        fail("DNS-SRV-1", admin, "named is not installed", "Install it: `dnf install -y bind bind-utils`.")
+    svc = h.service("named")
+    if not svc.is_enabled:
+        fail("DNS-SRV-1", admin, "named is not enabled", "Enable it: `systemctl enable --now named`.")
+    if not svc.is_running:
+        fail("DNS-SRV-1", admin, "named is not running")
+    r = h.run("named-checkconf /etc/named.conf")
+    if r.rc != 0 or r.stdout.strip() or r.stderr.strip():
+        fail("DNS-SRV-1", admin, f"named-checkconf reports: {(r.stdout + r.stderr).strip() or f'exit {r.rc}'}")
+
+
+@pytest.mark.host
+@pytest.mark.req("DNS-SRV-2")
+@pytest.mark.parametrize("proto", ["udp", "tcp"])
+def test_named_listens_on_admins_addresses(hosts, lab, admin, proto):
+    h = hosts[admin]
+    addrs = [lab.lab.host(admin).ip] + ([o] if (o := lab.outside_address(admin)) else [])
+    for addr in addrs:
+        if not h.socket(f"{proto}://{addr}:53").is_listening:
+            fail("DNS-SRV-2", admin, f"nothing listens on {addr}:53/{proto}")
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-3")
+def test_allow_query_answers_internal_node(lab, admin, node):
+    msg = dnsprobe.query(lab, node, lab.lab.host(admin).ip, LOCAL_NAME)
+    expect("DNS-SRV-3", node, check.noerror, msg)
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-3")
+def test_allow_query_answers_localhost(lab, admin):
+    msg = dnsprobe.query(lab, admin, "127.0.0.1", LOCAL_NAME)
+    expect("DNS-SRV-3", admin, check.noerror, msg)
+
+
+@pytest.mark.protocol
+@pytest.mark.isolation
+@pytest.mark.req("DNS-SRV-3")
+@pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
+def test_allow_query_refuses_outsider(lab, admin, tcp):
+    target = lab.outside_address(admin)
+    if lab.outsider is None or target is None:
+        pytest.skip(f"the {lab.name} backend has no outsider host to probe from")
+    msg = dnsprobe.query(lab, lab.outsider, target, LOCAL_NAME, tcp=tcp)
+    expect("DNS-SRV-3", "outsider", check.refused, msg)
+    expect("DNS-SRV-3", "outsider", lambda m: check.ede(m, 18), msg)
+
+
+@pytest.mark.host
+@pytest.mark.req("DNS-SRV-3")
+def test_allow_query_acl_in_named_conf(hosts, lab, admin):
+    conf = hosts[admin].file("/etc/named.conf").content_string
+    got = facts.named_option(conf, "allow-query")
+    if got != lab.lab.dns.allow_query:
+        fail("DNS-SRV-3", admin, f"allow-query is {got}, expected {lab.lab.dns.allow_query}")
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-4")
+def test_recursion_for_internal_node(lab, admin, node):
+    msg = dnsprobe.query(lab, node, lab.lab.host(admin).ip, "google.com")
+    for c in (check.noerror, check.ra, check.has_addresses):
+        expect("DNS-SRV-4", node, c, msg)
+
+
+@pytest.mark.protocol
+@pytest.mark.isolation
+@pytest.mark.req("DNS-SRV-4")
+def test_recursion_refused_for_outsider(lab, admin):
+    target = lab.outside_address(admin)
+    if lab.outsider is None or target is None:
+        pytest.skip(f"the {lab.name} backend has no outsider host to probe from")
+    msg = dnsprobe.query(lab, lab.outsider, target, f"open-resolver-{uuid.uuid4().hex[:8]}.google.com")
+    expect("DNS-SRV-4", "outsider", check.refused, msg, "admin recursed for an outside host: it is an open resolver. "
+           "Limit `allow-recursion` to 127.0.0.1 and the internal network.")
+
+
+def _fresh_name() -> str:
+    return f"airgaplab-{uuid.uuid4().hex[:12]}.google.com"
+
+
+def _forwarder_saw(lab, qname: str) -> list[str]:
+    log = lab.forwarder_log()
+    return [line for line in (log or "").splitlines() if f"({qname})" in line or f" {qname} IN" in line]
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-5")
+def test_external_name_goes_through_a_forwarder(lab, admin, nodes, converge):
+    if lab.forwarder_log() is None:
+        pytest.skip(f"the {lab.name} backend cannot see the forwarders' side")
+    conf_fwd = facts.named_option(lab.exec(admin, ["cat", "/etc/named.conf"]).stdout.decode(), "forwarders")
+    want = [lab.address_map().forwarder(f).address for f in lab.lab.dns.forwarders]
+    if conf_fwd != want:
+        fail("DNS-SRV-5", "lab", f"admin's forwarders are {conf_fwd}, expected {want}")
+    qname = _fresh_name()
+    msg = dnsprobe.query(lab, nodes[0], lab.lab.host(admin).ip, qname)
+    expect("DNS-SRV-5", "lab", check.has_addresses, msg)
+    admin_out = lab.outside_address(admin)
+    seen = converge(lambda: _forwarder_saw(lab, qname), interval=0.1) or []
+    if not seen:
+        fail("DNS-SRV-5", "lab", f"{qname} was answered ({dnsprobe.describe(msg)}) but no forwarder saw the query")
+    if admin_out and not any(admin_out in line for line in seen):
+        fail("DNS-SRV-5", "lab", f"the forwarder saw {qname} but not from admin ({admin_out}): {seen}")
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-6")
+def test_repeated_query_comes_from_admins_cache(lab, admin, nodes, converge):
+    server = lab.lab.host(admin).ip
+    qname = _fresh_name()
+    first = dnsprobe.query(lab, nodes[0], server, qname)
+    expect("DNS-SRV-6", "lab", check.has_addresses, first)
+    can_see = lab.forwarder_log() is not None
+    asked = len(_forwarder_saw(lab, qname)) if can_see else 0
+
+    def from_cache():
+        again = dnsprobe.query(lab, nodes[0], server, qname)
+        return again if again.answer and dnsprobe.min_ttl(again) < dnsprobe.min_ttl(first) else None
+
+    again = converge(from_cache, interval=0.3)
+    if not again:
+        fail("DNS-SRV-6", "lab", f"the TTL of {qname} did not count down from {dnsprobe.min_ttl(first)} s: "
+             "the answer did not come from admin's cache")
+    if can_see and len(_forwarder_saw(lab, qname)) != asked:
+        fail("DNS-SRV-6", "lab", f"the forwarder was asked for {qname} again: admin did not answer from its cache")
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-7")
+def test_dnssec_validation(lab, admin, nodes):
+    server, names, src = lab.lab.host(admin).ip, lab.dnssec_names(), nodes[0]
+    secure = dnsprobe.query(lab, src, server, names.secure, dnssec=True)
+    for c in (check.noerror, check.ad):
+        expect("DNS-SRV-7", "lab", c, secure, f"{names.secure} is signed with a valid chain: no AD means admin "
+               "does not validate. " + "Check `dnssec-validation yes;` and the include of /etc/named.root.key.")
+    insecure = dnsprobe.query(lab, src, server, names.insecure, dnssec=True)
+    expect("DNS-SRV-7", "lab", check.noerror, insecure)
+    expect("DNS-SRV-7", "lab", check.no_ad, insecure)
+    bogus = dnsprobe.query(lab, src, server, names.bogus, dnssec=True)
+    expect("DNS-SRV-7", "lab", check.servfail, bogus, f"{names.bogus} has a broken chain of trust and must fail "
+           "validation. Check `dnssec-validation yes;` in admin's /etc/named.conf.")
+    unchecked = dnsprobe.query(lab, src, server, names.bogus, dnssec=True, cd=True)
+    expect("DNS-SRV-7", "lab", check.has_addresses, unchecked)
