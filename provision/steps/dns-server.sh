@@ -9,9 +9,10 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 if ! command -v named >/dev/null || ! command -v dig >/dev/null; then
   dnf install -y bind bind-utils
 fi
+# Validate before anything changes: a rejected config never reaches /etc or the running named.
+named-checkconf "$RENDERED/etc/named.conf" || die "named-checkconf rejects the new named.conf; nothing changed"
 backup_once /etc/named.conf /etc/named.bak
 install_rendered /etc/named.conf
-named-checkconf /etc/named.conf || die "named-checkconf rejects /etc/named.conf; not restarting named"
 ensure_service named
 # Point admin at itself only once named answers, so nothing on admin loses DNS meanwhile.
 CHANGED=0  # resolv.conf needs no restart

@@ -57,9 +57,9 @@ ensure_service() {
 # provision_chrony: the whole chrony step; server and client differ only in the rendered file.
 provision_chrony() {
   command -v chronyd >/dev/null || dnf install -y chrony
+  chronyd -p -f "$RENDERED/etc/chrony.conf" >/dev/null || die "the new chrony.conf does not parse (chronyd -p); nothing changed"
   backup_once /etc/chrony.conf /etc/chrony.bak
   install_rendered /etc/chrony.conf
-  chronyd -p -f /etc/chrony.conf >/dev/null || die "/etc/chrony.conf does not parse (chronyd -p); not restarting"
   mkdir -p /var/log/chrony
   ensure_service chronyd
 }

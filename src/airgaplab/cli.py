@@ -181,7 +181,8 @@ def render_cmd(
 
 def main() -> None:
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)  # returns a command's typer.Exit code in this mode
+        sys.exit(rc if isinstance(rc, int) else 0)
     except UserError as e:
         err.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
         sys.exit(e.exit_code)

@@ -120,7 +120,7 @@ def _is_conformance(item: pytest.Item) -> bool:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "node" in metafunc.fixturenames:
+    if "node" in metafunc.fixturenames and metafunc.definition.get_closest_marker("req"):
         st = _resolve(metafunc.config)
         names = st.node_names or ["(no lab)"]
         metafunc.parametrize("node", names)
@@ -230,7 +230,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             result = "ERROR"
         msg = ""
         if report.outcome != "passed":
-            msg = str((getattr(report.longrepr, "reprcrash", None) and report.longrepr.reprcrash.message) or report.longrepr)
+            crash = getattr(report.longrepr, "reprcrash", None)
+            msg = str(crash.message if crash else report.longrepr).removeprefix("Failed: ")
         item.config.stash[_state_key].outcomes.append(Outcome(m.args[0], _host_of(item), result, item.nodeid, msg))
 
 

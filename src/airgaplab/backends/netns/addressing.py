@@ -1,6 +1,8 @@
 """Addresses of the netns lab: its simulated internet, and the network-safety rule.
 
-The simulated internet uses documentation ranges only (RFC 5737). Real
+The simulated internet uses documentation ranges only (RFC 5737), and of
+those not 192.0.2.0/24: machines that run labs (CI runners, test VMs) often
+sit on it themselves, and the lab must never share an address with them. Real
 internet addresses from the spec (the forwarders) are mapped onto stand-ins;
 any other address outside the lab's own ranges makes `up` refuse to start.
 """
@@ -8,6 +10,8 @@ any other address outside the lab's own ranges makes `up` refuse to start.
 from __future__ import annotations
 
 import ipaddress
+import json
+import subprocess
 from dataclasses import dataclass
 
 from airgaplab.errors import UserError
@@ -15,18 +19,19 @@ from airgaplab.render import AddressMap
 from airgaplab.spec import Lab
 
 DOC_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
+SIM_RANGES = (WAN_RANGE := ipaddress.IPv4Network("203.0.113.0/24"), ipaddress.IPv4Network("198.51.100.0/24"))
 PRIVATE_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"))
 
-WAN = ipaddress.IPv4Network("203.0.113.0/24")  # the internet link: admin's outside, the outsider
+WAN = WAN_RANGE  # the internet link: admin's outside, the outsider
 GATEWAY = "203.0.113.1"  # the internet's side of that link
 OUTSIDER = "203.0.113.66"
 ROOT_SERVER = "198.51.100.53"  # a.root-servers.net of the simulated root, authoritative for every zone
 FORWARDER_BASE = ipaddress.IPv4Address("198.51.100.1")  # resolvers standing in for the spec's forwarders
-NTP_BASE = ipaddress.IPv4Address("192.0.2.123")  # NTP servers answering for the spec's upstream names
-GOOGLE = tuple(f"192.0.2.{i}" for i in range(100, 106))
-WILDCARD = "192.0.2.107"  # any other *.google.com name (fresh names for cache tests)
-SECURE = "192.0.2.80"  # www.secure.example (signed, DS in the root)
-BOGUS = "192.0.2.81"  # www.bogus.example (signed, wrong DS in the root)
+NTP_BASE = ipaddress.IPv4Address("198.51.100.123")  # NTP servers answering for the spec's upstream names
+GOOGLE = tuple(f"198.51.100.{i}" for i in range(100, 106))
+WILDCARD = "198.51.100.107"  # any other *.google.com name (fresh names for cache tests)
+SECURE = "198.51.100.80"  # www.secure.example (signed, DS in the root)
+BOGUS = "198.51.100.81"  # www.bogus.example (signed, wrong DS in the root)
 NTP_STRATUM = 2  # as in the reference notes: upstream stratum 2, admin 3
 
 
@@ -82,6 +87,13 @@ class Internet:
             raise UserError(
                 f"network.internal: {net} overlaps the simulated internet's ranges — use a private range"
             )
+        for own in machine_networks():
+            clash = [str(r) for r in SIM_RANGES if own.overlaps(r)]
+            if clash:
+                raise UserError(
+                    f"this machine's own network {own} overlaps the simulated internet ({clash[0]}) — "
+                    "the netns lab cannot share addresses with the machine it runs on; run it elsewhere"
+                )
         for name in self.upstream_names:
             try:
                 ipaddress.ip_address(name)
@@ -91,3 +103,16 @@ class Internet:
                 f"ntp.upstream: {name} is an address; the netns backend maps only names onto its simulated "
                 "internet — give a name (e.g. pool.ntp.org)"
             )
+
+
+def machine_networks() -> list[ipaddress.IPv4Network]:
+    """The root namespace's own IPv4 networks (read only; nothing of the lab is ever added there)."""
+    proc = subprocess.run(["ip", "-4", "-j", "addr"], capture_output=True, text=True)
+    nets = []
+    try:
+        for link in json.loads(proc.stdout or "[]"):
+            for a in link.get("addr_info", []):
+                nets.append(ipaddress.IPv4Network(f"{a['local']}/{a['prefixlen']}", strict=False))
+    except (ValueError, KeyError):
+        pass
+    return [n for n in nets if not n.is_loopback]

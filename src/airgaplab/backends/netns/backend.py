@@ -4,7 +4,7 @@ Topology (all inside namespaces; nothing of the lab touches the root namespace):
 
     k8s-node1 ─┐                                   ┌─ 198.51.100.53  root + zones (named)
     k8s-node2 ─┼─ lan (bridge) ─ admin ─ eth1 ─ internet (bridge 203.0.113.1) ─ 198.51.100.1.. forwarders (named)
-    ...        ┘   192.168.10.0/24      203.0.113.10     │                     └─ 192.0.2.123.. NTP (chronyd)
+    ...        ┘   192.168.10.0/24      203.0.113.10     │                     └─ 198.51.100.123.. NTP (chronyd)
                                                          outsider 203.0.113.66
 """
 

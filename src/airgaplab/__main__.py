@@ -1,0 +1,3 @@
+from airgaplab.cli import main
+
+main()

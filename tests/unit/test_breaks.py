@@ -1,0 +1,58 @@
+"""The suite can fail: break one thing in a healthy lab, and exactly the expected requirements fail."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from airgaplab import facts
+from airgaplab.backends.netns.backend import wait_until
+from airgaplab.drills import DRILLS
+
+from .conftest import ROOT, needs_root
+
+pytestmark = [pytest.mark.lab, needs_root()]
+
+
+def run_suite(name: str, tmp_path: Path) -> tuple[list[dict], str]:
+    results = tmp_path / "results.json"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance", "--lab", name,
+         "--sync-timeout", "15", "--airgaplab-results", str(results)],
+        cwd=ROOT, capture_output=True, text=True, env=os.environ.copy(), timeout=600,
+    )
+    return json.loads(results.read_text()), proc.stdout + proc.stderr
+
+
+def healthy(be) -> bool:
+    """Both nodes synchronized to admin and known to it: the state every drill starts from."""
+    admin = be.lab.host("admin").ip
+    _, clients = facts.out(be, "admin", ["chronyc", "-c", "-n", "clients"])
+    for node in be.lab.nodes_list:
+        sel = facts.synced_source(be, node.name)
+        if not sel or sel.name != admin or node.ip not in clients:
+            return False
+    return True
+
+
+@pytest.mark.parametrize("drill", sorted(DRILLS))
+def test_drill_fails_exactly_its_requirements(drill: str, netns_lab, tmp_path: Path) -> None:
+    d = DRILLS[drill]
+    be = netns_lab("brk")
+    assert wait_until(lambda: healthy(be), timeout=30, interval=0.2), "the fresh lab never became healthy"
+    nodes = [h.name for h in be.lab.nodes_list]
+    for host, cmd in d.commands("admin", nodes):
+        r = be.exec(host, ["sh", "-c", cmd])
+        assert r.returncode == 0, f"{host}: {cmd}: {r.stderr.decode()}"
+    results, output = run_suite(be.lab.name, tmp_path)
+    failed = {(o["req"], o["host"]) for o in results if o["outcome"] in ("FAIL", "ERROR")}
+    assert failed == d.expected("admin", nodes), output[-3000:]
+    # every failure says what was observed and what to check
+    for o in results:
+        if o["outcome"] == "FAIL":
+            assert o["message"].startswith(o["req"]), o["message"]
