@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_lab_up_reproduces_the_reference_and_down_leaves_nothing(netns_lab) -> N
     assert sh(be, "k8s-node1", "test -f /etc/chrony.bak && test ! -e /etc/named.bak").returncode == 0
     assert sh(be, "admin", "cat /etc/resolv.conf").stdout.decode().split()[-1] == "192.168.10.10"
     # the machine's own /etc is untouched
-    assert "192.168.10.10" not in open("/etc/resolv.conf").read()
+    assert "192.168.10.10" not in Path("/etc/resolv.conf").read_text()
     # chronyd always runs with -x
     for host in ("admin", "k8s-node1", "k8s-node2", "internet"):
         cmd = sh(be, host, "tr '\\0' ' ' < /proc/$(cat /run/chrony/chronyd.pid)/cmdline").stdout.decode()
@@ -109,7 +110,7 @@ def _kill_and_clean(name: str, state_dir) -> None:
         p = subprocess.Popen([sys.executable, "-m", "airgaplab", "up", "--backend", "netns", "--name", name],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # kill once the lab has started to exist (its namespaces appear), then after a further delay
-        assert wait_until(lambda: lab_traces(name)["netns"] or p.poll() is not None, timeout=30, interval=0.01)
+        assert wait_until(lambda p=p: lab_traces(name)["netns"] or p.poll() is not None, timeout=30, interval=0.01)
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()

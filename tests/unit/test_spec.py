@@ -24,7 +24,8 @@ def mutate(fn) -> dict:
 
 
 BAD = {
-    "ip-outside-network": (lambda d: d["hosts"][1].update(ip="192.168.20.11"), "hosts[1].ip", "outside the internal network"),
+    "ip-outside-network": (lambda d: d["hosts"][1].update(ip="192.168.20.11"), "hosts[1].ip",
+                           "outside the internal network"),
     "duplicate-name": (lambda d: d["hosts"][2].update(name="k8s-node1"), "hosts", "duplicate host name 'k8s-node1'"),
     "duplicate-ip": (lambda d: d["hosts"][2].update(ip="192.168.10.11"), "hosts", "duplicate host ip"),
     "unknown-role": (lambda d: d["hosts"][1].update(roles=["ntp-clinet"]), "hosts[1].roles[0]", "unknown role 'ntp-clinet'"),
