@@ -156,6 +156,33 @@ def shell(host: Annotated[str, typer.Argument(help="admin, k8s-node1, …")], na
     raise typer.Exit(be.interactive(host, ["env", f"PS1={prompt}", "bash", "--norc", "-i"]))
 
 
+@app.command()
+def drill(
+    which: Annotated[str | None, typer.Argument(help="The drill to apply; without it, the list.")] = None,
+    name: NameOpt = None,
+) -> None:
+    """Break one thing in the lab on purpose (a break/fix exercise), then run `pytest` to see what fails."""
+    from airgaplab.drills import DRILLS
+
+    if which is None:
+        table = Table("drill", "what it breaks", "requirements that should fail", title="break/fix drills")
+        for d in DRILLS.values():
+            table.add_row(d.name, d.what, ", ".join(sorted({r for r, _ in d.breaks})))
+        out.print(table)
+        return
+    if which not in DRILLS:
+        raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
+    be = open_lab(name)
+    d = DRILLS[which]
+    admin = (be.lab.server_for("ntp") or be.lab.hosts[0]).name
+    for host, cmd in d.commands(admin, [h.name for h in be.lab.nodes_list]):
+        proc = be.exec(host, ["sh", "-c", cmd])
+        if proc.returncode != 0:
+            raise LabError(f"{host}: `{cmd}` failed: {proc.stderr.decode().strip()}")
+        out.print(f"[yellow]{host}[/]# {cmd}", highlight=False)
+    out.print(f"Applied {d.name}: {d.what}. Now run `pytest` and repair it from what fails.")
+
+
 @app.command("render")
 def render_cmd(
     lab: LabOpt = None,

@@ -115,6 +115,18 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         Path(path).write_text(json.dumps([o.__dict__ for o in st.outcomes], indent=1))
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    st = config.stash[_state_key]
+    if not st.resolved:
+        return []
+    be = st.backend
+    if be is None:
+        return [f"airgaplab: {st.error}"]
+    lab = be.lab  # type: ignore[attr-defined]
+    hosts = ", ".join(f"{h.name} {h.ip}" for h in lab.hosts[:6]) + (" …" if len(lab.hosts) > 6 else "")
+    return [f"airgaplab: lab {lab.name} on {be.name}: {hosts}"]  # type: ignore[attr-defined]
+
+
 def _is_conformance(item: pytest.Item) -> bool:
     return item.get_closest_marker("req") is not None
 

@@ -217,8 +217,8 @@ class NetnsBackend(Backend):
                 raise LabError(f"{host}: could not build its view (overlayfs on /etc, /var): {err.decode().strip()}")
 
     def _start_internet(self) -> None:
-        for conf in (I.ROOT_CONF, I.RESOLVER_CONF):
-            self._check(INTERNET, ["named", "-u", named_user(), "-c", conf])
+        for conf, log in ((I.ROOT_CONF, "root.log"), (I.RESOLVER_CONF, "resolver.log")):
+            self._check(INTERNET, ["named", "-u", named_user(), "-c", conf, "-L", f"/var/named/internet/{log}"])
         self._check(INTERNET, ["systemctl", "start", "chronyd"])
         # Ready when a forwarder resolves an NTP upstream name with a validated (AD) answer.
         probe = next(iter(self.inet.upstream_names), "google.com")
@@ -234,7 +234,7 @@ class NetnsBackend(Backend):
             return r.rcode() == dns.rcode.NOERROR and bool(r.flags & dns.flags.AD)
 
         if not wait_until(validated, timeout=15):
-            log = self.exec(INTERNET, ["tail", "-n", "20", "/var/named/internet/named.run"]).stdout.decode()
+            log = self.exec(INTERNET, ["tail", "-n", "20", "/var/named/internet/resolver.log"]).stdout.decode()
             raise LabError(f"the simulated internet's resolver did not validate {probe} within 15 s\n{log}")
 
     # --- provisioning ----------------------------------------------------------
