@@ -115,18 +115,6 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         Path(path).write_text(json.dumps([o.__dict__ for o in st.outcomes], indent=1))
 
 
-def pytest_report_header(config: pytest.Config) -> list[str]:
-    st = config.stash[_state_key]
-    if not st.resolved:
-        return []
-    be = st.backend
-    if be is None:
-        return [f"airgaplab: {st.error}"]
-    lab = be.lab  # type: ignore[attr-defined]
-    hosts = ", ".join(f"{h.name} {h.ip}" for h in lab.hosts[:6]) + (" …" if len(lab.hosts) > 6 else "")
-    return [f"airgaplab: lab {lab.name} on {be.name}: {hosts}"]  # type: ignore[attr-defined]
-
-
 def _is_conformance(item: pytest.Item) -> bool:
     return item.get_closest_marker("req") is not None
 
@@ -269,7 +257,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     columns = [h for h in hosts if not (collapse and h in nodes)] + (["nodes"] if collapse else [])
     reqs = [r for r in catalog() if any(k[0] == r for k in cells)]
     tr = terminalreporter
-    tr.section("airgaplab conformance: requirement × host")
+    be = st.backend
+    where = f" — lab {be.lab.name} on {be.name}" if be is not None else ""  # type: ignore[attr-defined]
+    tr.section(f"airgaplab conformance: requirement × host{where}")
     width = max(len(c) for c in [*columns, "PASS"]) + 2
     tr.write_line("requirement".ljust(12) + "".join(c.ljust(width) for c in columns))
     for r in reqs:
