@@ -139,7 +139,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- fixtures ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def lab(request: pytest.FixtureRequest):
-    """The lab under test (a Backend: exec, put, network_of, …)."""
+    """The lab under test (a Backend: exec, put, exchange, …)."""
     st = _resolve(request.config)
     if st.backend is None:
         pytest.fail(st.error or NO_LAB, pytrace=False)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import subprocess
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 
 from airgaplab.render import AddressMap
@@ -80,8 +79,14 @@ class Backend(ABC):
     def put_many(self, host: str, files: dict[str, bytes]) -> None: ...
 
     @abstractmethod
-    def network_of(self, host: str) -> AbstractContextManager[None]:
-        """Within this context, sockets the calling thread opens belong to `host`'s network."""
+    def exchange(
+        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0
+    ) -> bytes | None:
+        """Send `payload` from inside `host` to server:port, return the reply (None: no answer, no route).
+
+        The protocol probes (dnspython, ntplib) build and parse packets here;
+        only this exchange happens on the lab host. proto: udp | tcp-dns.
+        """
 
     def hosts(self) -> Iterator[str]:
         yield from self.lab.host_names

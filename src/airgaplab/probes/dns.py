@@ -10,7 +10,6 @@ import dns.edns
 import dns.exception
 import dns.flags
 import dns.message
-import dns.query
 import dns.rcode
 import dns.rdatatype
 
@@ -31,16 +30,16 @@ def query(
     rd: bool = True,
     timeout: float = 2.0,
 ) -> dns.message.Message:
-    """Ask `server` from inside host `src`. Raises dns.exception.Timeout or OSError if nothing answers."""
+    """Ask `server` from inside host `src`. Raises dns.exception.Timeout if nothing answers."""
     q = dns.message.make_query(qname, rdtype, use_edns=0 if edns else False, want_dnssec=dnssec)
     if not rd:
         q.flags &= ~dns.flags.RD
     if cd:
         q.flags |= dns.flags.CD
-    with lab.network_of(src):
-        if tcp:
-            return dns.query.tcp(q, server, timeout=timeout)
-        return dns.query.udp(q, server, timeout=timeout)
+    wire = lab.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout)
+    if wire is None:
+        raise dns.exception.Timeout(f"no answer from {server} to {src} within {timeout} s")
+    return dns.message.from_wire(wire)
 
 
 def unanswered(lab: Backend, src: str, server: str, qname: str = "google.com", timeout: float = 1.5) -> str | None:

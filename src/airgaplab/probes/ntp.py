@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import ntplib
 
 from airgaplab.backends.base import Backend
@@ -11,14 +13,21 @@ LEAP_ALARM = 3
 
 
 def request(lab: Backend, src: str, server: str, timeout: float = 2.0) -> ntplib.NTPStats | None:
-    """One NTPv4 client request from `src`; None if no answer came (chrony denies silently)."""
-    client = ntplib.NTPClient()
-    with lab.network_of(src):
-        try:
-            # port=123 explicitly: ntplib's default service name needs /etc/services.
-            return client.request(server, version=4, port=123, timeout=timeout)
-        except (ntplib.NTPException, OSError):
-            return None
+    """One NTPv4 client request (mode 3) from `src`; None if no answer came (chrony denies silently).
+
+    ntplib builds and parses the packets; the lab host only relays the bytes.
+    """
+    query = ntplib.NTPPacket(mode=3, version=4, tx_timestamp=ntplib.system_to_ntp_time(time.time()))
+    reply = lab.exchange(src, server, 123, query.to_data(), timeout=timeout)
+    if reply is None:
+        return None
+    stats = ntplib.NTPStats()
+    try:
+        stats.from_data(reply)
+    except ntplib.NTPException:
+        return None
+    stats.dest_timestamp = ntplib.system_to_ntp_time(time.time())
+    return stats
 
 
 def describe(stats: ntplib.NTPStats) -> str:

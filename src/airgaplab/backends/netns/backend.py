@@ -26,7 +26,6 @@ from pathlib import Path
 
 import dns.flags
 import dns.message
-import dns.query
 import dns.rcode
 
 from airgaplab import render
@@ -38,6 +37,7 @@ from airgaplab.backends.netns.journal import Journal
 from airgaplab.backends.netns.setns import network_namespace
 from airgaplab.errors import LabError, UserError
 from airgaplab.paths import state_root
+from airgaplab.probes import relay
 from airgaplab.spec import Lab
 
 INTERNET = "internet"
@@ -226,11 +226,10 @@ class NetnsBackend(Backend):
 
         def validated() -> bool:
             q = dns.message.make_query(probe, "A", want_dnssec=True)
-            try:
-                with self.network_of(INTERNET):
-                    r = dns.query.udp(q, resolver, timeout=0.5)
-            except (OSError, dns.exception.DNSException):
+            wire = self.exchange(INTERNET, resolver, 53, q.to_wire(), timeout=0.5)
+            if wire is None:
                 return False
+            r = dns.message.from_wire(wire)
             return r.rcode() == dns.rcode.NOERROR and bool(r.flags & dns.flags.AD)
 
         if not wait_until(validated, timeout=15):
@@ -292,8 +291,15 @@ class NetnsBackend(Backend):
         if proc.returncode != 0:
             raise LabError(f"{host}: could not write files: {proc.stderr.decode().strip()}")
 
+    def exchange(
+        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0
+    ) -> bytes | None:
+        with self.network_of(host):  # the socket is created inside the host's namespace
+            return relay.exchange(proto, server, port, payload, timeout)
+
     @contextmanager
     def network_of(self, host: str) -> Iterator[None]:
+        """Within this context, sockets the calling thread opens belong to `host`'s network."""
         self.view(host)
         with network_namespace(f"/run/netns/{self.netns(host)}"):
             yield

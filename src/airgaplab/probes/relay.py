@@ -1,0 +1,51 @@
+"""Send one datagram (or one DNS-over-TCP message) from where this code runs, and return the reply.
+
+Standard library only: the netns backend calls `exchange` inside a host's
+network namespace; the vagrant backend runs this file with the VM's python3
+over ssh (`python3 -c SOURCE proto server port timeout hexpayload`). The
+protocol logic (dnspython, ntplib) stays on the machine running the suite;
+only bytes travel.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import sys
+
+
+def _recv_exact(s: socket.socket, n: int) -> bytes:
+    buf = b""
+    while len(buf) < n:
+        chunk = s.recv(n - len(buf))
+        if not chunk:
+            raise OSError("connection closed")
+        buf += chunk
+    return buf
+
+
+def exchange(proto: str, server: str, port: int, payload: bytes, timeout: float) -> bytes | None:
+    """proto: udp | tcp-dns (2-byte length framing). None when nothing answered or no route."""
+    family = socket.AF_INET6 if ":" in server else socket.AF_INET
+    try:
+        if proto == "udp":
+            with socket.socket(family, socket.SOCK_DGRAM) as s:
+                s.settimeout(timeout)
+                s.connect((server, port))  # connected: replies from elsewhere are not ours
+                s.send(payload)
+                return s.recv(65535)
+        with socket.create_connection((server, port), timeout=timeout) as s:
+            s.settimeout(timeout)
+            s.sendall(struct.pack("!H", len(payload)) + payload)
+            (size,) = struct.unpack("!H", _recv_exact(s, 2))
+            return _recv_exact(s, size)
+    except OSError:  # timeouts, unreachable, refused
+        return None
+
+
+if __name__ == "__main__":
+    proto, server, port, timeout, hexpayload = sys.argv[1:6]
+    reply = exchange(proto, server, int(port), bytes.fromhex(hexpayload), float(timeout))
+    if reply is None:
+        sys.exit(1)
+    print(reply.hex())
