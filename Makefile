@@ -14,13 +14,16 @@ BARE    ?=
 BIN := $(VENV)/bin
 UP_ARGS := --lab $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) $(if $(BARE),--bare)
 
-.PHONY: help deps venv lab-up lab-down status test unit suite lint bench clean
+.PHONY: help deps deps-test venv doctor lab-up lab-down status test unit suite lint bench clean
 
 help:
 	@sed -n '2,6p' Makefile
 
 deps:
 	@bash scripts/install-deps.sh
+
+deps-test:
+	@bash scripts/install-deps.sh --with-vagrant
 
 $(BIN)/airgaplab: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,6 +36,9 @@ venv: $(BIN)/airgaplab
 lab-up: deps venv
 	$(BIN)/airgaplab up $(UP_ARGS)
 
+doctor: venv
+	$(BIN)/airgaplab doctor --backend $(BACKEND)
+
 lab-down: venv
 	$(BIN)/airgaplab down $(if $(NAME),--name $(NAME))
 
@@ -41,7 +47,7 @@ status: venv
 
 # The harness's own tests (spec, rendering, steps, netns backend, break-one-thing),
 # then the conformance suite on a throwaway netns lab.
-test: deps venv
+test: deps-test venv
 	$(BIN)/pytest -p no:cacheprovider tests/unit
 	$(BIN)/pytest -p no:cacheprovider --lab-up=netns tests/conformance
 

@@ -2,7 +2,11 @@
 # Install what the embedded (netns) lab and the tests need, if missing.
 # Daemons are only installed here, never started on this machine: the lab
 # runs its own chronyd/named inside its namespaces.
+# --with-vagrant adds Vagrant and vagrant-libvirt (for the Vagrantfile tests;
+# libvirtd itself is only recommended, not installed).
 set -euo pipefail
+with_vagrant=0
+[[ ${1:-} == --with-vagrant ]] && with_vagrant=1
 
 need_root() {
   if [[ $(id -u) -ne 0 ]]; then
@@ -14,6 +18,7 @@ need_root() {
 if command -v apt-get >/dev/null 2>&1; then
   pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables util-linux tar make shellcheck)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
+  (( with_vagrant )) && pkgs+=(vagrant vagrant-libvirt openssh-client)
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -31,6 +36,7 @@ if command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
   pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables util-linux tar make ShellCheck)
+  (( with_vagrant )) && pkgs+=(vagrant vagrant-libvirt openssh-clients)
   missing=()
   for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
   (( ${#missing[@]} )) || exit 0

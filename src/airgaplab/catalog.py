@@ -17,6 +17,7 @@ class Requirement:
     claim: str
     source: str
     hint: str
+    vagrant: str = ""  # how the check differs on the Vagrant/libvirt lab, if it does
 
     @property
     def family(self) -> str:

@@ -37,6 +37,7 @@ NameOpt = Annotated[str | None, typer.Option("--name", help="Which lab (default:
 LabOpt = Annotated[Path | None, typer.Option("--lab", help="Lab spec (YAML). Default: labs/ntp-dns.yaml.")]
 NAME_HELP = "Lab name (default: the spec's). Labs with different names run side by side."
 BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises)."
+DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
 NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
 
 
@@ -93,13 +94,21 @@ def up(
     name: Annotated[str | None, typer.Option(help=NAME_HELP)] = None,
     bare: Annotated[bool, typer.Option("--bare", help=BARE_HELP)] = False,
     nodes: NodesOpt = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
 ) -> None:
     """Bring a lab up: hosts, networks, the simulated internet, then NTP/DNS provisioning."""
     spec = load_spec(lab or default_lab_file(), nodes)
     if name:
         spec = spec.model_copy(update={"name": name})
     chosen, why = resolve_backend_name(backend)
+    if dry_run:
+        if chosen != "vagrant":
+            raise UserError("--dry-run: only the vagrant backend has a plan to show — add --backend vagrant")
+        print(json.dumps(make_backend(chosen, spec).dry_run(), indent=2))  # type: ignore[attr-defined]
+        return
     out.print(f"backend: [bold]{chosen}[/] ({why})")
+    if chosen == "vagrant":
+        _doctor_or_stop(chosen, spec)
     with _Steps() as steps:
         be = make_backend(chosen, spec, steps)
         t0 = time.monotonic()
@@ -154,6 +163,42 @@ def shell(host: Annotated[str, typer.Argument(help="admin, k8s-node1, …")], na
     be = open_lab(name)
     prompt = f"[root@{host} \\W]# "
     raise typer.Exit(be.interactive(host, ["env", f"PS1={prompt}", "bash", "--norc", "-i"]))
+
+
+def _doctor_table(chosen: str, why: str, found: list) -> Table:
+    table = Table("check", "", "found", "fix", title=f"doctor: {chosen} backend ({why})", title_justify="left")
+    for x in found:
+        mark = "[green]ok[/]" if x.ok else ("[red]FAIL[/]" if x.blocking else "[yellow]warn[/]")
+        table.add_row(x.check, mark, x.detail, "" if x.ok else x.fix)
+    return table
+
+
+def _doctor_or_stop(chosen: str, spec) -> None:
+    from airgaplab import doctor as doc
+
+    found = doc.findings(chosen, spec)
+    bad = doc.blocking_failures(found)
+    if bad:
+        out.print(_doctor_table(chosen, "run by up", found))
+        raise UserError(f"{len(bad)} doctor finding(s) stop the {chosen} lab ({', '.join(x.check for x in bad)}): "
+                        "fix them as the table says; nothing was created")
+
+
+@app.command()
+def doctor(
+    backend: Annotated[str, typer.Option(help="netns, vagrant or auto.")] = "auto",
+    lab: LabOpt = None,
+    nodes: NodesOpt = None,
+) -> None:
+    """Can this machine run the lab? Every finding says how to fix it (exit 1 if something blocks)."""
+    from airgaplab import doctor as doc
+
+    spec = load_spec(lab or default_lab_file(), nodes)
+    chosen, why = resolve_backend_name(backend)
+    found = doc.findings(chosen, spec)
+    out.print(_doctor_table(chosen, why, found))
+    if doc.blocking_failures(found):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -114,14 +114,24 @@ class Dns(_Strict):
 
 
 class Vm(_Strict):
+    """The Vagrant/libvirt lab: box, resources, libvirt networks, hardening."""
+
     box: str = "rockylinux-10-libvirt"
     box_url: str | None = None
-    box_checksum: str | None = None
+    box_checksum: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}([0-9a-f]{64})?$")
     box_checksum_type: Literal["sha256", "sha512"] = "sha256"
     cpus: int = Field(default=2, ge=1, le=64)
     memory: int = Field(default=2048, ge=512, description="MiB")
-    disk: str = "20G"
+    disk_gb: int = Field(default=20, ge=10, le=500, description="machine_virtual_size (the box under-states its disk)")
     hardening: bool = True
+    # libvirt management networks: admin's reaches the internet (NAT), the nodes' is isolated (mode none)
+    management_nat: str = "192.168.125.0/24"
+    management_isolated: str = "192.168.126.0/24"
+
+    @field_validator("management_nat", "management_isolated")
+    @classmethod
+    def _check_mgmt(cls, v: str) -> str:
+        return _cidr(v)
 
 
 class Lab(_Strict):

@@ -86,7 +86,7 @@ def test_admin_ignores_ntp_from_outside_allow(lab, admin):
     src = lab.outsider
     target = lab.outside_address(admin)
     if src is None or target is None:
-        pytest.skip(f"the {lab.name} backend has no outsider host to probe from")
+        pytest.skip(f"the {lab.name} backend has no vantage point outside the ACLs")
     allowed = [ipaddress.ip_network(n) for n in lab.lab.ntp.allow]
     assert not any(ipaddress.ip_address(target) in n for n in allowed)
     stats = ntpprobe.request(lab, src, target, timeout=2)

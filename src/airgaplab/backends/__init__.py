@@ -44,9 +44,11 @@ def make_backend(name: str, lab: Lab, progress: Progress = _quiet) -> Backend:
         from airgaplab.backends.netns.backend import NetnsBackend
 
         return NetnsBackend(lab, progress)
-    raise UserError(
-        f"the {name} backend is not part of this release yet — use --backend netns (the embedded lab)"
-    )
+    if name == "vagrant":
+        from airgaplab.backends.vagrant.backend import VagrantBackend
+
+        return VagrantBackend(lab, progress)
+    raise UserError(f"--backend {name}: unknown backend — use netns, vagrant or auto")
 
 
 def known_labs() -> list[str]:
@@ -58,7 +60,7 @@ def known_labs() -> list[str]:
 
 def open_lab(name: str | None, progress: Progress = _quiet) -> Backend:
     """The backend of a lab that was brought up (from its recorded spec)."""
-    from airgaplab.backends.netns.journal import Journal
+    from airgaplab.backends.journal import Journal
 
     labs = known_labs()
     if name is None:

@@ -30,10 +30,10 @@ import dns.rcode
 
 from airgaplab import render
 from airgaplab.backends.base import Backend, DnssecNames, HostStatus, LabStatus, Progress, _quiet
+from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns.hostview import HostView, named_user
-from airgaplab.backends.netns.journal import Journal
 from airgaplab.backends.netns.setns import network_namespace
 from airgaplab.errors import LabError, UserError
 from airgaplab.paths import state_root

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# VM base (Vagrant backend only; netns hosts get the same from their image):
+# /etc/hosts entries of the lab, and hardening beyond the study lab —
+# SELinux enforcing and firewalld on, admin opening only dns and ntp to the
+# internal network. HARDENING=0 reproduces the study lab (permissive, no firewalld).
+set -euo pipefail
+export STEP=base
+# shellcheck source-path=SCRIPTDIR source=lib.sh
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+
+HARDENING=${HARDENING:-1}
+: "${INTERNAL_NET:?INTERNAL_NET, the internal network of the lab, must be set}"
+SERVICES=${SERVICES:-}  # firewalld services this host offers to the internal network, e.g. "dns ntp"
+
+# /etc/hosts: one managed block (rendered with its BEGIN/END lines), replaced in place
+block=$RENDERED/etc/hosts.airgaplab
+[[ -f $block ]] || die "no rendered hosts block under $RENDERED"
+begin='# BEGIN airgaplab' end='# END airgaplab'
+if ! sed -n "/^$begin\$/,/^$end\$/p" /etc/hosts | cmp -s - "$block"; then
+  sed -i "/^$begin\$/,/^$end\$/d" /etc/hosts
+  cat "$block" >> /etc/hosts
+  log "updated the airgaplab block in /etc/hosts"
+fi
+
+if [[ $HARDENING == 1 ]]; then
+  if command -v getenforce >/dev/null && [[ $(getenforce) != Enforcing ]]; then
+    sed -i 's/^SELINUX=.*/SELINUX=enforcing/' /etc/selinux/config
+    setenforce 1 && log "SELinux enforcing"
+  fi
+  command -v firewall-cmd >/dev/null || dnf install -y firewalld
+  systemctl is-enabled --quiet firewalld || systemctl enable firewalld
+  systemctl is-active --quiet firewalld || systemctl start firewalld
+  if [[ -n $SERVICES ]]; then
+    changed=0
+    firewall-cmd --permanent --zone=internal --query-source="$INTERNAL_NET" >/dev/null \
+      || { firewall-cmd --permanent --zone=internal --add-source="$INTERNAL_NET" >/dev/null; changed=1; }
+    for svc in $SERVICES; do
+      firewall-cmd --permanent --zone=internal --query-service="$svc" >/dev/null \
+        || { firewall-cmd --permanent --zone=internal --add-service="$svc" >/dev/null; changed=1; }
+    done
+    if [[ $changed == 1 ]]; then firewall-cmd --reload >/dev/null; log "firewalld: $SERVICES open to $INTERNAL_NET"; fi
+  fi
+else
+  if command -v getenforce >/dev/null && [[ $(getenforce) == Enforcing ]]; then
+    sed -i 's/^SELINUX=.*/SELINUX=permissive/' /etc/selinux/config
+    setenforce 0 && log "SELinux permissive (hardening: false)"
+  fi
+  if systemctl is-active --quiet firewalld 2>/dev/null; then
+    systemctl disable --now firewalld && log "firewalld off (hardening: false)"
+  fi
+fi

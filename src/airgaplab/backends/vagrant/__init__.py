@@ -1,0 +1,1 @@
+"""The Vagrant/libvirt backend."""
