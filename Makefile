@@ -3,6 +3,7 @@
 #   .venv/bin/pytest            # the conformance suite against the lab that is up
 #   make lab-down
 #   make test                   # the harness's own tests + the suite on a throwaway lab
+#   make report | report-html | nightly   # conformance reports (reports/README.md)
 PYTHON  ?= python3
 VENV    ?= .venv
 BACKEND ?= auto
@@ -14,16 +15,16 @@ BARE    ?=
 BIN := $(VENV)/bin
 UP_ARGS := --lab $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) $(if $(BARE),--bare)
 
-.PHONY: help deps deps-test venv doctor lab-up lab-down status test unit suite lint bench clean
+.PHONY: help deps deps-test venv doctor report report-html nightly lab-up lab-down status test unit suite lint bench clean
 
 help:
-	@sed -n '2,6p' Makefile
+	@sed -n '2,7p' Makefile
 
 deps:
 	@bash scripts/install-deps.sh
 
 deps-test:
-	@bash scripts/install-deps.sh --with-vagrant
+	@bash scripts/install-deps.sh --for-tests
 
 $(BIN)/airgaplab: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +58,17 @@ unit: venv
 lint: venv
 	$(BIN)/ruff check src tests
 	shellcheck -x provision/steps/*.sh scripts/*.sh src/airgaplab/backends/netns/shims/*
+
+# Reports: reports/<lab>/<UTC time>/ (see reports/README.md)
+report: venv
+	$(BIN)/airgaplab report $(if $(NAME),--name $(NAME))
+
+report-html:
+	@bash scripts/report-html.sh $(RUN)
+
+# Fresh lab, suite, report, lab down (always); non-zero if a requirement failed.
+nightly: deps venv
+	$(BIN)/airgaplab nightly --name $(or $(NAME),nightly) --backend $(BACKEND) --lab $(LAB)
 
 bench: deps venv
 	$(BIN)/python scripts/bench.py

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,19 +28,6 @@ def cli(*args: str) -> float:
     t = time.monotonic()
     subprocess.run([sys.executable, "-m", "airgaplab", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return time.monotonic() - t
-
-
-def chrony_log_sync(be, node: str) -> float | None:
-    """Seconds from chronyd's start to its `Selected source <admin>` line (1 s resolution)."""
-    text = be.exec(node, ["cat", "/var/log/chrony/chronyd.log"]).stdout.decode()
-    start = sel = None
-    for line in text.splitlines():
-        stamp = datetime.fromisoformat(line.split()[0].replace("Z", "+00:00"))
-        if "starting" in line and start is None:
-            start = stamp
-        if "Selected source" in line and sel is None:
-            sel = stamp
-    return (sel - start).total_seconds() if start and sel else None
 
 
 def bench(nodes: int, suite: bool) -> dict[str, object]:
@@ -58,7 +44,7 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
         if pending:
             time.sleep(0.1)
     t_sync = time.monotonic() - t0
-    log_sync = [chrony_log_sync(be, h.name) for h in be.lab.nodes_list]
+    log_sync = [facts.sync_seconds(be, h.name) for h in be.lab.nodes_list]
     row: dict[str, object] = {
         "nodes": nodes, "up_s": t_up, "all_synced_s": None if pending else t_sync,
         "chrony_log_sync_max_s": max((x for x in log_sync if x is not None), default=None),
@@ -72,7 +58,7 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
         row["suite_s"] = time.monotonic() - t
         row["suite_result"] = r.stdout.strip().splitlines()[-1]
         be = open_lab(name)
-        sync = max((x for h in be.lab.nodes_list if (x := chrony_log_sync(be, h.name)) is not None), default=None)
+        sync = max((x for h in be.lab.nodes_list if (x := facts.sync_seconds(be, h.name)) is not None), default=None)
         row["suite_run_chrony_sync_s"] = sync
         row["suite_over_sync"] = row["suite_s"] / sync if sync else None
     row["down_s"] = cli("down", "--name", name)

@@ -2,11 +2,12 @@
 # Install what the embedded (netns) lab and the tests need, if missing.
 # Daemons are only installed here, never started on this machine: the lab
 # runs its own chronyd/named inside its namespaces.
-# --with-vagrant adds Vagrant and vagrant-libvirt (for the Vagrantfile tests;
-# libvirtd itself is only recommended, not installed).
+# --for-tests adds what the harness's own tests use: Vagrant and vagrant-libvirt
+# (the Vagrantfile tests; libvirtd itself is only recommended, not installed),
+# Chromium (the report page test) and Node.js/npm (the Allure HTML report).
 set -euo pipefail
-with_vagrant=0
-[[ ${1:-} == --with-vagrant ]] && with_vagrant=1
+for_tests=0
+[[ ${1:-} == --for-tests ]] && for_tests=1
 
 need_root() {
   if [[ $(id -u) -ne 0 ]]; then
@@ -18,7 +19,8 @@ need_root() {
 if command -v apt-get >/dev/null 2>&1; then
   pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables util-linux tar make shellcheck)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
-  (( with_vagrant )) && pkgs+=(vagrant vagrant-libvirt openssh-client)
+  (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-client chromium)
+  (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -36,7 +38,7 @@ if command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
   pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables util-linux tar make ShellCheck)
-  (( with_vagrant )) && pkgs+=(vagrant vagrant-libvirt openssh-clients)
+  (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-clients chromium nodejs npm)
   missing=()
   for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
   (( ${#missing[@]} )) || exit 0

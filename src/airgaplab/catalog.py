@@ -13,6 +13,7 @@ from airgaplab.paths import PACKAGE_DIR
 @dataclass(frozen=True)
 class Requirement:
     id: str
+    kind: str
     scope: str
     claim: str
     source: str
@@ -23,6 +24,9 @@ class Requirement:
     def family(self) -> str:
         """NET, NTP-SRV, NTP-CLI, DNS-SRV, DNS-CLI."""
         return self.id.rsplit("-", 1)[0]
+
+
+KINDS = ("not synchronized", "ACL", "forwarding", "DNSSEC", "isolation", "configuration")
 
 
 @cache

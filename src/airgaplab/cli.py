@@ -38,6 +38,8 @@ LabOpt = Annotated[Path | None, typer.Option("--lab", help="Lab spec (YAML). Def
 NAME_HELP = "Lab name (default: the spec's). Labs with different names run side by side."
 BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises)."
 DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
+LAB_UP_HELP = "Bring up a fresh lab (netns|vagrant) for the run, then take it down."
+DRILL_HELP = "Apply this drill before the run (rehearse the failure path)."
 NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
 
 
@@ -202,6 +204,86 @@ def doctor(
 
 
 @app.command()
+def report(
+    name: NameOpt = None,
+    lab_up: Annotated[str | None, typer.Option("--lab-up", help=LAB_UP_HELP)] = None,
+    lab: LabOpt = None,
+    drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
+) -> None:
+    """Run the suite; write reports/<lab>/<UTC time>/ (junit.xml, allure-results/, summary.html/json). Exit 1 on failures."""
+    from airgaplab.report.run import write_report
+
+    be, up_s = _lab_for_report(name, lab_up, lab)
+    try:
+        if drill_name:
+            _apply_drill(be, drill_name)
+        with out.status("running the conformance suite …"):
+            run_dir, s = write_report(be, lab_up_s=up_s)
+    finally:
+        if lab_up:
+            be.down()
+    color = "green" if s["verdict"] == "PASS" else "red"
+    out.print(f"[{color}]{s['verdict']}[/] {s['counts']['requirements_passed']}/{s['counts']['requirements']} requirements "
+              f"— {run_dir}/summary.html")
+    if s["verdict"] != "PASS":
+        raise typer.Exit(1)
+
+
+@app.command()
+def nightly(
+    name: Annotated[str, typer.Option(help="The lab's name (any lab up under it is taken down first).")] = "nightly",
+    backend: Annotated[str, typer.Option(help="netns, vagrant or auto.")] = "auto",
+    lab: LabOpt = None,
+    drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
+) -> None:
+    """Fresh lab, suite, report, lab down — always down; exit 1 if any requirement failed."""
+    from airgaplab.backends import known_labs
+
+    if name in known_labs():
+        out.print(f"taking down the previous lab {name!r}")
+        open_lab(name).down()
+    chosen, _ = resolve_backend_name(backend)
+    report(name=name, lab_up=chosen, lab=lab, drill_name=drill_name)
+
+
+def _lab_for_report(name: str | None, lab_up: str | None, lab: Path | None) -> tuple[Backend, float | None]:
+    if not lab_up:
+        be = open_lab(name)
+        if not be.is_up():
+            raise UserError(f"lab {be.lab.name!r} is not (fully) up: `make lab-down lab-up`, or pass --lab-up")
+        return be, None
+    spec = load_spec(lab or default_lab_file())
+    if name:
+        spec = spec.model_copy(update={"name": name})
+    chosen, _ = resolve_backend_name(lab_up)
+    be = make_backend(chosen, spec)
+    t0 = time.monotonic()
+    with _Steps() as steps:
+        be.progress = steps
+        try:
+            be.up()
+        except BaseException:
+            be.down()
+            raise
+    return be, round(time.monotonic() - t0, 2)
+
+
+def _apply_drill(be: Backend, which: str) -> None:
+    from airgaplab.drills import DRILLS
+
+    if which not in DRILLS:
+        raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
+    d = DRILLS[which]
+    admin = (be.lab.server_for("ntp") or be.lab.hosts[0]).name
+    for host, cmd in d.commands(admin, [h.name for h in be.lab.nodes_list]):
+        proc = be.exec(host, ["sh", "-c", cmd])
+        if proc.returncode != 0:
+            raise LabError(f"{host}: `{cmd}` failed: {proc.stderr.decode().strip()}")
+        out.print(f"[yellow]{host}[/]# {cmd}", highlight=False)
+    out.print(f"Applied {d.name}: {d.what}.")
+
+
+@app.command()
 def drill(
     which: Annotated[str | None, typer.Argument(help="The drill to apply; without it, the list.")] = None,
     name: NameOpt = None,
@@ -215,17 +297,8 @@ def drill(
             table.add_row(d.name, d.what, ", ".join(sorted({r for r, _ in d.breaks})))
         out.print(table)
         return
-    if which not in DRILLS:
-        raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
-    be = open_lab(name)
-    d = DRILLS[which]
-    admin = (be.lab.server_for("ntp") or be.lab.hosts[0]).name
-    for host, cmd in d.commands(admin, [h.name for h in be.lab.nodes_list]):
-        proc = be.exec(host, ["sh", "-c", cmd])
-        if proc.returncode != 0:
-            raise LabError(f"{host}: `{cmd}` failed: {proc.stderr.decode().strip()}")
-        out.print(f"[yellow]{host}[/]# {cmd}", highlight=False)
-    out.print(f"Applied {d.name}: {d.what}. Now run `pytest` and repair it from what fails.")
+    _apply_drill(open_lab(name), which)
+    out.print("Now run `pytest` and repair it from what fails.")
 
 
 @app.command("render")

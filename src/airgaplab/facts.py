@@ -66,3 +66,22 @@ def named_value(conf: str, option: str) -> str | None:
 
 def nameservers(resolv_conf: str) -> list[str]:
     return [line.split()[1] for line in directives(resolv_conf) if line.startswith("nameserver ") and len(line.split()) > 1]
+
+
+def sync_seconds(lab: Backend, host: str) -> float | None:
+    """chrony's own figure: seconds from chronyd's start to its first `Selected source` (1 s resolution)."""
+    from datetime import datetime
+
+    _, text = out(lab, host, ["sh", "-c", "cat /var/log/chrony/chronyd.log 2>/dev/null || "
+                                            "journalctl -u chronyd -o short-iso --no-pager -b"])
+    start = sel = None
+    for line in text.splitlines():
+        m = re.match(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)", line)
+        if not m:
+            continue
+        stamp = datetime.fromisoformat(m.group(1))
+        if "starting" in line:
+            start, sel = stamp, None  # a restart: measure from the latest start
+        elif "Selected source" in line and start and sel is None:
+            sel = stamp
+    return (sel - start).total_seconds() if start and sel else None

@@ -51,6 +51,8 @@ class Outcome:
     outcome: str
     nodeid: str
     message: str = ""
+    kind: str = ""
+    evidence: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -229,10 +231,30 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if report.when == "setup" and report.outcome == "failed":
             result = "ERROR"
         msg = ""
+        evidence: dict[str, str] = {}
+        st = item.config.stash[_state_key]
+        host = _host_of(item)
+        req = requirement(m.args[0])
         if report.outcome != "passed":
             crash = getattr(report.longrepr, "reprcrash", None)
             msg = str(crash.message if crash else report.longrepr).removeprefix("Failed: ")
-        item.config.stash[_state_key].outcomes.append(Outcome(m.args[0], _host_of(item), result, item.nodeid, msg))
+        if result == "FAIL" and st.backend is not None:
+            evidence = _evidence(item.config, st.backend, req.family, host)
+        st.outcomes.append(Outcome(req.id, host, result, item.nodeid, msg, req.kind, evidence))
+
+
+def _evidence(config: pytest.Config, backend, family: str, host: str) -> dict[str, str]:
+    """Collect the failure's evidence and attach it to the Allure result, if Allure is recording."""
+    from airgaplab.report import evidence
+
+    where = host if host in backend.lab.host_names else (backend.lab.server_for("ntp") or backend.lab.hosts[0]).name
+    found = evidence.collect(backend, family, where)
+    if config.getoption("allure_report_dir", None):
+        import allure
+
+        for label, text in found.items():
+            allure.attach(text, name=label, attachment_type=allure.attachment_type.TEXT)
+    return found
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:

@@ -133,7 +133,7 @@ def test_external_name_goes_through_a_forwarder(lab, admin, nodes, converge):
     conf_fwd = facts.named_option(lab.exec(admin, ["cat", "/etc/named.conf"]).stdout.decode(), "forwarders")
     want = [lab.address_map().forwarder(f).address for f in lab.lab.dns.forwarders]
     if conf_fwd != want:
-        fail("DNS-SRV-5", "lab", f"admin's forwarders are {conf_fwd}, expected {want}")
+        fail("DNS-SRV-5", "lab", f"admin's named.conf forwards to {conf_fwd or 'no forwarders'}, expected {want}")
     qname = _fresh_name()
     msg = dnsprobe.query(lab, nodes[0], lab.lab.host(admin).ip, qname)
     expect("DNS-SRV-5", "lab", check.has_addresses, msg)

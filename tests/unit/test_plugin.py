@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from airgaplab.catalog import catalog
+from airgaplab.catalog import KINDS, catalog
 from airgaplab.drills import DRILLS
 
 from .conftest import ROOT
@@ -44,6 +44,7 @@ def test_every_requirement_has_a_test_and_every_test_a_known_requirement() -> No
 def test_catalog_entries_are_complete() -> None:
     for r in catalog().values():
         assert r.scope in ("admin", "node", "lab") and r.claim and r.source and r.hint, r.id
+        assert r.kind in KINDS, r.id
 
 
 def test_drills_cover_every_family() -> None:

@@ -1,0 +1,1 @@
+"""Conformance reports: evidence on failure, Allure extras, summary.json/html, history."""

@@ -1,0 +1,45 @@
+"""What to show next to a failure, per requirement family: command output from the hosts concerned."""
+
+from __future__ import annotations
+
+from airgaplab.backends.base import Backend
+
+# (label, shell command) per family; each runs on the failing host, or admin for lab-wide checks.
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "NET": [("ip route", "ip -4 route"), ("ip addr", "ip -4 -br addr")],
+    "NTP-SRV": [
+        ("chronyc sources -v", "chronyc -n sources -v"),
+        ("chronyc tracking", "chronyc -n tracking"),
+        ("/etc/chrony.conf", "cat /etc/chrony.conf"),
+        ("chronyd log", "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u chronyd -n 20 --no-pager"),
+    ],
+    "NTP-CLI": [
+        ("chronyc sources -v", "chronyc -n sources -v"),
+        ("chronyc tracking", "chronyc -n tracking"),
+        ("/etc/chrony.conf", "cat /etc/chrony.conf"),
+        ("chronyd log", "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u chronyd -n 20 --no-pager"),
+    ],
+    "DNS-SRV": [
+        ("/etc/named.conf", "cat /etc/named.conf"),
+        ("named-checkconf", "named-checkconf /etc/named.conf 2>&1; echo exit $?"),
+        ("named log", "tail -n 20 /var/named/data/named.log 2>/dev/null || journalctl -u named -n 20 --no-pager"),
+        ("dig google.com", "dig +time=2 +tries=1 @127.0.0.1 google.com"),
+    ],
+    "DNS-CLI": [
+        ("/etc/resolv.conf", "cat /etc/resolv.conf"),
+        ("NetworkManager drop-ins", "ls -l /etc/NetworkManager/conf.d/ && cat /etc/NetworkManager/conf.d/*.conf"),
+        ("dig google.com", "dig +time=2 +tries=1 google.com"),
+    ],
+}
+
+
+def collect(lab: Backend, family: str, host: str) -> dict[str, str]:
+    """label → output; never raises (evidence must not turn a failure into an error)."""
+    out: dict[str, str] = {}
+    for label, cmd in COMMANDS.get(family, []):
+        try:
+            proc = lab.exec(host, ["sh", "-c", cmd], timeout=15)
+            out[f"{host}: {label}"] = (proc.stdout + proc.stderr).decode(errors="replace").strip() or "(no output)"
+        except Exception as e:
+            out[f"{host}: {label}"] = f"(could not run: {e})"
+    return out

@@ -1,0 +1,139 @@
+"""Run the suite against a lab and write reports/<lab>/<UTC timestamp>/ (and history.jsonl)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from airgaplab import facts
+from airgaplab.backends.base import Backend
+from airgaplab.catalog import KINDS, catalog
+from airgaplab.paths import project_root
+from airgaplab.report import html, summary
+
+
+def reports_root() -> Path:
+    return Path(os.environ.get("AIRGAPLAB_REPORTS", project_root() / "reports"))
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _first_line(argv: list[str]) -> str:
+    try:
+        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+    except OSError:
+        return "not installed"
+    return ((p.stdout or p.stderr).strip().splitlines() or ["?"])[0]
+
+
+def environment(lab: Backend) -> dict[str, str]:
+    spec = json.dumps(lab.lab.model_dump(), sort_keys=True).encode()
+    os_name = next((line.split("=", 1)[1].strip('"') for line in Path("/etc/os-release").read_text().splitlines()
+                    if line.startswith("PRETTY_NAME=")), platform.system())
+    env = {
+        "backend": lab.name,
+        "lab": lab.lab.name,
+        "nodes": str(len(lab.lab.nodes_list)),
+        "kernel": platform.release(),
+        "spec.sha256": hashlib.sha256(spec).hexdigest()[:16],
+    }
+    admin = lab.lab.server_for("ntp") or lab.lab.hosts[0]
+    if lab.name == "vagrant":
+        env["box"] = f"{lab.lab.vm.box} {lab.lab.vm.box_url or ''}".strip()
+    else:
+        env["host.os"] = os_name
+    env["chrony"] = facts.out(lab, admin.name, ["chronyd", "-v"])[1].split("(")[0].strip() or "?"
+    env["bind"] = facts.out(lab, admin.name, ["named", "-v"])[1].strip().split(" (")[0] or "?"
+    return env
+
+
+PREFIX = "(?:Failed: )?"  # how pytest.fail() messages reach Allure
+
+
+def categories() -> list[dict[str, Any]]:
+    """Allure defect categories: by kind of failure, by requirement family, and lab errors."""
+    cats = []
+    for kind in KINDS:
+        ids = [r.id for r in catalog().values() if r.kind == kind]
+        regex = rf"^{PREFIX}({'|'.join(ids)}) [\s\S]*"
+        cats.append({"name": kind, "messageRegex": regex, "matchedStatuses": ["failed"]})
+    for family in sorted({r.family for r in catalog().values()}):
+        regex = rf"^{PREFIX}{family}-\d+ [\s\S]*"
+        cats.append({"name": f"family {family}", "messageRegex": regex, "matchedStatuses": ["failed"]})
+    cats.append({"name": "lab error", "matchedStatuses": ["broken"]})
+    return cats
+
+
+def _write_allure_extras(results: Path, env: dict[str, str], run_name: str) -> None:
+    # Written after pytest: --clean-alluredir empties the directory when the run starts.
+    results.mkdir(parents=True, exist_ok=True)
+    (results / "environment.properties").write_text("".join(f"{k}={v}\n" for k, v in env.items()))
+    (results / "executor.json").write_text(json.dumps({
+        "name": "airgaplab", "type": "airgaplab", "buildName": run_name, "reportName": f"airgaplab {run_name}",
+    }, indent=1))
+    (results / "categories.json").write_text(json.dumps(categories(), indent=1))
+
+
+def _load_history(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def sync_times(lab: Backend) -> dict[str, float | None]:
+    return {h.name: facts.sync_seconds(lab, h.name) for h in lab.lab.nodes_list}
+
+
+def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: float = 30.0) -> tuple[Path, dict[str, Any]]:
+    """Run the suite on `lab` and write the report; returns (run dir, summary)."""
+    started = _now()
+    stamp = started.strftime("%Y%m%dT%H%M%SZ")
+    lab_dir = reports_root() / lab.lab.name
+    run_dir = lab_dir / stamp
+    run_dir.mkdir(parents=True, exist_ok=True)
+    results = run_dir / "allure-results"
+    outcomes_file = run_dir / "outcomes.json"
+    t0 = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(project_root() / "tests" / "conformance"),
+         "--lab", lab.lab.name, "--sync-timeout", str(sync_timeout), f"--junitxml={run_dir / 'junit.xml'}",
+         f"--alluredir={results}", "--clean-alluredir", f"--airgaplab-results={outcomes_file}"],
+        cwd=project_root(), capture_output=True, text=True,
+    )
+    suite_s = time.monotonic() - t0
+    (run_dir / "pytest.log").write_text(proc.stdout + proc.stderr)
+    outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
+    env = environment(lab)
+    _write_allure_extras(results, env, f"{lab.lab.name} {stamp}")
+    if lab_up_s is None:
+        journal = getattr(lab, "journal", lambda: None)()
+        lab_up_s = journal.timings.get("up_s") if journal else None
+    syncs = sync_times(lab)
+    known = [v for v in syncs.values() if v is not None]
+    timings = {"lab_up_s": lab_up_s, "ntp_sync_s": syncs, "ntp_sync_max_s": max(known) if known else None,
+               "suite_s": round(suite_s, 2)}
+    history_path = lab_dir / "history.jsonl"
+    past = _load_history(history_path)
+    s = summary.build(lab=lab.lab, backend=lab.name, started=started.isoformat(timespec="seconds"),
+                      finished=_now().isoformat(timespec="seconds"), outcomes=outcomes, timings=timings,
+                      environment=env, history=past)
+    line = summary.history_line(s, stamp)
+    s["history"] = [*past, line]  # the page's trend includes this run
+    (run_dir / "summary.json").write_text(json.dumps(s, indent=1) + "\n")
+    (run_dir / "summary.html").write_text(html.render(s))
+    with history_path.open("a") as f:
+        f.write(json.dumps(line) + "\n")
+    if not outcomes:
+        (run_dir / "summary.json").write_text(json.dumps({**s, "verdict": "FAIL"}, indent=1) + "\n")
+        s["verdict"] = "FAIL"
+    return run_dir, s

@@ -1,0 +1,92 @@
+"""summary.json: the facts of one conformance run, machine-readable.
+
+Schema `airgaplab-summary/1` (documented in reports/README.md):
+
+    schema, lab, backend, started, finished (ISO 8601 UTC), verdict (PASS|FAIL)
+    counts:       requirements, requirements_passed, requirements_failed, tests, tests_failed
+    timings:      lab_up_s, ntp_sync_s {node: seconds}, ntp_sync_max_s, suite_s
+    environment:  key → value (backend, host OS or box, chrony, BIND, kernel, spec digest)
+    topology:     network, hosts [{name, ip, roles, internet}], serves [{from, to, what}]
+    requirements: [{id, claim, kind, family, hint, results {host: PASS|FAIL|ERROR|SKIP},
+                    failures [{host, message, evidence {label: text}}]}]
+    history:      the earlier runs of this lab (history.jsonl lines), oldest first
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airgaplab.catalog import catalog
+from airgaplab.spec import Lab
+
+SCHEMA = "airgaplab-summary/1"
+RANK = {"FAIL": 3, "ERROR": 2, "SKIP": 1, "PASS": 0}
+
+
+def topology(lab: Lab) -> dict[str, Any]:
+    serves = []
+    for kind, what in (("ntp", "NTP"), ("dns", "DNS")):
+        server = lab.server_for(kind)
+        if server:
+            serves += [{"from": server.name, "to": h.name, "what": what} for h in lab.hosts if h.has(f"{kind}-client")]
+    return {
+        "network": lab.network.internal,
+        "hosts": [{"name": h.name, "ip": h.ip, "roles": list(h.roles), "internet": h.internet} for h in lab.hosts],
+        "serves": serves,
+    }
+
+
+def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for rid, req in catalog().items():
+        mine = [o for o in outcomes if o["req"] == rid]
+        if not mine:
+            continue
+        results: dict[str, str] = {}
+        for o in mine:
+            if RANK[o["outcome"]] >= RANK.get(results.get(o["host"], "PASS"), 0) or o["host"] not in results:
+                results[o["host"]] = o["outcome"]
+        failures = [{"host": o["host"], "message": o["message"], "evidence": o.get("evidence", {})}
+                    for o in mine if o["outcome"] in ("FAIL", "ERROR")]
+        out.append({"id": rid, "claim": req.claim, "kind": req.kind, "family": req.family, "hint": req.hint,
+                    "results": results, "failures": failures})
+    return out
+
+
+def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list[dict[str, Any]],
+          timings: dict[str, Any], environment: dict[str, str], history: list[dict[str, Any]]) -> dict[str, Any]:
+    reqs = requirements(outcomes)
+    failed = [r for r in reqs if any(v in ("FAIL", "ERROR") for v in r["results"].values())]
+    verdict = "PASS" if reqs and not failed else "FAIL"
+    return {
+        "schema": SCHEMA,
+        "lab": lab.name,
+        "backend": backend,
+        "started": started,
+        "finished": finished,
+        "verdict": verdict,
+        "counts": {
+            "requirements": len(reqs),
+            "requirements_passed": len(reqs) - len(failed),
+            "requirements_failed": len(failed),
+            "tests": len(outcomes),
+            "tests_failed": sum(o["outcome"] in ("FAIL", "ERROR") for o in outcomes),
+        },
+        "timings": timings,
+        "environment": environment,
+        "topology": topology(lab),
+        "requirements": reqs,
+        "history": history,
+    }
+
+
+def history_line(summary: dict[str, Any], run_dir: str) -> dict[str, Any]:
+    return {
+        "finished": summary["finished"],
+        "verdict": summary["verdict"],
+        "requirements_passed": summary["counts"]["requirements_passed"],
+        "requirements": summary["counts"]["requirements"],
+        "ntp_sync_max_s": summary["timings"].get("ntp_sync_max_s"),
+        "suite_s": summary["timings"].get("suite_s"),
+        "run": run_dir,
+    }
