@@ -204,6 +204,17 @@ def fail(req: str, host: str, observed: str, hint: str | None = None) -> None:
     pytest.fail(f"{req} {host}: {observed}. {hint or r.hint}", pytrace=False)
 
 
+def expect_service(host, req: str, name: str, unit: str, packages: str) -> None:
+    """The daemon `unit` is installed, enabled and running on testinfra host `host` (named `name`)."""
+    if not host.exists(unit):
+        fail(req, name, f"{unit} is not installed", f"Install it: `dnf install -y {packages}`.")
+    svc = host.service(unit)
+    if not svc.is_enabled:
+        fail(req, name, f"{unit} is not enabled", f"Enable it: `systemctl enable --now {unit}`.")
+    if not svc.is_running:
+        fail(req, name, f"{unit} is not running")
+
+
 # --- reporting ---------------------------------------------------------------------------
 def _host_of(item: pytest.Item) -> str:
     callspec = getattr(item, "callspec", None)

@@ -8,7 +8,7 @@ import pytest
 from airgaplab import facts
 from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes.dns import check
-from airgaplab.pytest_plugin import fail
+from airgaplab.pytest_plugin import expect_service, fail
 
 pytestmark = pytest.mark.dns
 LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)
@@ -39,13 +39,7 @@ def expect(req, host, checker, msg, hint=None):
 @pytest.mark.req("DNS-SRV-1")
 def test_named_installed_enabled_running(hosts, admin):
     h = hosts[admin]
-    if not h.exists("named"):
-        fail("DNS-SRV-1", admin, "named is not installed", "Install it: `dnf install -y bind bind-utils`.")
-    svc = h.service("named")
-    if not svc.is_enabled:
-        fail("DNS-SRV-1", admin, "named is not enabled", "Enable it: `systemctl enable --now named`.")
-    if not svc.is_running:
-        fail("DNS-SRV-1", admin, "named is not running")
+    expect_service(h, "DNS-SRV-1", admin, "named", "bind bind-utils")
     r = h.run("named-checkconf /etc/named.conf")
     if r.rc != 0 or r.stdout.strip() or r.stderr.strip():
         fail("DNS-SRV-1", admin, f"named-checkconf reports: {(r.stdout + r.stderr).strip() or f'exit {r.rc}'}")

@@ -6,7 +6,7 @@ import pytest
 
 from airgaplab import facts
 from airgaplab.probes import ntp as ntpprobe
-from airgaplab.pytest_plugin import fail
+from airgaplab.pytest_plugin import expect_service, fail
 
 pytestmark = pytest.mark.ntp
 
@@ -15,13 +15,7 @@ pytestmark = pytest.mark.ntp
 @pytest.mark.req("NTP-SRV-1")
 def test_chronyd_installed_enabled_running(hosts, admin):
     h = hosts[admin]
-    if not h.exists("chronyd"):
-        fail("NTP-SRV-1", admin, "chronyd is not installed", "Install it: `dnf install -y chrony`.")
-    svc = h.service("chronyd")
-    if not svc.is_enabled:
-        fail("NTP-SRV-1", admin, "chronyd is not enabled", "Enable it: `systemctl enable chronyd`.")
-    if not svc.is_running:
-        fail("NTP-SRV-1", admin, "chronyd is not running")
+    expect_service(h, "NTP-SRV-1", admin, "chronyd", "chrony")
     if not h.socket("udp://0.0.0.0:123").is_listening:
         fail("NTP-SRV-1", admin, "nothing listens on udp/123")
 
