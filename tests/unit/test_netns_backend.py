@@ -143,3 +143,23 @@ def test_unsafe_internal_network_is_refused(tmp_path, state_dir) -> None:
     r = cli("up", "--lab", str(spec), "--backend", "netns")
     assert r.returncode == 2 and "not a private" in r.stderr
     assert not state_dir.exists() or not any(state_dir.iterdir())
+
+
+def test_shell_is_a_shell_on_the_host(netns_lab, state_dir) -> None:
+    be = netns_lab("shell")
+    r = subprocess.run([sys.executable, "-m", "airgaplab", "shell", "--name", be.lab.name, "k8s-node2"],
+                       input="hostname; cat /etc/resolv.conf; systemctl is-active chronyd; exit 3\n",
+                       capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert r.returncode == 3
+    assert "k8s-node2" in r.stdout and "nameserver 192.168.10.10" in r.stdout and "active" in r.stdout
+
+
+def test_without_root_one_clear_line(monkeypatch) -> None:
+    from airgaplab.errors import UserError
+    from airgaplab.paths import default_lab_file
+    from airgaplab.spec import load_spec
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    with pytest.raises(UserError, match="needs root") as err:
+        NetnsBackend(load_spec(default_lab_file())).up()
+    assert "\n" not in str(err.value)
