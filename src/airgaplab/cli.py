@@ -154,9 +154,7 @@ def exec(
     name: NameOpt = None,
 ) -> None:
     """Run a command on a host (its network, its /etc, systemctl/dnf as on Rocky). Exit code = the command's."""
-    be = open_lab(name)
-    be.view(host) if hasattr(be, "view") else None
-    raise typer.Exit(be.interactive(host, list(command)))
+    raise typer.Exit(open_lab(name).interactive(host, list(command)))
 
 
 @app.command()
@@ -349,5 +347,3 @@ def main() -> None:
             sys.exit(2)
         raise
 
-
-_ = Backend
