@@ -72,13 +72,11 @@ def open_lab(name: str | None, progress: Progress = _quiet) -> Backend:
     journal = Journal.load(state_root() / name / "state.json")
     if journal is None:
         if name in labs:  # a state dir without its record: an `up` killed at its very start
-            from airgaplab.spec import Lab as _Lab
+            # down() needs only the lab's name (its namespaces' prefix and state dir)
+            from airgaplab.paths import default_lab_file
+            from airgaplab.spec import load_spec
 
-            stub = _Lab.model_validate({
-                "name": name, "network": {"internal": "192.168.10.0/24"},
-                "hosts": [{"name": "admin", "ip": "192.168.10.10", "internet": True}],
-            })
-            return make_backend("netns", stub, progress)
+            return make_backend("netns", load_spec(default_lab_file()).model_copy(update={"name": name}), progress)
         raise UserError(f"no lab named {name!r} is up — labs here: {', '.join(labs) or 'none'}")
     lab = Lab.model_validate(journal.spec)
     return make_backend(journal.backend, lab, progress)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import pwd
 import shlex
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,7 +145,3 @@ def _own(path: Path, uid: int, gid: int, mode: int) -> None:
     path.mkdir(parents=True, exist_ok=True)
     os.chown(path, uid, gid)
     os.chmod(path, mode)
-
-
-def remove_tree(path: Path) -> None:
-    shutil.rmtree(path, ignore_errors=True)
