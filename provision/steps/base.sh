@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # VM base (Vagrant backend only; netns hosts get the same from their image):
-# /etc/hosts entries of the lab, and hardening beyond the study lab —
-# SELinux enforcing and firewalld on, admin opening only dns and ntp to the
-# internal network. HARDENING=0 reproduces the study lab (permissive, no firewalld).
+# the hostname, /etc/hosts entries of the lab, the internal NIC (found by its
+# MAC, configured with NetworkManager: a manual address and never a default
+# route — Vagrant's own network configuration is wrong for this lab), and
+# hardening beyond the study lab — SELinux enforcing and firewalld on, admin
+# opening only dns and ntp to the internal network, where the OS has them
+# (nothing is installed: nodes have no internet). HARDENING=0 reproduces the
+# study lab (permissive, no firewalld).
 set -euo pipefail
 export STEP=base
 # shellcheck source-path=SCRIPTDIR source=lib.sh
@@ -11,6 +15,25 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 HARDENING=${HARDENING:-1}
 : "${INTERNAL_NET:?INTERNAL_NET, the internal network of the lab, must be set}"
 SERVICES=${SERVICES:-}  # firewalld services this host offers to the internal network, e.g. "dns ntp"
+: "${HOST_NAME:?HOST_NAME must be set}" "${INTERNAL_IP:?}" "${INTERNAL_PREFIX:?}" "${INTERNAL_MAC:?}"
+
+if [[ $(hostname) != "$HOST_NAME" ]]; then
+  echo "$HOST_NAME" > /etc/hostname
+  hostname "$HOST_NAME"
+  log "hostname $HOST_NAME"
+fi
+
+# The internal NIC: the one with the MAC the plan gave it.
+nic=$(ip -o link | awk -v mac="$INTERNAL_MAC" 'tolower($0) ~ tolower(mac) {sub(/:$/, "", $2); sub(/@.*/, "", $2); print $2; exit}')
+[[ -n $nic ]] || die "no NIC with MAC $INTERNAL_MAC (the internal network's)"
+want="$INTERNAL_IP/$INTERNAL_PREFIX"
+if ! nmcli -g ipv4.addresses connection show internal 2>/dev/null | grep -qx "$want"; then
+  nmcli connection delete internal >/dev/null 2>&1 || true
+  nmcli connection add type ethernet con-name internal ifname "$nic" autoconnect yes \
+    ipv4.method manual ipv4.addresses "$want" ipv4.never-default yes ipv6.method disabled >/dev/null
+  log "NetworkManager connection 'internal': $nic $want, never the default route"
+fi
+nmcli connection up internal >/dev/null
 
 # /etc/hosts: one managed block (rendered with its BEGIN/END lines), replaced in place
 block=$RENDERED/etc/hosts.airgaplab
@@ -27,7 +50,11 @@ if [[ $HARDENING == 1 ]]; then
     sed -i 's/^SELINUX=.*/SELINUX=enforcing/' /etc/selinux/config
     setenforce 1 && log "SELinux enforcing"
   fi
-  command -v firewall-cmd >/dev/null || dnf install -y firewalld
+  if ! command -v firewall-cmd >/dev/null; then
+    log "no firewalld on this OS image: no host firewall (the daemons' own ACLs still apply)"
+  fi
+fi
+if [[ $HARDENING == 1 ]] && command -v firewall-cmd >/dev/null; then
   systemctl is-enabled --quiet firewalld || systemctl enable firewalld
   systemctl is-active --quiet firewalld || systemctl start firewalld
   if [[ -n $SERVICES ]]; then
@@ -40,7 +67,7 @@ if [[ $HARDENING == 1 ]]; then
     done
     if [[ $changed == 1 ]]; then firewall-cmd --reload >/dev/null; log "firewalld: $SERVICES open to $INTERNAL_NET"; fi
   fi
-else
+elif [[ $HARDENING != 1 ]]; then
   if command -v getenforce >/dev/null && [[ $(getenforce) == Enforcing ]]; then
     sed -i 's/^SELINUX=.*/SELINUX=permissive/' /etc/selinux/config
     setenforce 0 && log "SELinux permissive (hardening: false)"

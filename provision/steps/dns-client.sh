@@ -6,9 +6,5 @@ export STEP=dns-client
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
-install_rendered /etc/NetworkManager/conf.d/99-dns-none.conf
-if [[ $CHANGED == 1 ]] && systemctl is-active --quiet NetworkManager; then
-  systemctl restart NetworkManager
-  log "restarted NetworkManager"
-fi
+networkmanager_dns_none
 install_rendered /etc/resolv.conf

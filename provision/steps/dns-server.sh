@@ -7,13 +7,16 @@ export STEP=dns-server
 source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 if ! command -v named >/dev/null || ! command -v dig >/dev/null; then
-  dnf install -y bind bind-utils
+  # shellcheck disable=SC2086  # word lists
+  $PKG_INSTALL $NAMED_PKGS
 fi
 # Validate before anything changes: a rejected config never reaches /etc or the running named.
-named-checkconf "$RENDERED/etc/named.conf" || die "named-checkconf rejects the new named.conf; nothing changed"
-backup_once /etc/named.conf /etc/named.bak
-install_rendered /etc/named.conf
-ensure_service named
+named-checkconf "$RENDERED$NAMED_CONF" || die "named-checkconf rejects the new named.conf; nothing changed"
+backup_once "$NAMED_CONF" "$NAMED_BAK"
+install_rendered "$NAMED_CONF"
+ensure_service "$NAMED_SERVICE"
 # Point admin at itself only once named answers, so nothing on admin loses DNS meanwhile.
+CHANGED=0
+networkmanager_dns_none
 CHANGED=0  # resolv.conf needs no restart
 install_rendered /etc/resolv.conf

@@ -5,6 +5,10 @@
 
 RENDERED=${RENDERED:-/var/lib/airgaplab/rendered}
 export CHANGED=0
+# The OS family's names and paths (airgaplab.family passes them); Rocky's when unset.
+: "${PKG_INSTALL:=dnf install -y}"
+: "${CHRONY_PKG:=chrony}" "${CHRONY_SERVICE:=chronyd}" "${CHRONY_CONF:=/etc/chrony.conf}" "${CHRONY_BAK:=/etc/chrony.bak}"
+: "${NAMED_PKGS:=bind bind-utils}" "${NAMED_SERVICE:=named}" "${NAMED_CONF:=/etc/named.conf}" "${NAMED_BAK:=/etc/named.bak}"
 
 log() { printf '[%s] %s\n' "${STEP:-step}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${STEP:-step}" "$*" >&2; exit 1; }
@@ -56,10 +60,20 @@ ensure_service() {
 
 # provision_chrony: the whole chrony step; server and client differ only in the rendered file.
 provision_chrony() {
-  command -v chronyd >/dev/null || dnf install -y chrony
-  chronyd -p -f "$RENDERED/etc/chrony.conf" >/dev/null || die "the new chrony.conf does not parse (chronyd -p); nothing changed"
-  backup_once /etc/chrony.conf /etc/chrony.bak
-  install_rendered /etc/chrony.conf
+  # shellcheck disable=SC2086  # PKG_INSTALL and CHRONY_PKG are word lists
+  command -v chronyd >/dev/null || $PKG_INSTALL $CHRONY_PKG
+  chronyd -p -f "$RENDERED$CHRONY_CONF" >/dev/null || die "the new chrony.conf does not parse (chronyd -p); nothing changed"
+  backup_once "$CHRONY_CONF" "$CHRONY_BAK"
+  install_rendered "$CHRONY_CONF"
   mkdir -p /var/log/chrony
-  ensure_service chronyd
+  ensure_service "$CHRONY_SERVICE"
+}
+
+# networkmanager_dns_none: the drop-in that keeps NetworkManager off resolv.conf, in effect at once.
+networkmanager_dns_none() {
+  install_rendered /etc/NetworkManager/conf.d/99-dns-none.conf
+  if [[ $CHANGED == 1 ]] && systemctl is-active --quiet NetworkManager; then
+    systemctl restart NetworkManager
+    log "restarted NetworkManager"
+  fi
 }

@@ -17,7 +17,7 @@ from airgaplab.backends import make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.errors import LabError, UserError
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
+from airgaplab.spec import Lab, load_spec
 
 app = typer.Typer(
     help=(
@@ -40,7 +40,26 @@ BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for
 DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
 LAB_UP_HELP = "Bring up a fresh lab (netns|vagrant) for the run, then take it down."
 DRILL_HELP = "Apply this drill before the run (rehearse the failure path)."
+OS_HELP = "vagrant: the guests' OS, rocky10 (the reference) or debian12 (a box built here from Debian packages)."
+HYPERVISOR_HELP = ("vagrant: system (this machine's libvirtd), private (one airgaplab starts in a namespace of the "
+                   "lab's, leading into the simulated internet) or auto (system where reachable).")
 NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
+
+
+def with_vm_options(spec: Lab, os_name: str | None, hypervisor: str | None) -> Lab:
+    """The spec with --os/--hypervisor applied (checked: one line and exit 2 on a bad value)."""
+    from airgaplab.family import OS_NAMES
+
+    vm = spec.vm
+    if os_name is not None:
+        if os_name not in OS_NAMES:
+            raise UserError(f"--os {os_name}: unknown guest OS — use one of {', '.join(OS_NAMES)}")
+        vm = vm.model_copy(update={"os": os_name})
+    if hypervisor is not None:
+        if hypervisor not in ("system", "private", "auto"):
+            raise UserError(f"--hypervisor {hypervisor}: use system, private or auto")
+        vm = vm.model_copy(update={"hypervisor": hypervisor})
+    return spec.model_copy(update={"vm": vm})
 
 
 class _Steps:
@@ -97,12 +116,14 @@ def up(
     bare: Annotated[bool, typer.Option("--bare", help=BARE_HELP)] = False,
     nodes: NodesOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
+    os_name: Annotated[str | None, typer.Option("--os", help=OS_HELP)] = None,
+    hypervisor: Annotated[str | None, typer.Option("--hypervisor", help=HYPERVISOR_HELP)] = None,
 ) -> None:
     """Bring a lab up: hosts, networks, the simulated internet, then NTP/DNS provisioning."""
-    spec = load_spec(lab or default_lab_file(), nodes)
+    spec = with_vm_options(load_spec(lab or default_lab_file(), nodes), os_name, hypervisor)
     if name:
         spec = spec.model_copy(update={"name": name})
-    chosen, why = resolve_backend_name(backend)
+    chosen, why = resolve_backend_name(backend, spec)
     if dry_run:
         if chosen != "vagrant":
             raise UserError("--dry-run: only the vagrant backend has a plan to show — add --backend vagrant")
@@ -189,12 +210,14 @@ def doctor(
     backend: Annotated[str, typer.Option(help="netns, vagrant or auto.")] = "auto",
     lab: LabOpt = None,
     nodes: NodesOpt = None,
+    os_name: Annotated[str | None, typer.Option("--os", help=OS_HELP)] = None,
+    hypervisor: Annotated[str | None, typer.Option("--hypervisor", help=HYPERVISOR_HELP)] = None,
 ) -> None:
     """Can this machine run the lab? Every finding says how to fix it (exit 1 if something blocks)."""
     from airgaplab import doctor as doc
 
-    spec = load_spec(lab or default_lab_file(), nodes)
-    chosen, why = resolve_backend_name(backend)
+    spec = with_vm_options(load_spec(lab or default_lab_file(), nodes), os_name, hypervisor)
+    chosen, why = resolve_backend_name(backend, spec)
     found = doc.findings(chosen, spec)
     out.print(_doctor_table(chosen, why, found))
     if doc.blocking_failures(found):
@@ -320,6 +343,47 @@ def render_cmd(
             sys.stdout.write(content)
             sys.stdout.flush()
         out.print(f"[dim]{h.name} steps: {', '.join(render.steps_for(h)) or 'none'}[/]")
+
+
+box_app = typer.Typer(help="Vagrant boxes built here from distribution packages (cached, keyed by their recipe).",
+                      no_args_is_help=True)
+app.add_typer(box_app, name="box")
+MIRROR_HELP = "Package mirror (default: AIRGAPLAB_MIRROR or deb.debian.org); behind an air gap, your own mirror."
+
+
+@box_app.command("build")
+def box_build(
+    os_name: Annotated[str, typer.Argument(metavar="OS", help="debian12")],
+    mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None,
+) -> None:
+    """Build the box for OS (debootstrap, ~3 min) and add it to Vagrant; reused while its recipe is unchanged."""
+    from airgaplab import box
+
+    with _Steps() as steps:
+        name = box.ensure(os_name, steps, mirror)
+    out.print(f"box [bold]{name}[/] ready ({box.box_file(box.recipe(os_name, mirror))})")
+
+
+@box_app.command("list")
+def box_list() -> None:
+    """Boxes in the cache and in Vagrant."""
+    from airgaplab import box
+
+    table = Table("box", "file", "MiB", "in vagrant", title=f"boxes ({box.cache_dir()})", title_justify="left")
+    for row in box.cached():
+        table.add_row(str(row["name"]), str(row["file"] or "-"), str(row["size_mb"] or "-"),
+                      "yes" if row["added"] else "no")
+    out.print(table)
+
+
+@box_app.command("rm")
+def box_rm(os_name: Annotated[str, typer.Argument(metavar="OS", help="debian12")]) -> None:
+    """Remove OS's boxes from the cache and from Vagrant."""
+    from airgaplab import box
+
+    box.recipe(os_name)  # one line, exit 2, for an unknown OS
+    gone = box.remove(os_name)
+    out.print(f"removed {', '.join(gone)}" if gone else f"no {os_name} box to remove")
 
 
 def main() -> None:

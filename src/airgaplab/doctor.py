@@ -76,33 +76,23 @@ def vagrant_findings(lab: Lab) -> list[Finding]:
                      next((line for line in (plugins.stdout if plugins else "").splitlines() if "libvirt" in line),
                           "not installed"),
                      "install it: apt-get install vagrant-libvirt (or: vagrant plugin install vagrant-libvirt)"))
-    virsh = shutil.which("virsh")
-    lv = _run(["virsh", "-c", "qemu:///system", "version"], timeout=20) if virsh else None
-    lv_ok = bool(lv and lv.returncode == 0)
-    detail = ("virsh not found" if not virsh else
-              (lv.stdout.strip().splitlines()[-1] if lv_ok and lv and lv.stdout.strip() else
-               (lv.stderr.strip().splitlines()[0] if lv and lv.stderr.strip() else "no answer")))
-    f.append(Finding("libvirtd at qemu:///system", lv_ok, detail,
-                     "install and start it: apt-get install libvirt-daemon-system libvirt-clients && "
-                     "systemctl enable --now libvirtd (and add your user to group libvirt)"))
-    kvm = os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK)
-    f.append(Finding("/dev/kvm usable", kvm, "present and writable" if kvm else
-                     ("present but not writable" if os.path.exists("/dev/kvm") else "missing"),
-                     "enable virtualization (VT-x/AMD-V, nested virtualization in a VM) and add your user to group kvm"))
+    hv = _hypervisor_finding(lab)
+    private = "private" in hv.detail
+    f.append(hv)
+    f.append(_accel_finding(lab))
+    if lab.vm.os == "rocky10":
+        v3 = _x86_64_v3()
+        f.append(Finding("x86-64-v3 CPU (Rocky 10 guests)", v3, "avx2, bmi2, fma, movbe present" if v3 else
+                         "this CPU lacks x86-64-v3 features Rocky 10 needs", "use --os debian12, or a newer CPU",
+                         blocking=False))
     f.append(_firewall_backend_finding())
     names = set(network_names(lab).values())
     collisions = subnet_collisions(subnets(lab), ignore_devices=tuple(_libvirt_bridges(names)))
     f.append(Finding("lab subnets free on this host", not collisions,
                      "; ".join(collisions) or ", ".join(str(s) for s in subnets(lab)),
                      "change network.internal or vm.management_nat/vm.management_isolated in the lab spec"))
-    boxes = _run(["vagrant", "box", "list"]) if vagrant else None
-    cached = bool(boxes and re.search(rf"^{re.escape(lab.vm.box)}\s", boxes.stdout, re.M))
-    f.append(Finding("box", cached or bool(lab.vm.box_url),
-                     f"{lab.vm.box} cached" if cached else
-                     (f"not cached; `vagrant up` downloads {lab.vm.box_url}" if lab.vm.box_url
-                      else "not cached, no box_url"),
-                     "set vm.box_url (and vm.box_checksum) in the lab spec, or `vagrant box add` the box"))
-    if lab.vm.box_url and not lab.vm.box_checksum:
+    f.append(_box_finding(lab) if lab.vm.os != "rocky10" else _rocky_box_finding(lab, private))
+    if lab.vm.box_url and lab.vm.os == "rocky10" and not lab.vm.box_checksum:
         f.append(Finding("box pinned by checksum", False, "vm.box_checksum is not set",
                          "set vm.box_checksum to the sha256 published next to the box (its CHECKSUM file)",
                          blocking=False))
@@ -111,6 +101,66 @@ def vagrant_findings(lab: Lab) -> list[Finding]:
     f.append(Finding("free memory", avail >= need, f"{avail} MiB available, the VMs need ~{need} MiB",
                      "free memory, or lower vm.memory / use fewer --nodes"))
     return f
+
+
+def _hypervisor_finding(lab: Lab) -> Finding:
+    from airgaplab.backends import private_hypervisor_missing
+    from airgaplab.backends.vagrant.backend import system_libvirt_reachable
+
+    system = system_libvirt_reachable() if lab.vm.hypervisor != "private" else False
+    missing = private_hypervisor_missing()
+    if system:
+        return Finding("hypervisor", True, "the system libvirtd (qemu:///system)")
+    if lab.vm.hypervisor == "system":
+        return Finding("hypervisor", False, "no libvirtd at qemu:///system",
+                       "start it (systemctl enable --now libvirtd), or use --hypervisor private")
+    return Finding("hypervisor", not missing,
+                   "a private libvirtd in the lab's own namespace (no usable system libvirtd)" if not missing
+                   else f"no system libvirtd; a private one needs {', '.join(missing)}",
+                   "make deps-vm (libvirt-daemon-system, qemu-system-x86, dnsmasq-base, iptables), as root")
+
+
+def _accel_finding(lab: Lab) -> Finding:
+    from airgaplab.backends.vagrant import accel
+
+    kernel = None
+    if lab.vm.os != "rocky10":
+        from airgaplab import box
+
+        kernel = box.kernel_file(box.recipe(lab.vm.os))
+    chosen = accel.choose(kernel) if lab.vm.accel == "auto" else accel.Accel(lab.vm.accel, "set in the spec")
+    return Finding("accelerator", True, f"{chosen.driver}: {chosen.why}")
+
+
+def _x86_64_v3() -> bool:
+    flags = re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.M)
+    have = set(flags.group(1).split()) if flags else set()
+    return {"avx2", "bmi2", "fma", "movbe"} <= have
+
+
+def _box_finding(lab: Lab) -> Finding:
+    from airgaplab import box
+
+    r = box.recipe(lab.vm.os)
+    cached = box.box_file(r).exists()
+    tools = [t for t in box.BUILD_TOOLS if shutil.which(t) is None]
+    return Finding("box", cached or not tools,
+                   f"{r.box_name} cached" if cached else f"not built yet; `up` builds it (~3 min) from {r.mirror}",
+                   f"make deps-vm (missing {', '.join(tools)})")
+
+
+def _rocky_box_finding(lab: Lab, private: bool) -> Finding:
+    boxes = _run(["vagrant", "box", "list"]) if shutil.which("vagrant") else None
+    cached = bool(boxes and re.search(rf"^{re.escape(lab.vm.box)}\s", boxes.stdout, re.M))
+    if cached:
+        return Finding("box", True, f"{lab.vm.box} cached")
+    if private:  # vagrant runs inside the private hypervisor's namespace: it sees only the simulated internet
+        return Finding("box", False, f"{lab.vm.box} not cached, and a private hypervisor cannot download it",
+                       f"`vagrant box add {lab.vm.box} <the Rocky 10 libvirt box>` on this machine first, "
+                       "or use --os debian12 (built here from Debian packages)")
+    return Finding("box", bool(lab.vm.box_url),
+                   f"not cached; `vagrant up` downloads {lab.vm.box_url}" if lab.vm.box_url else "not cached, no box_url",
+                   "set vm.box_url (and vm.box_checksum) in the lab spec, or `vagrant box add` the box")
 
 
 def _libvirt_bridges(names: set[str]) -> list[str]:

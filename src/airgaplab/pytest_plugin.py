@@ -30,8 +30,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--lab-up", dest="airgaplab_lab_up", nargs="?", const="netns", default=None, metavar="BACKEND",
                 help="bring up a throwaway lab for this run (default backend netns) and take it down after")
     g.addoption("--lab-spec", dest="airgaplab_spec", metavar="FILE", help="spec for --lab-up (default labs/ntp-dns.yaml)")
-    g.addoption("--sync-timeout", dest="airgaplab_sync_timeout", type=float, default=DEFAULT_SYNC_TIMEOUT,
-                metavar="S", help="how long the whole run waits for things that converge (NTP sync, reach)")
+    g.addoption("--sync-timeout", dest="airgaplab_sync_timeout", type=float, default=None,
+                metavar="S", help="how long the whole run waits for things that converge (NTP sync, reach); "
+                f"default {DEFAULT_SYNC_TIMEOUT:.0f} s, longer on emulated VMs")
     g.addoption("--airgaplab-results", dest="airgaplab_results", metavar="FILE",
                 help="write each test's requirement, host and outcome as JSON")
 
@@ -146,8 +147,15 @@ def lab(request: pytest.FixtureRequest):
     if st.backend is None:
         pytest.fail(st.error or NO_LAB, pytrace=False)
     if st.deadline is None:
-        st.deadline = time.monotonic() + request.config.getoption("airgaplab_sync_timeout")
+        timeout = request.config.getoption("airgaplab_sync_timeout") or st.backend.sync_timeout  # type: ignore[attr-defined]
+        st.deadline = time.monotonic() + timeout
     return st.backend
+
+
+@pytest.fixture(scope="session")
+def fam(lab):
+    """The hosts' OS family (airgaplab.family): config paths, service and package names."""
+    return lab.family
 
 
 @pytest.fixture(scope="session")
@@ -204,10 +212,10 @@ def fail(req: str, host: str, observed: str, hint: str | None = None) -> None:
     pytest.fail(f"{req} {host}: {observed}. {hint or r.hint}", pytrace=False)
 
 
-def expect_service(host, req: str, name: str, unit: str, packages: str) -> None:
-    """The daemon `unit` is installed, enabled and running on testinfra host `host` (named `name`)."""
-    if not host.exists(unit):
-        fail(req, name, f"{unit} is not installed", f"Install it: `dnf install -y {packages}`.")
+def expect_service(host, req: str, name: str, binary: str, unit: str, packages: str) -> None:
+    """The daemon `binary` is installed and its `unit` enabled and running on testinfra host `host` (named `name`)."""
+    if not host.exists(binary):
+        fail(req, name, f"{unit} is not installed", f"Install it: `{packages}`.")
     svc = host.service(unit)
     if not svc.is_enabled:
         fail(req, name, f"{unit} is not enabled", f"Enable it: `systemctl enable --now {unit}`.")

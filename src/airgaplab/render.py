@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import jinja2
 
 from airgaplab.errors import UserError
+from airgaplab.family import ROCKY, Family
 from airgaplab.paths import provision_dir
 from airgaplab.spec import Host, Lab
 
@@ -46,21 +47,22 @@ def _env() -> jinja2.Environment:
     )
 
 
-def files_for(lab: Lab, host: Host, amap: AddressMap | None = None) -> dict[str, str]:
-    """Absolute path on the host → content, for every file the host's roles install."""
+def files_for(lab: Lab, host: Host, amap: AddressMap | None = None, fam: Family = ROCKY) -> dict[str, str]:
+    """Absolute path on the host → content, for every file the host's roles install (paths of family `fam`)."""
     amap = amap or AddressMap()
     env = _env()
-    ctx = {"lab": lab, "host": host, "ntp": lab.ntp, "dns": lab.dns, "managed": MANAGED}
+    ctx = {"lab": lab, "host": host, "ntp": lab.ntp, "dns": lab.dns, "managed": MANAGED, "fam": fam}
     out: dict[str, str] = {}
     if host.has("ntp-server"):
-        out["/etc/chrony.conf"] = env.get_template("chrony-server.conf.j2").render(ctx)
+        out[fam.chrony_conf] = env.get_template("chrony-server.conf.j2").render(ctx)
     elif host.has("ntp-client"):
         server = lab.server_for("ntp")
-        out["/etc/chrony.conf"] = env.get_template("chrony-client.conf.j2").render(ctx, server=server)
+        out[fam.chrony_conf] = env.get_template("chrony-client.conf.j2").render(ctx, server=server)
     if host.has("dns-server"):
         assert lab.dns is not None
         fwd = [amap.forwarder(f) for f in lab.dns.forwarders]
-        out["/etc/named.conf"] = env.get_template("named.conf.j2").render(ctx, forwarders=fwd)
+        out[fam.named_conf] = env.get_template("named.conf.j2").render(ctx, forwarders=fwd)
+        out["/etc/NetworkManager/conf.d/99-dns-none.conf"] = env.get_template("99-dns-none.conf.j2").render(ctx)
         out["/etc/resolv.conf"] = env.get_template("resolv.conf.j2").render(ctx, server=host)
     elif host.has("dns-client"):
         server = lab.server_for("dns")

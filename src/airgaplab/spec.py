@@ -114,8 +114,14 @@ class Dns(_Strict):
 
 
 class Vm(_Strict):
-    """The Vagrant/libvirt lab: box, resources, libvirt networks, hardening."""
+    """The Vagrant/libvirt lab: guest OS, hypervisor, box, resources, libvirt networks, hardening."""
 
+    os: Literal["rocky10", "debian12"] = "rocky10"
+    # system: the machine's libvirtd; private: one airgaplab starts in a namespace of the lab's (leading into
+    # the simulated internet); auto: system where it is reachable, else private
+    hypervisor: Literal["system", "private", "auto"] = "auto"
+    # kvm | qemu (software emulation); auto: kvm only where it really starts a guest
+    accel: Literal["kvm", "qemu", "auto"] = "auto"
     box: str = "rockylinux-10-libvirt"
     box_url: str | None = None
     box_checksum: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}([0-9a-f]{64})?$")

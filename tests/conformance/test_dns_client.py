@@ -28,7 +28,7 @@ def test_networkmanager_leaves_resolv_conf_alone(hosts, lab, node):
     lines = facts.directives(f.content_string)
     if "[main]" not in lines or "dns=none" not in lines:
         fail("DNS-CLI-2", node, f"{DROP_IN} holds {lines}, expected [main] and dns=none")
-    if lab.name == "vagrant":
+    if lab.real_networkmanager:
         before = hosts[node].file("/etc/resolv.conf").content_string
         hosts[node].run("systemctl restart NetworkManager")
         after = hosts[node].file("/etc/resolv.conf").content_string

@@ -13,12 +13,12 @@ SOURCE_DIRECTIVES = ("server", "pool", "peer", "refclock", "sourcedir")
 
 @pytest.mark.host
 @pytest.mark.req("NTP-CLI-1")
-def test_node_has_admin_as_only_time_source(hosts, lab, admin, node):
-    lines = facts.directives(hosts[node].file("/etc/chrony.conf").content_string)
+def test_node_has_admin_as_only_time_source(hosts, lab, admin, node, fam):
+    lines = facts.directives(hosts[node].file(fam.chrony_conf).content_string)
     src = [line for line in lines if line.split()[0] in SOURCE_DIRECTIVES]
     want = f"server {lab.lab.host(admin).ip} iburst"
     if src != [want]:
-        fail("NTP-CLI-1", node, f"time sources in /etc/chrony.conf are {src}, expected exactly [{want!r}]")
+        fail("NTP-CLI-1", node, f"time sources in {fam.chrony_conf} are {src}, expected exactly [{want!r}]")
 
 
 @pytest.mark.host

@@ -13,28 +13,28 @@ pytestmark = pytest.mark.ntp
 
 @pytest.mark.host
 @pytest.mark.req("NTP-SRV-1")
-def test_chronyd_installed_enabled_running(hosts, admin):
+def test_chronyd_installed_enabled_running(hosts, admin, fam):
     h = hosts[admin]
-    expect_service(h, "NTP-SRV-1", admin, "chronyd", "chrony")
+    expect_service(h, "NTP-SRV-1", admin, "chronyd", fam.chrony_service, f"{fam.install} {fam.chrony_pkg}")
     if not h.socket("udp://0.0.0.0:123").is_listening:
         fail("NTP-SRV-1", admin, "nothing listens on udp/123")
 
 
 @pytest.mark.host
 @pytest.mark.req("NTP-SRV-2")
-def test_chrony_conf_matches_the_reference(hosts, lab, admin):
+def test_chrony_conf_matches_the_reference(hosts, lab, admin, fam):
     h = hosts[admin]
     spec = lab.lab.ntp
-    lines = facts.directives(h.file("/etc/chrony.conf").content_string)
+    lines = facts.directives(h.file(fam.chrony_conf).content_string)
     want = [f"server {s} iburst" for s in spec.upstream] + [f"allow {n}" for n in spec.allow]
     if spec.local_stratum:
         want.append(f"local stratum {spec.local_stratum}")
     missing = [w for w in want if w not in lines]
     if missing:
-        fail("NTP-SRV-2", admin, f"/etc/chrony.conf lacks {missing} (has {lines})")
-    if not h.file("/etc/chrony.bak").exists:
-        fail("NTP-SRV-2", admin, "the original /etc/chrony.bak was not kept",
-             "Back up before editing: `cp /etc/chrony.conf /etc/chrony.bak`.")
+        fail("NTP-SRV-2", admin, f"{fam.chrony_conf} lacks {missing} (has {lines})")
+    if not h.file(fam.chrony_bak).exists:
+        fail("NTP-SRV-2", admin, f"the original {fam.chrony_bak} was not kept",
+             f"Back up before editing: `cp {fam.chrony_conf} {fam.chrony_bak}`.")
 
 
 @pytest.mark.host

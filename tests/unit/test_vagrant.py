@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import doctor
+from airgaplab import box, doctor, render
 from airgaplab.backends.vagrant import plan as vplan
+from airgaplab.errors import UserError
+from airgaplab.family import family
 from airgaplab.paths import default_lab_file
 from airgaplab.spec import load_spec
 
@@ -25,8 +27,8 @@ def lab():
     return load_spec(default_lab_file())
 
 
-def test_plan_networks_cut_the_nodes_off(lab, tmp_path: Path) -> None:
-    p = vplan.build(lab, tmp_path)
+def test_plan_networks_cut_the_nodes_off(lab) -> None:
+    p = vplan.build(lab)
     internal = p["networks"]["internal"]
     assert internal == {"name": "agl-ntp-dns-internal", "subnet": "192.168.10.0/24", "netmask": "255.255.255.0",
                         "host_ip": "192.168.10.1", "forward_mode": "none", "dhcp": False}
@@ -36,32 +38,80 @@ def test_plan_networks_cut_the_nodes_off(lab, tmp_path: Path) -> None:
     for node in ("k8s-node1", "k8s-node2"):
         assert machines[node]["management_network"] == {"name": "agl-ntp-dns-isolated", "mode": "none",
                                                         "address": "192.168.126.0/24"}
-    other = vplan.build(lab.model_copy(update={"name": "lab2"}), tmp_path / "2")
+    other = vplan.build(lab.model_copy(update={"name": "lab2"}))
     assert {n["name"] for n in other["networks"].values()}.isdisjoint({n["name"] for n in p["networks"].values()})
+    assert p["default_prefix"] != other["default_prefix"]  # libvirt domain names never collide between labs
 
 
-def test_plan_steps_and_files_follow_roles(lab, tmp_path: Path) -> None:
-    p = vplan.build(lab, tmp_path)
+def test_plan_steps_and_env_follow_roles(lab) -> None:
+    p = vplan.build(lab)
     machines = {m["name"]: m for m in p["machines"]}
     assert machines["admin"]["steps"] == ["base", "dns-server", "ntp-server"]
     assert machines["k8s-node1"]["steps"] == ["base", "dns-client", "ntp-client"]
     assert sorted(machines["admin"]["env"]["SERVICES"].split()) == ["dns", "ntp"]
     assert machines["k8s-node1"]["env"]["SERVICES"] == ""
-    for m in p["machines"]:
-        for f in m["files"]:
-            assert (Path(m["rendered_dir"]) / f.lstrip("/")).is_file()
-        for step in m["steps"]:
-            assert (Path(p["steps_dir"]) / f"{step}.sh").is_file()
-    admin_conf = (Path(machines["admin"]["rendered_dir"]) / "etc/named.conf").read_text()
-    assert "168.126.63.1;" in admin_conf and "8.8.8.8;" in admin_conf  # VMs use the real forwarders
+    macs = [m["mac"] for m in p["machines"]]
+    assert len(set(macs)) == len(macs) and all(m.startswith("52:54:00:") for m in macs)
+    for m in p["machines"]:  # the base step finds the internal NIC by the MAC the Vagrantfile gives it
+        assert m["env"]["INTERNAL_MAC"] == m["mac"] and m["env"]["HOST_NAME"] == m["name"]
+        assert m["env"]["INTERNAL_IP"] == m["ip"] and m["env"]["INTERNAL_PREFIX"] == "24"
+    for step in ("base", "dns-server", "ntp-server", "dns-client", "ntp-client"):
+        assert (ROOT / "provision" / "steps" / f"{step}.sh").is_file()
 
 
-def test_plan_box_is_pinned_by_url_and_checksum(lab, tmp_path: Path) -> None:
+@pytest.mark.parametrize("os_name", ["rocky10", "debian12"])
+def test_rendered_files_use_the_family_paths_and_the_notes_values(lab, os_name: str) -> None:
+    fam = family(os_name)
+    files = render.files_for(lab, lab.host("admin"), fam=fam)
+    assert set(files) == {fam.chrony_conf, fam.named_conf, "/etc/resolv.conf",
+                          "/etc/NetworkManager/conf.d/99-dns-none.conf"}
+    named = files[fam.named_conf]
+    assert "168.126.63.1;" in named and "8.8.8.8;" in named and "stands in" not in named  # the notes' values
+    assert f'directory \t"{fam.named_dir}";' in named and f'include "{fam.root_key}";' in named
+    assert "allow 192.168.10.0/24" in files[fam.chrony_conf] and "local stratum 10" in files[fam.chrony_conf]
+    env = fam.step_env()
+    assert env["CHRONY_CONF"] == fam.chrony_conf and env["CHRONY_BAK"].endswith("chrony.bak")
+    node = render.files_for(lab, lab.host("k8s-node1"), fam=fam)
+    assert "server 192.168.10.10 iburst" in node[fam.chrony_conf]
+
+
+def test_named_conf_keeps_each_familys_layout(lab, tmp_path: Path) -> None:
+    debian = render.files_for(lab, lab.host("admin"), fam=family("debian12"))["/etc/bind/named.conf"]
+    assert "crypto-policies" not in debian and "/var/named" not in debian  # Rocky-only paths stay out
+    if Path("/etc/bind/named.conf.default-zones").exists():  # a Debian machine: its stock includes are here
+        (tmp_path / "named.conf").write_text(debian)
+        r = subprocess.run(["named-checkconf", str(tmp_path / "named.conf")], capture_output=True, text=True)
+        assert r.returncode == 0, r.stdout + r.stderr
+    rocky = render.files_for(lab, lab.host("admin"), fam=family("rocky10"))["/etc/named.conf"]
+    assert 'include "/etc/crypto-policies/back-ends/bind.config";' in rocky and 'file "named.ca";' in rocky
+
+
+def test_plan_box_is_pinned_by_url_and_checksum(lab) -> None:
     pinned = lab.model_copy(update={"vm": lab.vm.model_copy(update={"box_checksum": CHECKSUM})})
-    box = vplan.build(pinned, tmp_path)["box"]
+    box = vplan.build(pinned)["box"]
     assert box["url"].startswith("https://dl.rockylinux.org/") and box["url"].endswith(".box")
     assert box["checksum"] == CHECKSUM and box["checksum_type"] == "sha256"
-    assert vplan.build(lab, tmp_path)["machine_virtual_size"] >= 10  # the box's metadata under-states its disk
+    assert vplan.build(lab)["machine_virtual_size"] >= 10  # the box's metadata under-states its disk
+
+
+def test_debian_plan_boots_the_local_box_under_emulation(lab) -> None:
+    deb = lab.model_copy(update={"vm": lab.vm.model_copy(update={"os": "debian12"})})
+    p = vplan.build(deb, accel="qemu")
+    assert p["box"]["name"] == box.recipe("debian12").box_name and p["box"]["url"] is None
+    assert p["driver"] == "qemu" and p["cpu_model"] == "qemu64" and p["boot_timeout"] >= 600
+    assert {m["cpus"] for m in p["machines"]} == {1}  # three guests, two cores
+    assert p["machines"][0]["env"]["CHRONY_CONF"] == "/etc/chrony/chrony.conf"
+    kvm = vplan.build(deb, accel="kvm")
+    assert kvm["driver"] == "kvm" and kvm["machines"][0]["cpus"] == 2
+
+
+def test_box_recipe_key_changes_with_what_goes_in() -> None:
+    a = box.recipe("debian12")
+    assert a.key == box.recipe("debian12").key
+    assert box.recipe("debian12", mirror="http://mirror.example/debian").key != a.key
+    assert a.box_name.startswith("airgaplab/debian12-") and box.box_file(a).name.endswith(".box")
+    with pytest.raises(UserError, match="no recipe"):
+        box.recipe("windows")
 
 
 def _vagrant(args: list[str], plan: Path, dotfile: Path) -> subprocess.CompletedProcess[str]:
@@ -106,20 +156,17 @@ def test_dry_run_prints_plan_and_commands_and_creates_nothing(state_dir: Path) -
     assert not state_dir.exists() or not any(state_dir.iterdir())
 
 
-def _virsh_answers() -> bool:
-    if shutil.which("virsh") is None:
-        return False
-    return subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True, timeout=30).returncode == 0
-
-
 def test_doctor_tells_the_truth_about_this_machine(lab) -> None:
+    from airgaplab.backends import private_hypervisor_missing
+    from airgaplab.backends.vagrant.backend import system_libvirt_reachable
+
     found = {f.check: f for f in doctor.vagrant_findings(lab)}
     assert found["vagrant"].ok == (shutil.which("vagrant") is not None)
     plugins = subprocess.run(["vagrant", "plugin", "list"], capture_output=True, text=True).stdout \
         if shutil.which("vagrant") else ""
     assert found["vagrant-libvirt plugin"].ok == ("vagrant-libvirt" in plugins)
-    assert found["libvirtd at qemu:///system"].ok == _virsh_answers()
-    assert found["/dev/kvm usable"].ok == (os.path.exists("/dev/kvm") and os.access("/dev/kvm", os.R_OK | os.W_OK))
+    assert found["hypervisor"].ok == (system_libvirt_reachable() or not private_hypervisor_missing())
+    assert found["accelerator"].detail.split(":")[0] in ("kvm", "qemu")
     assert found["free memory"].ok == (doctor.mem_available_mib() >= 3072 + 2048 * 2 + 1024)
     routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
     assert found["lab subnets free on this host"].ok == ("192.168.10." not in routes and "192.168.125." not in routes

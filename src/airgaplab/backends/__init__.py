@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 
@@ -13,26 +14,50 @@ from airgaplab.spec import Lab
 BACKENDS = ("netns", "vagrant")
 
 
-def vagrant_usable() -> tuple[bool, str]:
-    """vagrant + the vagrant-libvirt plugin + a reachable libvirtd, or why not."""
+PRIVATE_HYPERVISOR_TOOLS = ("libvirtd", "virsh", "qemu-system-x86_64", "dnsmasq", "iptables", "nft", "nsenter")
+
+
+def private_hypervisor_missing() -> list[str]:
+    """What a private hypervisor needs and this machine lacks (root and its tools)."""
+    missing = [t for t in PRIVATE_HYPERVISOR_TOOLS if shutil.which(t) is None]
+    return (["root"] if os.geteuid() != 0 else []) + missing
+
+
+def vagrant_usable(lab: Lab | None = None) -> tuple[bool, str]:
+    """Can a VM lab really come up here: vagrant + vagrant-libvirt, a hypervisor, and the box at hand? Or why not."""
     if shutil.which("vagrant") is None:
         return False, "no vagrant"
     try:
-        plugins = subprocess.run(["vagrant", "plugin", "list"], capture_output=True, text=True, timeout=60).stdout
+        plugins = subprocess.run(["vagrant", "plugin", "list"], capture_output=True, text=True, timeout=60,
+                                 cwd="/").stdout
     except (OSError, subprocess.TimeoutExpired):
         return False, "vagrant does not answer"
     if "vagrant-libvirt" not in plugins:
         return False, "no vagrant-libvirt plugin"
-    if shutil.which("virsh") is None:
-        return False, "no virsh (libvirt-clients)"
-    ok = subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True, timeout=30).returncode == 0
-    return (True, "vagrant + libvirt") if ok else (False, "libvirtd not reachable at qemu:///system")
+    from airgaplab.backends.vagrant.backend import system_libvirt_reachable
+
+    if system_libvirt_reachable():
+        where = "the system libvirtd"
+    elif missing := private_hypervisor_missing():
+        return False, f"no reachable libvirtd, and a private one needs {', '.join(missing)}"
+    else:
+        where = "a private libvirtd"
+    if lab is not None:
+        from airgaplab import box
+        from airgaplab.backends.vagrant.plan import box_name
+
+        name = box_name(lab)
+        if lab.vm.os != "rocky10" and box.box_file(box.recipe(lab.vm.os)).exists():
+            return True, f"vagrant + {where}, {lab.vm.os} box cached"
+        if name not in box.vagrant_boxes():
+            return False, f"the {lab.vm.os} box {name} is not cached (`airgaplab box build`/`vagrant box add`)"
+    return True, f"vagrant + {where}"
 
 
-def resolve_backend_name(name: str) -> tuple[str, str]:
-    """(backend, why) for --backend netns|vagrant|auto."""
+def resolve_backend_name(name: str, lab: Lab | None = None) -> tuple[str, str]:
+    """(backend, why) for --backend netns|vagrant|auto: vagrant on auto only where a VM lab can come up."""
     if name == "auto":
-        ok, why = vagrant_usable()
+        ok, why = vagrant_usable(lab)
         return ("vagrant", why) if ok else ("netns", f"{why}: using the embedded netns backend")
     if name not in BACKENDS:
         raise UserError(f"--backend {name}: unknown backend — use netns, vagrant or auto")

@@ -7,6 +7,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from airgaplab.family import ROCKY, Family
 from airgaplab.render import AddressMap
 from airgaplab.spec import Lab
 
@@ -92,6 +93,21 @@ class Backend(ABC):
         yield from self.lab.host_names
 
     # --- what the conformance suite needs to know about the backend's world ---------
+    @property
+    def family(self) -> Family:
+        """The hosts' OS family: paths, service names, packages (netns hosts are Rocky-shaped)."""
+        return ROCKY
+
+    sync_timeout: float = 30.0
+    """How long things that converge (NTP sync) may take on this backend."""
+
+    real_networkmanager: bool = False
+    """NetworkManager really runs on the hosts (restarting it would rewrite resolv.conf)."""
+
+    def egress_address(self, host: str) -> str | None:
+        """The address `host`'s traffic to the internet comes from, as the internet sees it."""
+        return self.outside_address(host)
+
     outsider: str | None = None
     """A host outside every ACL, to probe from (None: the machine running the suite)."""
 

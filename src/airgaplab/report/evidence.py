@@ -4,24 +4,25 @@ from __future__ import annotations
 
 from airgaplab.backends.base import Backend
 
+CHRONY_LOG = "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u {fam.chrony_service} -n 20 --no-pager"
 # (label, shell command) per family; each runs on the failing host, or admin for lab-wide checks.
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "NET": [("ip route", "ip -4 route"), ("ip addr", "ip -4 -br addr")],
     "NTP-SRV": [
         ("chronyc sources -v", "chronyc -n sources -v"),
         ("chronyc tracking", "chronyc -n tracking"),
-        ("/etc/chrony.conf", "cat /etc/chrony.conf"),
-        ("chronyd log", "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u chronyd -n 20 --no-pager"),
+        ("{fam.chrony_conf}", "cat {fam.chrony_conf}"),
+        ("chronyd log", CHRONY_LOG),
     ],
     "NTP-CLI": [
         ("chronyc sources -v", "chronyc -n sources -v"),
         ("chronyc tracking", "chronyc -n tracking"),
-        ("/etc/chrony.conf", "cat /etc/chrony.conf"),
-        ("chronyd log", "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u chronyd -n 20 --no-pager"),
+        ("{fam.chrony_conf}", "cat {fam.chrony_conf}"),
+        ("chronyd log", CHRONY_LOG),
     ],
     "DNS-SRV": [
-        ("/etc/named.conf", "cat /etc/named.conf"),
-        ("named-checkconf", "named-checkconf /etc/named.conf 2>&1; echo exit $?"),
+        ("{fam.named_conf}", "cat {fam.named_conf}"),
+        ("named-checkconf", "named-checkconf {fam.named_conf} 2>&1; echo exit $?"),
         ("named log", "tail -n 20 /var/named/data/named.log 2>/dev/null || journalctl -u named -n 20 --no-pager"),
         ("dig google.com", "dig +time=2 +tries=1 @127.0.0.1 google.com"),
     ],
@@ -37,6 +38,7 @@ def collect(lab: Backend, family: str, host: str) -> dict[str, str]:
     """label → output; never raises (evidence must not turn a failure into an error)."""
     out: dict[str, str] = {}
     for label, cmd in COMMANDS.get(family, []):
+        label, cmd = label.format(fam=lab.family), cmd.format(fam=lab.family)
         try:
             proc = lab.exec(host, ["sh", "-c", cmd], timeout=15)
             out[f"{host}: {label}"] = (proc.stdout + proc.stderr).decode(errors="replace").strip() or "(no output)"

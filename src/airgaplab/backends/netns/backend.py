@@ -20,7 +20,6 @@ import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import dns.flags
 import dns.message
 import dns.rcode
 
-from airgaplab import render
+from airgaplab import provisioner, render
 from airgaplab.backends.base import Backend, DnssecNames, HostStatus, LabStatus, Progress, _quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
@@ -149,7 +148,7 @@ class NetnsBackend(Backend):
 
         if bare:
             self.progress("stock chronyd on every host (--bare: no NTP/DNS provisioning)")
-            self._parallel(self.lab.host_names, lambda h: self._check(h, ["systemctl", "enable", "--now", "chronyd"]))
+            provisioner.parallel(self.lab.host_names, lambda h: self._check(h, ["systemctl", "enable", "--now", "chronyd"]))
         else:
             self.provision()
         journal.timings["up_s"] = round(time.monotonic() - t0, 3)
@@ -238,31 +237,8 @@ class NetnsBackend(Backend):
 
     # --- provisioning ----------------------------------------------------------
     def provision(self) -> None:
-        """Stage the rendered files and run the provision steps: servers first, then nodes in parallel."""
-        amap = self.address_map()
-        servers = [h for h in self.lab.hosts if h.is_server]
-        others = [h for h in self.lab.hosts if not h.is_server]
-        for h in servers:
-            self.progress(f"provision {h.name}: {', '.join(render.steps_for(h))}")
-            self._provision_host(h.name, amap)
-        if others:
-            self.progress(f"provision {len(others)} node(s): {', '.join(render.steps_for(others[0]))}")
-            self._parallel([h.name for h in others], lambda n: self._provision_host(n, amap))
-
-    def _provision_host(self, name: str, amap: render.AddressMap) -> None:
-        host = self.lab.host(name)
-        files = render.files_for(self.lab, host, amap)
-        self.put_many(name, {render.STAGE_DIR + p: c.encode() for p, c in files.items()})
-        for step in render.steps_for(host):
-            proc = self.exec(name, ["bash", render.step_path(step)])
-            if proc.returncode != 0:
-                out = (proc.stdout + proc.stderr).decode(errors="replace").strip().splitlines()[-8:]
-                raise LabError(f"{name}: provision step {step} failed (exit {proc.returncode}):\n" + "\n".join(out))
-
-    def _parallel(self, hosts: list[str], fn: Callable[[str], None]) -> None:
-        with ThreadPoolExecutor(max_workers=min(8, max(1, len(hosts)))) as pool:
-            for f in [pool.submit(fn, h) for h in hosts]:
-                f.result()
+        """The backend-neutral provisioner, with the forwarders mapped onto the simulated internet."""
+        provisioner.provision(self, provisioner.Plan(amap=self.address_map()))
 
     def _check(self, host: str, argv: list[str]) -> None:
         proc = self.exec(host, argv)

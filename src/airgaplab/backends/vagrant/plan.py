@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import json
 from pathlib import Path
 
 from airgaplab import render
-from airgaplab.paths import provision_dir
-from airgaplab.spec import Lab
+from airgaplab.family import family
+from airgaplab.spec import Host, Lab
 
 FIREWALL_SERVICES = {"dns-server": "dns", "ntp-server": "ntp"}
 
@@ -27,55 +28,77 @@ def hosts_block(lab: Lab) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(lab: Lab, state_dir: Path) -> dict[str, object]:
-    """Render each host's files under state_dir/rendered/<host>/ and return the plan."""
+def mac(lab: Lab, host: str) -> str:
+    """The internal NIC's MAC: fixed per lab and host, so the base step finds the NIC on any OS."""
+    h = hashlib.sha256(f"{lab.name}/{host}".encode()).digest()
+    return "52:54:00:" + ":".join(f"{b:02x}" for b in h[:3])
+
+
+def box_name(lab: Lab) -> str:
+    """The box a lab boots: debian12 is built locally (airgaplab.box), rocky10 is the published one."""
+    if lab.vm.os == "rocky10":
+        return lab.vm.box
+    from airgaplab import box
+
+    return box.recipe(lab.vm.os).box_name
+
+
+def step_env(lab: Lab, host: Host) -> dict[str, str]:
+    """The base step's environment on a VM (plus the family's names and paths)."""
+    net = lab.network.net
+    return {
+        **family(lab.vm.os).step_env(),
+        "HARDENING": "1" if lab.vm.hardening else "0",
+        "INTERNAL_NET": str(net),
+        "SERVICES": " ".join(FIREWALL_SERVICES[r] for r in host.roles if r in FIREWALL_SERVICES),
+        "HOST_NAME": host.name,
+        "INTERNAL_IP": host.ip,
+        "INTERNAL_PREFIX": str(net.prefixlen),
+        "INTERNAL_MAC": mac(lab, host.name),
+    }
+
+
+def build(lab: Lab, *, accel: str = "kvm") -> dict[str, object]:
+    """The plan: machines, networks, box, accelerator. Provisioning is airgaplab's (over ssh), not Vagrant's."""
     net = lab.network.net
     names = network_names(lab)
-    rendered_root = state_dir / "rendered"
+    emulated = accel == "qemu"
     machines = []
     for h in lab.hosts:
-        files = render.files_for(lab, h)
-        files["/etc/hosts.airgaplab"] = hosts_block(lab)
-        host_dir = rendered_root / h.name
-        for path, content in files.items():
-            dest = host_dir / path.lstrip("/")
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            dest.write_text(content)
         mgmt = ("nat", lab.vm.management_nat) if h.internet else ("isolated", lab.vm.management_isolated)
         machines.append({
             "name": h.name,
-            "hostname": h.name,
             "ip": h.ip,
+            "mac": mac(lab, h.name),
             "roles": list(h.roles),
             "internet": h.internet,
-            "cpus": h.cpus or lab.vm.cpus,
+            # software emulation: one vCPU each, so three guests do not fight over two cores
+            "cpus": 1 if emulated else (h.cpus or lab.vm.cpus),
             "memory": h.memory or lab.vm.memory,
             "management_network": {
                 "name": names[mgmt[0]],
                 "mode": "nat" if h.internet else "none",
                 "address": mgmt[1],
             },
-            "rendered_dir": str(host_dir),
-            "files": sorted(files),
             "steps": ["base", *render.steps_for(h)],
-            "env": {
-                "HARDENING": "1" if lab.vm.hardening else "0",
-                "INTERNAL_NET": str(net),
-                "SERVICES": " ".join(FIREWALL_SERVICES[r] for r in h.roles if r in FIREWALL_SERVICES),
-            },
+            "env": step_env(lab, h),
         })
+    box = {"name": box_name(lab), "url": None, "checksum": None, "checksum_type": None}
+    if lab.vm.os == "rocky10":
+        box.update(url=lab.vm.box_url, checksum=lab.vm.box_checksum, checksum_type=lab.vm.box_checksum_type)
     return {
         "lab": lab.name,
+        "os": lab.vm.os,
         "provider": "libvirt",
-        "box": {
-            "name": lab.vm.box,
-            "url": lab.vm.box_url,
-            "checksum": lab.vm.box_checksum,
-            "checksum_type": lab.vm.box_checksum_type,
-        },
+        "default_prefix": f"agl-{lab.name}-",
+        "driver": accel,
+        # emulation: a CPU model TCG provides fully; KVM: the host's
+        "cpu_mode": "custom" if emulated else "host-passthrough",
+        "cpu_model": "qemu64" if emulated else None,
+        "boot_timeout": 900 if emulated else 300,
+        "box": box,
         "machine_virtual_size": lab.vm.disk_gb,
         "hardening": lab.vm.hardening,
-        "steps_dir": str(provision_dir() / "steps"),
         "networks": {
             "internal": {
                 "name": names["internal"],
@@ -93,11 +116,10 @@ def build(lab: Lab, state_dir: Path) -> dict[str, object]:
     }
 
 
-def write(lab: Lab, state_dir: Path) -> Path:
+def write(lab: Lab, state_dir: Path, *, accel: str = "kvm") -> Path:
     state_dir.mkdir(parents=True, exist_ok=True)
-    plan = build(lab, state_dir)
     path = state_dir / "plan.json"
-    path.write_text(json.dumps(plan, indent=2) + "\n")
+    path.write_text(json.dumps(build(lab, accel=accel), indent=2) + "\n")
     return path
 
 

@@ -1,0 +1,271 @@
+"""Vagrant boxes built from distribution packages: rootfs, kernel, bootloader, qcow2, box.
+
+    airgaplab box build debian12      # ~3 min cold; cached, keyed by its recipe
+    airgaplab box list
+    airgaplab box rm debian12
+
+A box is built once per recipe (suite, package list, mirror, this builder's
+version) into ~/.cache/airgaplab/boxes/ and added to Vagrant under a name that
+carries the recipe's key, so a second `lab-up` reuses it and a changed recipe
+never reuses a stale one. Everything the nodes need is pre-installed: they
+have no internet to install from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from airgaplab.errors import LabError, UserError
+
+BUILDER_VERSION = "2"  # bump when the build steps change: a new key, a new box
+DEFAULT_MIRROR = "http://deb.debian.org/debian"
+IMAGE_GB = 4  # the box's own disk; the lab's vm.disk_gb grows the VM's disk beyond it
+VAGRANT_PUB = Path("/usr/share/rubygems-integration/all/gems")
+BUILD_TOOLS = ("debootstrap", "qemu-img", "extlinux", "losetup", "mkfs.ext4", "sfdisk", "tar")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """What goes into a box; its key names the cached artifact."""
+
+    os: str
+    suite: str
+    packages: tuple[str, ...]
+    mirror: str
+
+    @property
+    def key(self) -> str:
+        text = json.dumps([BUILDER_VERSION, self.os, self.suite, self.packages, self.mirror])
+        return hashlib.sha256(text.encode()).hexdigest()[:10]
+
+    @property
+    def box_name(self) -> str:
+        return f"airgaplab/{self.os}-{self.key}"
+
+
+# A Rocky-like host: NetworkManager (so `dns=none` matters as on Rocky), chrony, BIND and its tools.
+DEBIAN_PACKAGES = (
+    "linux-image-amd64", "systemd-sysv", "udev", "kmod", "dbus", "libpam-systemd", "openssh-server", "sudo",
+    "python3", "network-manager", "chrony", "bind9", "bind9-utils", "bind9-dnsutils", "iproute2", "iputils-ping",
+    "nftables", "procps", "less", "ca-certificates",
+)
+RECIPES = {"debian12": ("bookworm", DEBIAN_PACKAGES)}
+
+
+def recipe(os_name: str, mirror: str | None = None) -> Recipe:
+    if os_name not in RECIPES:
+        raise UserError(f"box {os_name}: no recipe — boxes can be built for {', '.join(RECIPES)} "
+                        "(rocky10 uses the published Rocky box)")
+    suite, packages = RECIPES[os_name]
+    return Recipe(os_name, suite, packages, mirror or os.environ.get("AIRGAPLAB_MIRROR", DEFAULT_MIRROR))
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("AIRGAPLAB_BOX_CACHE", Path.home() / ".cache" / "airgaplab" / "boxes"))
+
+
+def box_file(r: Recipe) -> Path:
+    return cache_dir() / f"{r.os}-{r.key}.box"
+
+
+def kernel_file(r: Recipe) -> Path:
+    """The box's kernel, kept beside it: the accelerator probe boots it (airgaplab.accel)."""
+    return box_file(r).with_suffix(".vmlinuz")
+
+
+def _run(argv: list[str], what: str, **kw: object) -> str:
+    proc = subprocess.run(argv, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-6:])
+        raise LabError(f"box build: {what} failed (exit {proc.returncode}):\n{tail}")
+    return str(proc.stdout)
+
+
+def _insecure_key() -> str:
+    found = sorted(VAGRANT_PUB.glob("vagrant-*/keys/vagrant.pub"))
+    if not found:
+        raise UserError("box build: Vagrant's insecure public key is missing — install vagrant (`make deps-test`)")
+    return found[-1].read_text()
+
+
+def vagrant_boxes() -> list[str]:
+    if shutil.which("vagrant") is None:
+        return []
+    proc = subprocess.run(["vagrant", "box", "list", "--machine-readable"], capture_output=True, text=True,
+                          cwd=_no_vagrantfile())
+    names = []
+    for line in proc.stdout.splitlines():
+        parts = line.split(",")
+        if len(parts) >= 4 and parts[2] == "box-name":
+            names.append(parts[3])
+    return names
+
+
+def _no_vagrantfile() -> Path:
+    """A working directory without a Vagrantfile: box commands must not load the project's (it needs a plan)."""
+    d = cache_dir()
+    d.mkdir(parents=True, exist_ok=True)
+    return d
+
+
+def ensure(os_name: str, progress: Callable[[str], None], mirror: str | None = None) -> str:
+    """The Vagrant box name for os_name, building and adding it when missing."""
+    r = recipe(os_name, mirror)
+    if r.box_name in vagrant_boxes():
+        return r.box_name
+    path = box_file(r)
+    if not path.exists():
+        build(r, progress)
+    progress(f"vagrant box add {r.box_name}")
+    _run(["vagrant", "box", "add", "--force", "--name", r.box_name, str(path)], "vagrant box add",
+         cwd=_no_vagrantfile())
+    return r.box_name
+
+
+def build(r: Recipe, progress: Callable[[str], None]) -> Path:
+    """debootstrap → ext4 partition with extlinux → qcow2 → box (metadata.json, Vagrantfile, box.img)."""
+    if os.geteuid() != 0:
+        raise UserError("box build needs root (debootstrap, loop devices): run it with sudo or as root")
+    missing = [t for t in BUILD_TOOLS if shutil.which(t) is None]
+    if missing:
+        raise UserError(f"box build: missing {', '.join(missing)} — run `make deps-vm`")
+    key = _insecure_key()
+    out = box_file(r)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="airgaplab-box-", dir=out.parent) as tmp:
+        work = Path(tmp)
+        root = work / "rootfs"
+        progress(f"debootstrap {r.suite} from {r.mirror} ({len(r.packages)} packages; about 2 min)")
+        _run(["debootstrap", "--variant=minbase", f"--include={','.join(r.packages)}", r.suite, str(root), r.mirror],
+             "debootstrap")
+        progress("configure the guest: vagrant user, sshd, NetworkManager, services")
+        _configure(root, key)
+        raw = work / "disk.raw"
+        progress(f"disk image ({IMAGE_GB} GiB, ext4, extlinux)")
+        _make_disk(root, raw, kernel_file(r))
+        shutil.rmtree(root)
+        progress("qcow2 and box")
+        img = work / "box.img"
+        _run(["qemu-img", "convert", "-O", "qcow2", str(raw), str(img)], "qemu-img convert")
+        raw.unlink()
+        (work / "metadata.json").write_text(json.dumps({"provider": "libvirt", "format": "qcow2",
+                                                        "virtual_size": IMAGE_GB}))
+        (work / "Vagrantfile").write_text(BOX_VAGRANTFILE)
+        partial = out.with_suffix(".partial")
+        _run(["tar", "-C", str(work), "-cf", str(partial), "metadata.json", "Vagrantfile", "box.img"], "tar")
+        partial.rename(out)
+    return out
+
+
+BOX_VAGRANTFILE = """# airgaplab box: Debian from distribution packages, for vagrant-libvirt
+Vagrant.configure("2") do |config|
+  config.vm.provider :libvirt do |lv|
+    lv.disk_bus = "virtio"
+  end
+end
+"""
+
+GUEST_SETUP = r"""
+set -e
+useradd -m -s /bin/bash vagrant
+echo 'vagrant ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/vagrant
+chmod 0440 /etc/sudoers.d/vagrant
+install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh
+install -m 0600 -o vagrant -g vagrant /tmp/vagrant.pub /home/vagrant/.ssh/authorized_keys
+rm /tmp/vagrant.pub
+echo 'UseDNS no' > /etc/ssh/sshd_config.d/airgaplab.conf
+# like Rocky: named installed but off until the DNS step enables it; chrony on with its stock config
+systemctl disable named.service >/dev/null 2>&1 || true
+systemctl enable chrony.service NetworkManager.service ssh.service >/dev/null 2>&1
+systemctl mask systemd-timesyncd.service >/dev/null 2>&1 || true
+echo 'root:vagrant' | chpasswd
+"""
+
+
+def _configure(root: Path, key: str) -> None:
+    (root / "etc/hostname").write_text("airgaplab\n")
+    (root / "etc/hosts").write_text("127.0.0.1\tlocalhost\n127.0.1.1\tairgaplab\n::1\tlocalhost ip6-localhost\n")
+    (root / "etc/fstab").write_text("/dev/vda1 / ext4 errors=remount-ro 0 1\n")
+    (root / "tmp/vagrant.pub").write_text(key)
+    # NetworkManager manages every NIC (Debian's default leaves ifupdown's to ifupdown)
+    (root / "etc/network/interfaces").parent.mkdir(parents=True, exist_ok=True)
+    (root / "etc/network/interfaces").write_text("auto lo\niface lo inet loopback\n")
+    _run(["chroot", str(root), "sh", "-c", GUEST_SETUP], "guest setup")
+    for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
+        for p in (root / junk).glob("*"):
+            if p.is_file():
+                p.unlink()
+
+
+def _make_disk(root: Path, raw: Path, kernel_out: Path) -> None:
+    size = IMAGE_GB << 30
+    with open(raw, "wb") as f:
+        f.truncate(size)
+    _run(["sfdisk", "-q", str(raw)], "sfdisk", input="label: dos\nstart=2048, type=83, bootable\n")
+    # Partitions on loop devices do not show here: address the filesystem by offset instead.
+    loop = _run(["losetup", "--find", "--show", "--offset", str(1 << 20), "--sizelimit", str(size - (1 << 20)),
+                 str(raw)], "losetup").strip()
+    mnt = raw.parent / "mnt"
+    mnt.mkdir()
+    try:
+        _run(["mkfs.ext4", "-q", "-L", "root", loop], "mkfs.ext4")
+        _run(["mount", loop, str(mnt)], "mount")
+        try:
+            _run(["cp", "-a", f"{root}/.", str(mnt)], "copy rootfs")
+            kernel = sorted((mnt / "boot").glob("vmlinuz-*"))[-1].name
+            shutil.copyfile(mnt / "boot" / kernel, kernel_out)
+            initrd = sorted((mnt / "boot").glob("initrd.img-*"))[-1].name
+            (mnt / "boot/extlinux").mkdir(exist_ok=True)
+            (mnt / "boot/extlinux/extlinux.conf").write_text(
+                f"default linux\ntimeout 1\nlabel linux\n  kernel /boot/{kernel}\n  initrd /boot/{initrd}\n"
+                "  append root=/dev/vda1 rw net.ifnames=0 biosdevname=0 console=ttyS0 quiet\n")
+            _run(["extlinux", "--install", str(mnt / "boot/extlinux")], "extlinux --install")
+        finally:
+            subprocess.run(["umount", str(mnt)], capture_output=True)
+    finally:
+        subprocess.run(["losetup", "-d", loop], capture_output=True)
+    mbr = next((p for p in (Path("/usr/lib/syslinux/mbr/mbr.bin"), Path("/usr/lib/EXTLINUX/mbr.bin")) if p.exists()),
+               None)
+    if mbr is None:
+        raise UserError("box build: syslinux's mbr.bin is missing — install syslinux-common")
+    with open(raw, "r+b") as f:
+        f.write(mbr.read_bytes()[:440])
+
+
+def cached() -> list[dict[str, object]]:
+    """Boxes in the cache and in Vagrant: name, file, size, whether Vagrant has it."""
+    added = set(vagrant_boxes())
+    rows: list[dict[str, object]] = []
+    for path in sorted(cache_dir().glob("*.box")):
+        os_name, _, key = path.stem.rpartition("-")
+        name = f"airgaplab/{os_name}-{key}"
+        rows.append({"name": name, "file": str(path), "size_mb": path.stat().st_size >> 20, "added": name in added})
+    known = {r["name"] for r in rows}
+    rows += [{"name": n, "file": None, "size_mb": None, "added": True}
+             for n in sorted(added) if n.startswith("airgaplab/") and n not in known]
+    return rows
+
+
+def remove(os_name: str) -> list[str]:
+    """Remove every cached and added box of os_name; what was removed."""
+    gone = []
+    for row in cached():
+        name = str(row["name"])
+        if not name.startswith(f"airgaplab/{os_name}-"):
+            continue
+        if row["added"]:
+            subprocess.run(["vagrant", "box", "remove", "--force", "--all", name], capture_output=True,
+                           cwd=_no_vagrantfile())
+        if row["file"]:
+            Path(str(row["file"])).unlink(missing_ok=True)
+            Path(str(row["file"])).with_suffix(".vmlinuz").unlink(missing_ok=True)
+        gone.append(name)
+    return gone

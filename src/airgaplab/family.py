@@ -1,0 +1,88 @@
+"""Guest OS families: everything that differs between Rocky and Debian, in one table.
+
+Rendering, the provision steps (through the environment they get) and the
+suite's host-level checks all read it; the reference values (allow, local
+stratum, ACLs, forwarders, ...) are the same on every family.
+
+    >>> family("debian12").chrony_conf
+    '/etc/chrony/chrony.conf'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from airgaplab.errors import UserError
+
+OsName = Literal["rocky10", "debian12"]
+OS_NAMES: tuple[str, ...] = ("rocky10", "debian12")
+
+
+@dataclass(frozen=True)
+class Family:
+    os: str
+    pretty: str
+    install: str  # the package manager's install command
+    chrony_pkg: str
+    chrony_service: str
+    chrony_conf: str
+    chrony_user: str
+    named_pkgs: str
+    named_service: str
+    named_conf: str
+    named_user: str
+    named_dir: str  # named's working directory (`directory` in options)
+    named_includes: tuple[str, ...]  # the stock zones (localhost, reverse, hints) the family's named.conf includes
+    root_key: str  # the trust-anchor include
+    crypto_policy: str | None  # Rocky's crypto-policies include
+    root_hints: str  # where the stock root hints live
+    inline_hints: str | None  # Rocky's named.conf has the hint zone inline ("named.ca"); Debian's is in an include
+
+    @property
+    def chrony_bak(self) -> str:
+        """The notes' backup: chrony.conf → chrony.bak beside it."""
+        return self.chrony_conf.removesuffix(".conf") + ".bak"
+
+    @property
+    def named_bak(self) -> str:
+        return self.named_conf.removesuffix(".conf") + ".bak"
+
+    def step_env(self) -> dict[str, str]:
+        """What the provision steps read instead of hard-coded Rocky paths."""
+        return {
+            "PKG_INSTALL": self.install,
+            "CHRONY_PKG": self.chrony_pkg, "CHRONY_SERVICE": self.chrony_service, "CHRONY_CONF": self.chrony_conf,
+            "CHRONY_BAK": self.chrony_bak,
+            "NAMED_PKGS": self.named_pkgs, "NAMED_SERVICE": self.named_service, "NAMED_CONF": self.named_conf,
+            "NAMED_BAK": self.named_bak,
+        }
+
+
+FAMILIES: dict[str, Family] = {
+    "rocky10": Family(
+        os="rocky10", pretty="Rocky Linux 10", install="dnf install -y",
+        chrony_pkg="chrony", chrony_service="chronyd", chrony_conf="/etc/chrony.conf", chrony_user="chrony",
+        named_pkgs="bind bind-utils", named_service="named", named_conf="/etc/named.conf", named_user="named",
+        named_dir="/var/named", named_includes=("/etc/named.rfc1912.zones",), root_key="/etc/named.root.key",
+        crypto_policy="/etc/crypto-policies/back-ends/bind.config", root_hints="/var/named/named.ca",
+        inline_hints="named.ca",
+    ),
+    "debian12": Family(
+        os="debian12", pretty="Debian 12", install="apt-get install -y",
+        chrony_pkg="chrony", chrony_service="chrony", chrony_conf="/etc/chrony/chrony.conf", chrony_user="_chrony",
+        named_pkgs="bind9 bind9-utils bind9-dnsutils", named_service="named", named_conf="/etc/bind/named.conf",
+        named_user="bind", named_dir="/var/cache/bind", named_includes=("/etc/bind/named.conf.default-zones",),
+        root_key="/etc/bind/bind.keys", crypto_policy=None, root_hints="/usr/share/dns/root.hints",
+        inline_hints=None,
+    ),
+}
+
+ROCKY = FAMILIES["rocky10"]
+
+
+def family(os_name: str) -> Family:
+    try:
+        return FAMILIES[os_name]
+    except KeyError:
+        raise UserError(f"--os {os_name}: unknown guest OS — use one of {', '.join(OS_NAMES)}") from None
