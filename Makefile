@@ -1,8 +1,11 @@
 # airgaplab — bring up the lab, prove it, take it down.
-#   make lab-up [BACKEND=auto|netns|vagrant] [NODES=N] [NAME=lab] [BARE=1]
+#   make lab-up [BACKEND=auto|netns|vagrant] [OS=rocky10|debian12] [HYPERVISOR=auto|system|private]
+#               [NODES=N] [NAME=lab] [BARE=1]
 #   .venv/bin/pytest            # the conformance suite against the lab that is up
 #   make lab-down
 #   make test                   # the harness's own tests + the suite on a throwaway lab
+#   make test-vm                # the VM lab booted for real (Debian 12 box, private libvirtd; minutes)
+#   make box OS=debian12        # build (or reuse) the VM box
 #   make report | report-html | nightly   # conformance reports (reports/README.md)
 PYTHON  ?= python3
 VENV    ?= .venv
@@ -11,20 +14,27 @@ LAB     ?= labs/ntp-dns.yaml
 NAME    ?=
 NODES   ?=
 BARE    ?=
+OS      ?=
+HYPERVISOR ?=
 
 BIN := $(VENV)/bin
-UP_ARGS := --lab $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) $(if $(BARE),--bare)
+VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
+UP_ARGS := --lab $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
+           $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help deps deps-test venv doctor report report-html nightly lab-up lab-down status test unit suite lint bench clean
+.PHONY: help deps deps-test deps-vm box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit suite lint bench clean
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,10p' Makefile
 
 deps:
 	@bash scripts/install-deps.sh
 
 deps-test:
 	@bash scripts/install-deps.sh --for-tests
+
+deps-vm:
+	@bash scripts/install-deps.sh --vm
 
 $(BIN)/airgaplab: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,11 +44,14 @@ $(BIN)/airgaplab: pyproject.toml
 
 venv: $(BIN)/airgaplab
 
-lab-up: deps venv
+lab-up: deps $(if $(filter vagrant,$(BACKEND)),deps-vm) venv
 	$(BIN)/airgaplab up $(UP_ARGS)
 
+box: deps-vm venv
+	$(BIN)/airgaplab box build $(or $(OS),debian12)
+
 doctor: venv
-	$(BIN)/airgaplab doctor --backend $(BACKEND)
+	$(BIN)/airgaplab doctor --backend $(BACKEND) $(VM_ARGS)
 
 lab-down: venv
 	$(BIN)/airgaplab down $(if $(NAME),--name $(NAME))
@@ -51,6 +64,11 @@ status: venv
 test: deps-test venv
 	$(BIN)/pytest -p no:cacheprovider tests/unit
 	$(BIN)/pytest -p no:cacheprovider --lab-up=netns tests/conformance
+
+# The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
+# the checks of the VM-lab issue, `down` after a SIGKILLed `up`.
+test-vm: deps-vm venv
+	$(BIN)/pytest -p no:cacheprovider tests/vm
 
 unit: venv
 	$(BIN)/pytest -p no:cacheprovider tests/unit -m "not lab"
@@ -72,6 +90,10 @@ nightly: deps venv
 
 bench: deps venv
 	$(BIN)/python scripts/bench.py
+
+# The VM lab's figures: box build cold and cached, up, sync, suite, down (several minutes).
+bench-vm: deps-vm venv
+	$(BIN)/python scripts/bench.py --vagrant --cold-box $(if $(OS),--os $(OS))
 
 clean:
 	rm -rf $(VENV) build src/*.egg-info

@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
-"""Benchmarks of the netns lab (figures, not pass/fail): `make bench` or `scripts/bench.py [--nodes 2 50]`.
+"""Benchmarks (figures, not pass/fail): `make bench`, `scripts/bench.py [--nodes 2 50]`, `scripts/bench.py --vagrant`.
 
-For each lab size: wall time of `airgaplab up`, time until every node shows `^*`
-admin (polled with chronyc, and from chrony's own `Selected source` log lines),
-time of `airgaplab down`; for the default lab also the conformance suite run
-right after `up`, and its ratio to chrony's sync time.
+netns, for each lab size: wall time of `airgaplab up`, time until every node
+shows `^*` admin (polled with chronyc, and from chrony's own `Selected source`
+log lines), time of `airgaplab down`; for the default lab also the conformance
+suite run right after `up`, and its ratio to chrony's sync time.
+
+--vagrant (the VM lab, Debian 12 box, this machine's hypervisor choice): box
+build cold (into a scratch cache; with --cold-box) and cached, `up` to
+provisioned, every node `^*` admin, the suite, `down`.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,6 +27,9 @@ sys.path.insert(0, str(ROOT / "src"))
 
 from airgaplab import facts  # noqa: E402
 from airgaplab.backends import open_lab  # noqa: E402
+from airgaplab.backends.base import Backend  # noqa: E402
+from airgaplab.backends.journal import Journal  # noqa: E402
+from airgaplab.paths import state_root  # noqa: E402
 
 
 def cli(*args: str) -> float:
@@ -65,14 +73,66 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
     return row
 
 
+def wait_synced(be: Backend, timeout: float) -> bool:
+    admin = be.lab.host("admin").ip
+    pending = {h.name for h in be.lab.nodes_list}
+    deadline = time.monotonic() + timeout
+    while pending and time.monotonic() < deadline:
+        pending = {n for n in pending if not ((s := facts.synced_source(be, n)) and s.name == admin)}
+        if pending:
+            time.sleep(1)
+    return not pending
+
+
+def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
+    from airgaplab import box
+
+    row: dict[str, object] = {"os": os_name}
+    if cold_box:  # a scratch cache: the real one (and Vagrant's copy) stay as they are
+        scratch = tempfile.mkdtemp(prefix="airgaplab-box-bench-", dir=box.cache_dir())
+        os.environ["AIRGAPLAB_BOX_CACHE"] = scratch
+        t = time.monotonic()
+        built = box.build(box.recipe(os_name), lambda _m: None)
+        row["box_cold_s"] = time.monotonic() - t
+        row["box_mib"] = built.stat().st_size >> 20
+        shutil.rmtree(scratch)
+        del os.environ["AIRGAPLAB_BOX_CACHE"]
+    t = time.monotonic()
+    box.ensure(os_name, lambda _m: None)
+    row["box_cached_s"] = time.monotonic() - t
+    name = "bench-vm"
+    t0 = time.monotonic()
+    cli("up", "--backend", "vagrant", "--os", os_name, "--name", name)
+    row["up_s"] = time.monotonic() - t0
+    be = open_lab(name)
+    journal = Journal.load(state_root() / name / "state.json")
+    if journal:
+        row["booted_s"] = journal.timings.get("booted_s")
+    row["all_synced_s"] = time.monotonic() - t0 if wait_synced(be, 300) else None
+    t = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
+                        "--lab", name], cwd=ROOT, capture_output=True, text=True)
+    row["suite_s"] = time.monotonic() - t
+    row["suite_result"] = r.stdout.strip().splitlines()[-1]
+    row["down_s"] = cli("down", "--name", name)
+    return row
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nodes", type=int, nargs="+", default=[2, 50])
+    ap.add_argument("--vagrant", action="store_true", help="benchmark the VM lab instead (minutes)")
+    ap.add_argument("--os", default="debian12", help="with --vagrant: the guests' OS")
+    ap.add_argument("--cold-box", action="store_true", help="with --vagrant: also build the box from scratch")
     opts = ap.parse_args()
     if os.geteuid() != 0:
-        sys.exit("bench: needs root (the netns backend)")
+        sys.exit("bench: needs root (namespaces, and the private hypervisor)")
     os.environ["AIRGAPLAB_STATE"] = tempfile.mkdtemp(prefix="airgaplab-bench-")
     print(f"machine: {os.cpu_count()} cores; {Path('/proc/loadavg').read_text().split()[0]} load")
+    if opts.vagrant:
+        row = bench_vagrant(opts.os, opts.cold_box)
+        print("  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+        return
     for n in opts.nodes:
         row = bench(n, suite=(n == 2))
         print("  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)

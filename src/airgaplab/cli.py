@@ -17,7 +17,7 @@ from airgaplab.backends import make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.errors import LabError, UserError
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import Lab, load_spec
+from airgaplab.spec import load_spec, with_vm_options
 
 app = typer.Typer(
     help=(
@@ -44,22 +44,6 @@ OS_HELP = "vagrant: the guests' OS, rocky10 (the reference) or debian12 (a box b
 HYPERVISOR_HELP = ("vagrant: system (this machine's libvirtd), private (one airgaplab starts in a namespace of the "
                    "lab's, leading into the simulated internet) or auto (system where reachable).")
 NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
-
-
-def with_vm_options(spec: Lab, os_name: str | None, hypervisor: str | None) -> Lab:
-    """The spec with --os/--hypervisor applied (checked: one line and exit 2 on a bad value)."""
-    from airgaplab.family import OS_NAMES
-
-    vm = spec.vm
-    if os_name is not None:
-        if os_name not in OS_NAMES:
-            raise UserError(f"--os {os_name}: unknown guest OS — use one of {', '.join(OS_NAMES)}")
-        vm = vm.model_copy(update={"os": os_name})
-    if hypervisor is not None:
-        if hypervisor not in ("system", "private", "auto"):
-            raise UserError(f"--hypervisor {hypervisor}: use system, private or auto")
-        vm = vm.model_copy(update={"hypervisor": hypervisor})
-    return spec.model_copy(update={"vm": vm})
 
 
 class _Steps:

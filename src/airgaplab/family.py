@@ -11,12 +11,9 @@ stratum, ACLs, forwarders, ...) are the same on every family.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 from airgaplab.errors import UserError
-
-OsName = Literal["rocky10", "debian12"]
-OS_NAMES: tuple[str, ...] = ("rocky10", "debian12")
+from airgaplab.spec import OS_NAMES
 
 
 @dataclass(frozen=True)
@@ -47,6 +44,18 @@ class Family:
     @property
     def named_bak(self) -> str:
         return self.named_conf.removesuffix(".conf") + ".bak"
+
+    def localize(self, text: str) -> str:
+        """Text written for Rocky (the catalog's hints, the notes) with this family's paths and names."""
+        if self is ROCKY:
+            return text
+        pairs = [(ROCKY.chrony_conf, self.chrony_conf), (ROCKY.chrony_bak, self.chrony_bak),
+                 (ROCKY.named_conf, self.named_conf), (ROCKY.named_bak, self.named_bak),
+                 (ROCKY.root_key, self.root_key), ("restart chronyd", f"restart {self.chrony_service}"),
+                 ("--now chronyd", f"--now {self.chrony_service}"), (ROCKY.install, self.install)]
+        for rocky, mine in pairs:
+            text = text.replace(rocky, mine)
+        return text
 
     def step_env(self) -> dict[str, str]:
         """What the provision steps read instead of hard-coded Rocky paths."""

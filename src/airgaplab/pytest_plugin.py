@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from airgaplab.catalog import catalog, requirement
+from airgaplab.family import ROCKY, Family
 
 NO_LAB = "no lab is up: run `make lab-up`, or pass --lab-up"
 DEFAULT_SYNC_TIMEOUT = 30.0
@@ -30,6 +31,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--lab-up", dest="airgaplab_lab_up", nargs="?", const="netns", default=None, metavar="BACKEND",
                 help="bring up a throwaway lab for this run (default backend netns) and take it down after")
     g.addoption("--lab-spec", dest="airgaplab_spec", metavar="FILE", help="spec for --lab-up (default labs/ntp-dns.yaml)")
+    g.addoption("--lab-os", dest="airgaplab_os", metavar="OS", default=None,
+                help="guest OS for --lab-up=vagrant: rocky10 or debian12 (default: the spec's vm.os)")
     g.addoption("--sync-timeout", dest="airgaplab_sync_timeout", type=float, default=None,
                 metavar="S", help="how long the whole run waits for things that converge (NTP sync, reach); "
                 f"default {DEFAULT_SYNC_TIMEOUT:.0f} s, longer on emulated VMs")
@@ -79,12 +82,13 @@ def _resolve(config: pytest.Config) -> _State:
     from airgaplab.backends import make_backend, open_lab
     from airgaplab.errors import LabError, UserError
     from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec
+    from airgaplab.spec import load_spec, with_vm_options
 
     backend_name = config.getoption("airgaplab_lab_up")
     try:
         if backend_name:
             spec = load_spec(Path(config.getoption("airgaplab_spec") or default_lab_file()))
+            spec = with_vm_options(spec, config.getoption("airgaplab_os"), None)
             name = config.getoption("airgaplab_lab") or f"suite-{os.getpid()}"
             spec = spec.model_copy(update={"name": name})
             be = make_backend(backend_name, spec)
@@ -100,6 +104,7 @@ def _resolve(config: pytest.Config) -> _State:
             if not be.is_up():
                 raise UserError(f"lab {be.lab.name!r} is not (fully) up: run `make lab-down lab-up`, or pass --lab-up")
         st.backend = be
+        _family[0] = be.family
         st.node_names = [h.name for h in be.lab.nodes_list]
     except UserError as e:
         st.error = NO_LAB if "no lab is up" in str(e) else str(e)
@@ -206,10 +211,13 @@ def converge(request: pytest.FixtureRequest, lab) -> Callable[..., object]:
 
 
 # --- failures that teach -----------------------------------------------------------------
+_family: list[Family] = [ROCKY]  # the lab's OS family, once the lab is known: hints name its paths
+
+
 def fail(req: str, host: str, observed: str, hint: str | None = None) -> None:
-    """Fail with: requirement, host, what was observed, what to check."""
+    """Fail with: requirement, host, what was observed, what to check (paths of the lab's OS family)."""
     r = requirement(req)
-    pytest.fail(f"{req} {host}: {observed}. {hint or r.hint}", pytrace=False)
+    pytest.fail(f"{req} {host}: {observed}. {_family[0].localize(hint or r.hint)}", pytrace=False)
 
 
 def expect_service(host, req: str, name: str, binary: str, unit: str, packages: str) -> None:

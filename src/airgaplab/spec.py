@@ -14,6 +14,7 @@ from airgaplab.errors import UserError
 
 Role = Literal["ntp-server", "ntp-client", "dns-server", "dns-client"]
 ROLES: tuple[str, ...] = ("ntp-server", "ntp-client", "dns-server", "dns-client")
+OS_NAMES: tuple[str, ...] = ("rocky10", "debian12")
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 
 
@@ -222,6 +223,20 @@ def scale_nodes(lab: Lab, count: int) -> Lab:
     data["hosts"] = [h.model_dump() for h in servers + nodes]
     data["nodes"] = None
     return Lab.model_validate(data)
+
+
+def with_vm_options(spec: Lab, os_name: str | None, hypervisor: str | None) -> Lab:
+    """The spec with --os/--hypervisor applied (checked: one line and exit 2 on a bad value)."""
+    vm = spec.vm
+    if os_name is not None:
+        if os_name not in OS_NAMES:
+            raise UserError(f"--os {os_name}: unknown guest OS — use one of {', '.join(OS_NAMES)}")
+        vm = vm.model_copy(update={"os": os_name})
+    if hypervisor is not None:
+        if hypervisor not in ("system", "private", "auto"):
+            raise UserError(f"--hypervisor {hypervisor}: use system, private or auto")
+        vm = vm.model_copy(update={"hypervisor": hypervisor})
+    return spec.model_copy(update={"vm": vm})
 
 
 def _where(loc: tuple[int | str, ...]) -> str:

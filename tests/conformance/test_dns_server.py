@@ -14,16 +14,25 @@ pytestmark = pytest.mark.dns
 LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)
 
 
-def outsider_query(lab, admin, req, qname, tcp=False):
-    """Query admin from outside every ACL (the backend's outsider, at admin's outside address)."""
+def outside_address(lab, admin, req):
     target = lab.outside_address(admin)
     if lab.outsider is None or target is None:
         fail(req, admin, f"the {lab.name} backend offers no vantage point outside the ACLs (outsider "
              f"{lab.outsider!r}, admin's outside address {target!r}), so the claim cannot be proven")
+    return target
+
+
+def acl_query(lab, admin, req, qname, tcp=False):
+    """Ask admin from an address outside every ACL: admin's own outside address.
+
+    No firewall stands between a host and itself, so the answer is named's own: it proves
+    the ACL, whatever a host firewall in front would have dropped.
+    """
+    target = outside_address(lab, admin, req)
     try:
-        return dnsprobe.query(lab, lab.outsider, target, qname, tcp=tcp)
+        return dnsprobe.query(lab, admin, target, qname, tcp=tcp, source=target)
     except dns.exception.Timeout:
-        fail(req, "outsider", f"no answer at all from admin's outside address {target}",
+        fail(req, admin, f"no answer at all at admin's outside address {target}",
              "named should answer REFUSED: is it listening on every address (`listen-on port 53 { any; };`)?")
 
 
@@ -73,10 +82,24 @@ def test_allow_query_answers_localhost(lab, admin):
 @pytest.mark.isolation
 @pytest.mark.req("DNS-SRV-3")
 @pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
-def test_allow_query_refuses_outsider(lab, admin, tcp):
-    msg = outsider_query(lab, admin, "DNS-SRV-3", LOCAL_NAME, tcp=tcp)
-    expect("DNS-SRV-3", "outsider", check.refused, msg)
-    expect("DNS-SRV-3", "outsider", lambda m: check.ede(m, 18), msg)
+def test_allow_query_refuses_outside_addresses(lab, admin, tcp):
+    msg = acl_query(lab, admin, "DNS-SRV-3", LOCAL_NAME, tcp=tcp)
+    expect("DNS-SRV-3", admin, check.refused, msg)
+    expect("DNS-SRV-3", admin, lambda m: check.ede(m, 18), msg)
+
+
+@pytest.mark.protocol
+@pytest.mark.isolation
+@pytest.mark.req("DNS-SRV-3")
+def test_outsider_on_the_wire_is_refused_or_dropped(lab, admin):
+    target = outside_address(lab, admin, "DNS-SRV-3")
+    answer = dnsprobe.unanswered(lab, lab.outsider, target, LOCAL_NAME, timeout=2)
+    if lab.firewalled(admin):  # hardening: the host firewall drops it before named sees it
+        if answer is not None:
+            fail("DNS-SRV-3", "outsider", f"admin's firewall let an outside query through: {answer}",
+                 "With hardening, firewalld opens dns only to the internal network (zone internal).")
+    elif answer is None or "REFUSED" not in answer:
+        fail("DNS-SRV-3", "outsider", f"expected REFUSED from admin at {target}, got {answer or 'no answer'}")
 
 
 @pytest.mark.host
@@ -99,9 +122,9 @@ def test_recursion_for_internal_node(lab, admin, node):
 @pytest.mark.protocol
 @pytest.mark.isolation
 @pytest.mark.req("DNS-SRV-4")
-def test_recursion_refused_for_outsider(lab, admin):
-    msg = outsider_query(lab, admin, "DNS-SRV-4", f"open-resolver-{uuid.uuid4().hex[:8]}.google.com")
-    expect("DNS-SRV-4", "outsider", check.refused, msg, "admin recursed for an outside host: it is an open resolver. "
+def test_recursion_refused_for_outside_addresses(lab, admin):
+    msg = acl_query(lab, admin, "DNS-SRV-4", f"open-resolver-{uuid.uuid4().hex[:8]}.google.com")
+    expect("DNS-SRV-4", admin, check.refused, msg, "admin recursed for an outside host: it is an open resolver. "
            "Limit `allow-recursion` to 127.0.0.1 and the internal network.")
 
 

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
+import tarfile
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
+from airgaplab.errors import LabError
 from airgaplab.family import ROCKY, Family
 from airgaplab.render import AddressMap
 from airgaplab.spec import Lab
@@ -76,14 +80,27 @@ class Backend(ABC):
     def put(self, host: str, path: str, data: bytes) -> None:
         self.put_many(host, {path: data})
 
-    @abstractmethod
-    def put_many(self, host: str, files: dict[str, bytes]) -> None: ...
+    def put_many(self, host: str, files: dict[str, bytes]) -> None:
+        """Write files (absolute path → content, mode 0644, parents created) on host in one round trip."""
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w") as tar:
+            for path, data in files.items():
+                info = tarfile.TarInfo(path.lstrip("/"))
+                info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
+                tar.addfile(info, io.BytesIO(data))
+        # --no-overwrite-dir: existing directories keep their owners and modes (e.g. /etc/bind root:bind)
+        proc = self.exec(host, ["tar", "-x", "--no-same-owner", "--no-overwrite-dir", "-C", "/", "-f", "-"],
+                         input=buf.getvalue())
+        if proc.returncode != 0:
+            raise LabError(f"{host}: could not write files: {proc.stderr.decode().strip()}")
 
     @abstractmethod
     def exchange(
-        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0
+        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0,
+        source: str | None = None,
     ) -> bytes | None:
-        """Send `payload` from inside `host` to server:port, return the reply (None: no answer, no route).
+        """Send `payload` from inside `host` (from its address `source`, if given) to server:port, return the
+        reply (None: no answer, no route).
 
         The protocol probes (dnspython, ntplib) build and parse packets here;
         only this exchange happens on the lab host. proto: udp | tcp-dns.
@@ -103,6 +120,10 @@ class Backend(ABC):
 
     real_networkmanager: bool = False
     """NetworkManager really runs on the hosts (restarting it would rewrite resolv.conf)."""
+
+    def firewalled(self, host: str) -> bool:
+        """A host firewall on `host` drops what outsiders send (VMs with hardening and firewalld)."""
+        return False
 
     def egress_address(self, host: str) -> str | None:
         """The address `host`'s traffic to the internet comes from, as the internet sees it."""

@@ -29,14 +29,17 @@ def query(
     cd: bool = False,
     rd: bool = True,
     timeout: float = 2.0,
+    source: str | None = None,
 ) -> dns.message.Message:
-    """Ask `server` from inside host `src`. Raises dns.exception.Timeout if nothing answers."""
+    """Ask `server` from inside host `src` (from its address `source`). Raises dns.exception.Timeout if nothing
+    answers."""
     q = dns.message.make_query(qname, rdtype, use_edns=0 if edns else False, want_dnssec=dnssec)
     if not rd:
         q.flags &= ~dns.flags.RD
     if cd:
         q.flags |= dns.flags.CD
-    wire = lab.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout)
+    wire = lab.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout,
+                        source=source)
     if wire is None:
         raise dns.exception.Timeout(f"no answer from {server} to {src} within {timeout} s")
     return dns.message.from_wire(wire)

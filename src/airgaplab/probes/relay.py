@@ -2,7 +2,7 @@
 
 Standard library only: the netns backend calls `exchange` inside a host's
 network namespace; the vagrant backend runs this file with the VM's python3
-over ssh (`python3 -c SOURCE proto server port timeout hexpayload`). The
+over ssh (`python3 -c SOURCE proto server port timeout hexpayload [source]`). The
 protocol logic (dnspython, ntplib) stays on the machine running the suite;
 only bytes travel.
 """
@@ -24,17 +24,22 @@ def _recv_exact(s: socket.socket, n: int) -> bytes:
     return buf
 
 
-def exchange(proto: str, server: str, port: int, payload: bytes, timeout: float) -> bytes | None:
-    """proto: udp | tcp-dns (2-byte length framing). None when nothing answered or no route."""
+def exchange(proto: str, server: str, port: int, payload: bytes, timeout: float,
+             source: str | None = None) -> bytes | None:
+    """proto: udp | tcp-dns (2-byte length framing); source: the local address to send from.
+    None when nothing answered or no route."""
     family = socket.AF_INET6 if ":" in server else socket.AF_INET
     try:
         if proto == "udp":
             with socket.socket(family, socket.SOCK_DGRAM) as s:
                 s.settimeout(timeout)
+                if source:
+                    s.bind((source, 0))
                 s.connect((server, port))  # connected: replies from elsewhere are not ours
                 s.send(payload)
                 return s.recv(65535)
-        with socket.create_connection((server, port), timeout=timeout) as s:
+        bind = (source, 0) if source else None
+        with socket.create_connection((server, port), timeout=timeout, source_address=bind) as s:
             s.settimeout(timeout)
             s.sendall(struct.pack("!H", len(payload)) + payload)
             (size,) = struct.unpack("!H", _recv_exact(s, 2))
@@ -45,7 +50,8 @@ def exchange(proto: str, server: str, port: int, payload: bytes, timeout: float)
 
 if __name__ == "__main__":
     proto, server, port, timeout, hexpayload = sys.argv[1:6]
-    reply = exchange(proto, server, int(port), bytes.fromhex(hexpayload), float(timeout))
+    source = sys.argv[6] if len(sys.argv) > 6 else None
+    reply = exchange(proto, server, int(port), bytes.fromhex(hexpayload), float(timeout), source)
     if reply is None:
         sys.exit(1)
     print(reply.hex())

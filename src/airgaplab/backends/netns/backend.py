@@ -10,13 +10,11 @@ Topology (all inside namespaces; nothing of the lab touches the root namespace):
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import shutil
 import signal
 import subprocess
-import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -256,22 +254,12 @@ class NetnsBackend(Backend):
     def interactive(self, host: str, argv: list[str]) -> int:
         return subprocess.call(self.view(host).command(argv))
 
-    def put_many(self, host: str, files: dict[str, bytes]) -> None:
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            for path, data in files.items():
-                info = tarfile.TarInfo(path.lstrip("/"))
-                info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
-                tar.addfile(info, io.BytesIO(data))
-        proc = self.exec(host, ["tar", "-x", "--no-same-owner", "-C", "/", "-f", "-"], input=buf.getvalue())
-        if proc.returncode != 0:
-            raise LabError(f"{host}: could not write files: {proc.stderr.decode().strip()}")
-
     def exchange(
-        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0
+        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0,
+        source: str | None = None,
     ) -> bytes | None:
         with self.network_of(host):  # the socket is created inside the host's namespace
-            return relay.exchange(proto, server, port, payload, timeout)
+            return relay.exchange(proto, server, port, payload, timeout, source)
 
     @contextmanager
     def network_of(self, host: str) -> Iterator[None]:

@@ -296,32 +296,17 @@ class VagrantBackend(Backend):
         self.lab.host(host)
         return subprocess.call(self.ssh(host, shlex.join(argv), tty=True))
 
-    def put_many(self, host: str, files: dict[str, bytes]) -> None:
-        import io
-        import tarfile
-
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            for path, data in files.items():
-                info = tarfile.TarInfo(path.lstrip("/"))
-                info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
-                tar.addfile(info, io.BytesIO(data))
-        # one ssh round trip for all files: GNU tar keeps existing files' owners and modes it cannot know
-        proc = self.exec(host, ["tar", "-x", "--no-same-owner", "--no-overwrite-dir", "-C", "/", "-f", "-"],
-                         input=buf.getvalue())
-        if proc.returncode != 0:
-            raise LabError(f"{host}: could not write files: {proc.stderr.decode().strip()}")
-
     def exchange(
-        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0
+        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0,
+        source: str | None = None,
     ) -> bytes | None:
         if host == OUTSIDER and isinstance(self.hv, PrivateHypervisor):
-            return self.hv.edge.exchange(HV, server, port, payload, proto=proto, timeout=timeout)
+            return self.hv.edge.exchange(HV, server, port, payload, proto=proto, timeout=timeout, source=source)
         if host == LOCAL:
-            return relay.exchange(proto, server, port, payload, timeout)
+            return relay.exchange(proto, server, port, payload, timeout, source)
         # The VM's python3 relays the bytes; dnspython/ntplib stay here.
-        source = Path(relay.__file__).read_text()
-        argv = ["python3", "-c", source, proto, server, str(port), str(timeout), payload.hex()]
+        code = Path(relay.__file__).read_text()
+        argv = ["python3", "-c", code, proto, server, str(port), str(timeout), payload.hex(), *([source] if source else [])]
         proc = self.exec(host, argv, timeout=timeout + 60)
         if proc.returncode != 0:
             return None
@@ -338,6 +323,9 @@ class VagrantBackend(Backend):
             return None
         m = re.search(rf"^Host {re.escape(host)}\n(?:\s+.*\n)*?\s+HostName (\S+)", self.ssh_config().read_text(), re.M)
         return m.group(1) if m else None
+
+    def firewalled(self, host: str) -> bool:
+        return self.exec(host, ["systemctl", "is-active", "--quiet", "firewalld"]).returncode == 0
 
     def egress_address(self, host: str) -> str | None:
         """What the simulated internet sees admin's traffic come from: the hypervisor's NAT address."""

@@ -81,7 +81,8 @@ class PrivateHypervisor:
     def __init__(self, lab: Lab, state_dir: Path, progress: Progress) -> None:
         self.lab = lab
         self.progress = progress
-        self.edge = NetnsBackend(edge_spec(lab), progress)
+        # the edge's own steps read as the hypervisor's; it provisions nothing worth a line
+        self.edge = NetnsBackend(edge_spec(lab), lambda m: None if m.startswith("provision") else progress(m))
         self.edge.dir = state_dir / "edge"  # inside the VM lab's state dir: one lab, one `down`
 
     def wrap(self, argv: list[str]) -> list[str]:

@@ -1,0 +1,81 @@
+"""The VM lab, booted for real: Debian 12 VMs under a private libvirtd, provisioned by provision/steps.
+
+Slow (minutes: software emulation on two cores), so not part of `make test`;
+`make test-vm` runs it and CI runs that. One lab serves the read-only checks;
+the check that breaks chrony runs last, and teardown proves `down` leaves
+nothing behind.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.unit.conftest import ROOT, needs_root
+
+from .conftest import OS, UP_TIMEOUT, assert_gone, run
+
+pytestmark = [pytest.mark.vm, needs_root()]
+
+
+@pytest.fixture(scope="module")
+def vmlab(state: Path) -> Iterator[str]:
+    name = "vmt"
+    t0 = time.monotonic()
+    r = run(["up", "--backend", "vagrant", "--os", OS, "--name", name], state, timeout=UP_TIMEOUT)
+    print(f"up: {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    try:
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        yield name
+    finally:
+        d = run(["down", "--name", name], state)
+        assert d.returncode == 0, d.stdout + d.stderr
+        assert_gone(name, state)
+
+
+def exec_(state: Path, name: str, host: str, *argv: str) -> subprocess.CompletedProcess[str]:
+    return run(["exec", "--name", name, host, "--", *argv], state, timeout=120)
+
+
+def test_suite_passes_every_requirement_on_the_vms(vmlab: str, state: Path) -> None:
+    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab, "tests/conformance"],
+                       cwd=ROOT, env={**os.environ, "AIRGAPLAB_STATE": str(state)}, capture_output=True, text=True,
+                       timeout=900)
+    assert r.returncode == 0, r.stdout[-4000:]
+    assert "21/21 requirements pass" in r.stdout and "lab vmt on vagrant" in r.stdout
+    assert " skipped" not in r.stdout.splitlines()[-1], r.stdout.splitlines()[-1]
+
+
+def test_nodes_are_cut_off(vmlab: str, state: Path) -> None:
+    routes = exec_(state, vmlab, "k8s-node1", "ip", "route")
+    assert routes.returncode == 0 and "192.168.10.0/24" in routes.stdout
+    assert "default" not in routes.stdout
+    dig = exec_(state, vmlab, "k8s-node1", "dig", "+tries=1", "+time=2", "@8.8.8.8", "google.com")
+    assert dig.returncode != 0 and "status: NOERROR" not in dig.stdout
+
+
+def test_admin_has_the_notes_forwarders_and_nodes_follow_admin(vmlab: str, state: Path) -> None:
+    conf = exec_(state, vmlab, "admin", "cat", "/etc/bind/named.conf")
+    assert "168.126.63.1;" in conf.stdout and "8.8.8.8;" in conf.stdout and "stands in" not in conf.stdout
+    sources = exec_(state, vmlab, "k8s-node1", "chronyc", "sources", "-v")
+    assert any(line.startswith("^* admin") for line in sources.stdout.splitlines()), sources.stdout
+
+
+def test_removing_allow_fails_ntp_srv_4(vmlab: str, state: Path) -> None:
+    """Destructive: runs last on this lab (the fixture takes it down after)."""
+    broke = exec_(state, vmlab, "admin", "sh", "-c",
+                  "sed -i '/^allow/d' /etc/chrony/chrony.conf && systemctl restart chrony")
+    assert broke.returncode == 0, broke.stderr
+    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab, "--sync-timeout",
+                        "20", "-m", "ntp", "tests/conformance"], cwd=ROOT, capture_output=True, text=True,
+                       env={**os.environ, "AIRGAPLAB_STATE": str(state)}, timeout=900)
+    assert r.returncode == 1, r.stdout[-3000:]
+    table = {line.split()[0]: line.split()[1:] for line in r.stdout.splitlines() if line.startswith("NTP-")}
+    assert table["NTP-SRV-4"] == ["FAIL", "FAIL"], table
+    assert "allow 192.168.10.0/24` in admin's /etc/chrony/chrony.conf" in r.stdout  # the hint names Debian's path
