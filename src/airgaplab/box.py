@@ -25,7 +25,7 @@ from pathlib import Path
 
 from airgaplab.errors import LabError, UserError
 
-BUILDER_VERSION = "2"  # bump when the build steps change: a new key, a new box
+BUILDER_VERSION = "3"  # bump when the build steps change: a new key, a new box
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 IMAGE_GB = 4  # the box's own disk; the lab's vm.disk_gb grows the VM's disk beyond it
 VAGRANT_PUB = Path("/usr/share/rubygems-integration/all/gems")
@@ -124,6 +124,9 @@ def ensure(os_name: str, progress: Callable[[str], None], mirror: str | None = N
     path = box_file(r)
     if not path.exists():
         build(r, progress)
+        stale = remove(os_name, keep=r.box_name)
+        if stale:
+            progress(f"removed boxes of an older recipe: {', '.join(stale)}")
     progress(f"vagrant box add {r.box_name}")
     _run(["vagrant", "box", "add", "--force", "--name", r.box_name, str(path)], "vagrant box add",
          cwd=_no_vagrantfile())
@@ -182,6 +185,13 @@ install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh
 install -m 0600 -o vagrant -g vagrant /tmp/vagrant.pub /home/vagrant/.ssh/authorized_keys
 rm /tmp/vagrant.pub
 echo 'UseDNS no' > /etc/ssh/sshd_config.d/airgaplab.conf
+# a small initramfs (what a virtio disk with ext4 needs): the kernel unpacks it under emulation too
+printf 'virtio_pci\nvirtio_blk\nvirtio_net\next4\n' >> /etc/initramfs-tools/modules
+sed -i 's/^MODULES=.*/MODULES=list/' /etc/initramfs-tools/initramfs.conf
+update-initramfs -u -k all >/dev/null 2>&1
+# nothing a lab VM needs at boot (e2scrub_reap alone took ~30 s of an emulated boot)
+systemctl mask e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer man-db.timer \
+  fstrim.timer >/dev/null 2>&1
 # like Rocky: named installed but off until the DNS step enables it; chrony on with its stock config
 systemctl disable named.service >/dev/null 2>&1 || true
 systemctl enable chrony.service NetworkManager.service ssh.service >/dev/null 2>&1
@@ -254,12 +264,12 @@ def cached() -> list[dict[str, object]]:
     return rows
 
 
-def remove(os_name: str) -> list[str]:
-    """Remove every cached and added box of os_name; what was removed."""
+def remove(os_name: str, keep: str | None = None) -> list[str]:
+    """Remove every cached and added box of os_name (but `keep`); what was removed."""
     gone = []
     for row in cached():
         name = str(row["name"])
-        if not name.startswith(f"airgaplab/{os_name}-"):
+        if not name.startswith(f"airgaplab/{os_name}-") or name == keep:
             continue
         if row["added"]:
             subprocess.run(["vagrant", "box", "remove", "--force", "--all", name], capture_output=True,

@@ -20,6 +20,9 @@ from airgaplab.paths import provision_dir
 from airgaplab.spec import Host
 
 STEPS_DIR = "/var/lib/airgaplab/steps"
+# Steps that must wait for the servers: a node's chrony iburst has to find admin's provisioned chronyd
+# (missed, it retries only at the normal poll interval).
+AFTER_SERVERS = ("ntp-client",)
 
 
 @dataclass
@@ -40,11 +43,12 @@ def steps_for(host: Host, plan: Plan) -> list[str]:
     return [*plan.first_steps, *render.steps_for(host)]
 
 
-def provision_host(be: Backend, host: Host, plan: Plan) -> None:
+def provision_host(be: Backend, host: Host, plan: Plan, steps: list[str] | None = None) -> None:
+    """Stage the host's files and run its steps (default: all of them, in order)."""
     files = {render.STAGE_DIR + p: c.encode() for p, c in render.files_for(be.lab, host, plan.amap, be.family).items()}
     be.put_many(host.name, {**_steps_files(), **files, **plan.extra_files(host)})
     env = [f"{k}={v}" for k, v in {**be.family.step_env(), **plan.env(host)}.items()]
-    for step in steps_for(host, plan):
+    for step in steps_for(host, plan) if steps is None else steps:
         proc = be.exec(host.name, ["env", *env, "bash", f"{STEPS_DIR}/{step}.sh"], timeout=600)
         if proc.returncode != 0:
             out = (proc.stdout + proc.stderr).decode(errors="replace").strip().splitlines()[-8:]
@@ -54,16 +58,26 @@ def provision_host(be: Backend, host: Host, plan: Plan) -> None:
 
 
 def provision(be: Backend, plan: Plan, hosts: list[Host] | None = None) -> None:
-    """Servers one by one, then the other hosts in parallel (at most 8 at a time)."""
+    """The servers one by one while the other hosts run the steps that need no server (in parallel, at most 8
+    at a time); then the other hosts' AFTER_SERVERS steps."""
     hosts = be.lab.hosts if hosts is None else hosts
     servers = [h for h in hosts if h.is_server]
-    others = [h for h in hosts if not h.is_server]
-    for h in servers:
-        be.progress(f"provision {h.name}: {', '.join(steps_for(h, plan))}")
-        provision_host(be, h, plan)
+    others = {h.name: h for h in hosts if not h.is_server}
+    early = {n: [s for s in steps_for(h, plan) if s not in AFTER_SERVERS] for n, h in others.items()}
+    late = {n: [s for s in steps_for(h, plan) if s in AFTER_SERVERS] for n, h in others.items()}
     if others:
-        be.progress(f"provision {len(others)} node(s): {', '.join(steps_for(others[0], plan)) or 'nothing'}")
-        parallel([h.name for h in others], lambda n: provision_host(be, be.lab.host(n), plan))
+        be.progress(f"provision {len(others)} node(s): {', '.join(next(iter(early.values()))) or 'files'}")
+    with ThreadPoolExecutor(max_workers=1) as side:
+        first = side.submit(parallel, list(others), lambda n: provision_host(be, others[n], plan, early[n]))
+        try:
+            for h in servers:
+                be.progress(f"provision {h.name}: {', '.join(steps_for(h, plan))}")
+                provision_host(be, h, plan)
+        finally:
+            first.result()
+    if any(late.values()):
+        be.progress(f"provision {len(others)} node(s): {', '.join(next(iter(late.values())))}")
+        parallel(list(others), lambda n: provision_host(be, others[n], plan, late[n]))
 
 
 def parallel(names: list[str], fn: Callable[[str], None]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from airgaplab.backends.base import Backend
 from airgaplab.catalog import catalog, requirement
 from airgaplab.family import ROCKY, Family
 
@@ -158,7 +159,7 @@ def lab(request: pytest.FixtureRequest):
 
 
 @pytest.fixture(scope="session")
-def fam(lab):
+def fam(lab: Backend) -> Family:
     """The hosts' OS family (airgaplab.family): config paths, service and package names."""
     return lab.family
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.conftest import ROOT, cli, lab_traces
+from tests.unit.conftest import cli, lab_traces
 
 OS = "debian12"
 UP_TIMEOUT = 1200
@@ -48,8 +48,8 @@ def run(args: list[str], state: Path, timeout: float = 600) -> subprocess.Comple
 
 
 @pytest.fixture(scope="session")
-def state() -> Path:
-    """The VM tests' own .lab/ (sockets and ssh control paths need a short path, so not tmp_path)."""
-    d = ROOT / ".lab" / "vm-tests"
-    d.mkdir(parents=True, exist_ok=True)
-    return d
+def state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The VM tests' own state dir: never a lab the user has up, never listed beside them."""
+    return tmp_path_factory.mktemp("vm")
+
+

@@ -14,6 +14,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ class VagrantBackend(Backend):
         super().__init__(lab, progress)
         self.dir = state_root() / lab.name
         self._ssh_config: Path | None = None
+        self._ssh_lock = threading.Lock()
         self.hv: PrivateHypervisor | SystemHypervisor = self._hypervisor()
 
     def _hypervisor(self) -> PrivateHypervisor | SystemHypervisor:
@@ -102,7 +104,8 @@ class VagrantBackend(Backend):
     def vagrant(self) -> Any:
         import vagrant
 
-        v = vagrant.Vagrant(root=str(project_root()), env=self.env, quiet_stdout=False, quiet_stderr=False)
+        v = vagrant.Vagrant(  # type: ignore[no-untyped-call]  # python-vagrant ships no annotations
+            root=str(project_root()), env=self.env, quiet_stdout=False, quiet_stderr=False)
         v._vagrant_exe = self._vagrant_exe()  # python-vagrant has no public way to name the executable
         return v
 
@@ -126,7 +129,7 @@ class VagrantBackend(Backend):
         hypervisor = vm.hypervisor
         if hypervisor == "auto":
             hypervisor = "system" if system_libvirt_reachable() else "private"
-        accel = vm.accel
+        accel: str = vm.accel
         if accel == "auto":
             kernel = None
             if vm.os != "rocky10":
@@ -169,7 +172,7 @@ class VagrantBackend(Backend):
         try:
             with open(log, "w") as f:
                 for line in self.vagrant().up(provider="libvirt", provision=False, stream_output=True):
-                    f.write(line)
+                    f.write(f"{time.monotonic() - t0:7.1f} {line}")
                     f.flush()
                     m = VAGRANT_PROGRESS.search(line)
                     if m:
@@ -180,6 +183,7 @@ class VagrantBackend(Backend):
         journal.timings["booted_s"] = round(time.monotonic() - t0, 3)
         (self.dir / "ssh_config").unlink(missing_ok=True)
         self._ssh_config = None
+        self.ssh_config()  # once, before provisioning's threads need it (vagrant locks its machines)
         hosts = self.lab.hosts
         plan = self.provision_plan()
         if bare:  # stock VMs: only the base step (hostname, internal NIC, hardening)
@@ -257,6 +261,10 @@ class VagrantBackend(Backend):
 
     # --- ssh -----------------------------------------------------------------------
     def ssh_config(self) -> Path:
+        with self._ssh_lock:
+            return self._read_ssh_config()
+
+    def _read_ssh_config(self) -> Path:
         cached = self.dir / "ssh_config"
         if self._ssh_config is None and cached.exists():  # written once the machines booted (vagrant is slow)
             self._ssh_config = cached

@@ -96,6 +96,8 @@ def build(lab: Lab, *, accel: str = "kvm") -> dict[str, object]:
         "cpu_mode": "custom" if emulated else "host-passthrough",
         "cpu_model": "qemu64" if emulated else None,
         "boot_timeout": 900 if emulated else 300,
+        # named, so Vagrant skips guest detection (dozens of ssh probes: half a minute under emulation)
+        "guest": "redhat" if lab.vm.os == "rocky10" else "debian",
         # Vagrant's key swap costs minutes of emulated ssh; on a private hypervisor the VMs are reachable
         # only from its own namespace, so the box's insecure key is kept there
         "insert_key": lab.vm.hypervisor != "private",

@@ -1,0 +1,52 @@
+"""OS families: one table for paths and names; hints and bad --os values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airgaplab.catalog import requirement
+from airgaplab.errors import UserError
+from airgaplab.family import FAMILIES, ROCKY, family
+from airgaplab.paths import default_lab_file
+from airgaplab.spec import OS_NAMES, load_spec, with_vm_options
+
+from .conftest import cli
+
+
+def test_every_os_the_spec_accepts_has_a_family() -> None:
+    assert set(OS_NAMES) == set(FAMILIES)
+    for fam in FAMILIES.values():
+        assert fam.chrony_bak.endswith("/chrony.bak") and fam.named_bak.endswith(".bak")
+        assert Path(fam.chrony_conf).parent == Path(fam.chrony_bak).parent  # the notes' backup sits beside
+
+
+def test_hints_name_the_familys_own_paths() -> None:
+    hint = requirement("NTP-SRV-4").hint
+    assert "/etc/chrony.conf" in hint
+    assert ROCKY.localize(hint) == hint
+    debian = family("debian12").localize(hint)
+    assert "/etc/chrony/chrony.conf" in debian and "/etc/chrony.conf" not in debian
+    dns = family("debian12").localize(requirement("DNS-SRV-1").hint)
+    assert "named-checkconf /etc/bind/named.conf" in dns and "/etc/named.conf" not in dns
+
+
+def test_vm_options_apply_and_reject_unknown_values() -> None:
+    spec = load_spec(default_lab_file())
+    got = with_vm_options(spec, "debian12", "private")
+    assert (got.vm.os, got.vm.hypervisor) == ("debian12", "private")
+    assert with_vm_options(spec, None, None) == spec
+    with pytest.raises(UserError, match="--os windows: unknown guest OS"):
+        with_vm_options(spec, "windows", None)
+    with pytest.raises(UserError, match="--hypervisor xen"):
+        with_vm_options(spec, None, "xen")
+
+
+@pytest.mark.parametrize("args", [["up", "--os", "windows"], ["up", "--hypervisor", "xen"],
+                                  ["doctor", "--os", "windows"], ["box", "build", "windows"], ["box", "rm", "windows"]])
+def test_bad_vm_options_are_one_line_and_exit_2(args: list[str], state_dir: Path) -> None:
+    r = cli(*args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert not state_dir.exists() or not any(state_dir.iterdir())
