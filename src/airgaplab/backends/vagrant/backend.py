@@ -255,9 +255,16 @@ class VagrantBackend(Backend):
         states = self._states()
         if not states:
             return LabStatus(self.lab.name, self.name, "down")
-        hosts = [HostStatus(h.name, states.get(h.name, "missing"), {"internal": h.ip}) for h in self.lab.hosts]
+        hosts = [HostStatus(h.name, states.get(h.name, "missing"), {"internal": h.ip},
+                            self._daemons(h.name) if states.get(h.name) == "running" else {}) for h in self.lab.hosts]
         up = all(h.state == "running" for h in hosts)
         return LabStatus(self.lab.name, self.name, "up" if up else "partial", hosts)
+
+    def _daemons(self, host: str) -> dict[str, str]:
+        units = (self.family.chrony_service, self.family.named_service)
+        proc = self.exec(host, ["systemctl", "is-active", *units], timeout=30)
+        states = proc.stdout.decode().split()
+        return {d: ("active" if s == "active" else "inactive") for d, s in zip(("chronyd", "named"), states, strict=False)}
 
     # --- ssh -----------------------------------------------------------------------
     def ssh_config(self) -> Path:
