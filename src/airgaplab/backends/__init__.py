@@ -50,7 +50,8 @@ def vagrant_usable(lab: Lab | None = None) -> tuple[bool, str]:
         if lab.vm.os != "rocky10" and box.box_file(box.recipe(lab.vm.os)).exists():
             return True, f"vagrant + {where}, {lab.vm.os} box cached"
         if name not in box.vagrant_boxes():
-            return False, f"the {lab.vm.os} box {name} is not cached (`airgaplab box build`/`vagrant box add`)"
+            how = "`vagrant box add` it" if lab.vm.os == "rocky10" else f"`airgaplab box build {lab.vm.os}`"
+            return False, f"the {lab.vm.os} box {name} is not cached ({how})"
     return True, f"vagrant + {where}"
 
 

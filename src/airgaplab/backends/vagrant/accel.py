@@ -10,6 +10,7 @@ a real kernel (the box's) until it panics for want of a root filesystem.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import subprocess
@@ -49,6 +50,7 @@ def _boots(kernel: Path, accel: str) -> tuple[bool, str]:
     return False, last.strip()[:120]
 
 
+@functools.cache  # doctor and `up` ask in one run; a hanging KVM costs the probe's timeout once
 def choose(kernel: Path | None) -> Accel:
     """kvm where it really starts a guest, else qemu (software emulation), with the reason."""
     if shutil.which("qemu-system-x86_64") is None:
