@@ -387,11 +387,16 @@ def main() -> None:
         sys.exit(130)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as e:  # click usage errors
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
+    except Exception as e:
+        # Usage errors: click's exceptions, which typer vendors privately (no `click` module to import);
+        # they carry exit_code 2 and format_message()
+        message = getattr(e, "format_message", None)
+        if getattr(e, "exit_code", None) == 2 and callable(message):
+            known = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
+            known |= {g.name for g in app.registered_groups if g.name}
+            command = next((a for a in sys.argv[1:2] if a in known), None)
+            err.print(f"[red]error:[/] {message()} — see `airgaplab {command + ' ' if command else ''}--help`",
+                      highlight=False, soft_wrap=True)
             sys.exit(2)
         raise
 

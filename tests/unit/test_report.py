@@ -54,7 +54,7 @@ def test_report_twice_gives_history_of_two_and_a_page_that_renders(netns_lab, re
         assert (second / f).is_file(), f
     assert list((second / "allure-results").glob("*-result.json"))
     env = (second / "allure-results/environment.properties").read_text()
-    for key in ("backend=netns", "chrony=", "bind=", "kernel=", "spec.sha256=", "host.os="):
+    for key in ("backend=netns", "chrony=", "bind=", "kernel=", "spec.sha256=", "host.os=", "guest.os=Rocky Linux 10"):
         assert key in env
     history = (reports / be.lab.name / "history.jsonl").read_text().splitlines()
     assert [json.loads(h)["run"] for h in history] == [first.name, second.name]

@@ -115,6 +115,11 @@ class Backend(ABC):
         """The hosts' OS family: paths, service names, packages (netns hosts are Rocky-shaped)."""
         return ROCKY
 
+    @property
+    def box(self) -> str | None:
+        """The VM box the hosts boot from (None: the hosts are not VMs)."""
+        return None
+
     sync_timeout: float = 30.0
     """How long things that converge (NTP sync) may take on this backend."""
 

@@ -48,9 +48,10 @@ def environment(lab: Backend) -> dict[str, str]:
         "spec.sha256": hashlib.sha256(spec).hexdigest()[:16],
     }
     admin = lab.lab.server_for("ntp") or lab.lab.hosts[0]
-    if lab.name == "vagrant":
-        env["box"] = f"{lab.lab.vm.box} {lab.lab.vm.box_url or ''}".strip()
-    else:
+    env["guest.os"] = lab.family.pretty
+    if lab.box:
+        env["box"] = lab.box
+    else:  # the hosts are views of this machine
         env["host.os"] = os_name
     env["chrony"] = facts.out(lab, admin.name, ["chronyd", "-v"])[1].split("(")[0].strip() or "?"
     env["bind"] = facts.out(lab, admin.name, ["named", "-v"])[1].strip().split(" (")[0] or "?"

@@ -72,6 +72,11 @@ class VagrantBackend(Backend):
         return family(self.lab.vm.os)
 
     @property
+    def box(self) -> str | None:
+        url = self.lab.vm.box_url if self.lab.vm.os == "rocky10" else None
+        return f"{vplan.box_name(self.lab)} {url or ''}".strip()
+
+    @property
     def sync_timeout(self) -> float:  # type: ignore[override]
         # emulated guests: chrony's iburst and the suite's probes run ~10x slower
         return 240.0 if self.lab.vm.accel == "qemu" else 90.0

@@ -1,0 +1,33 @@
+"""The CLI's usage errors: one line saying what is wrong and where help is, exit 2, nothing created."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from .conftest import cli
+
+
+@pytest.mark.parametrize("args", [["up", "--os", "windows"], ["up", "--hypervisor", "xen"],
+                                  ["doctor", "--os", "windows"], ["box", "build", "windows"], ["box", "rm", "windows"]])
+def test_bad_vm_options_are_one_line_and_exit_2(args: list[str], state_dir: Path) -> None:
+    r = cli(*args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr, r.stderr
+    assert not state_dir.exists() or not any(state_dir.iterdir())
+
+
+@pytest.mark.parametrize(("args", "says", "help_of"), [
+    (["statuss"], "No such command 'statuss'", "airgaplab --help"),
+    (["exec", "k8s-node1"], "Missing argument 'command'", "airgaplab exec --help"),
+    (["status", "--nam", "x"], "No such option: --nam", "airgaplab status --help"),
+    (["render", "--name", "x"], "No such option: --name", "airgaplab render --help"),
+    (["box", "build"], "Missing argument 'OS'", "airgaplab box --help"),
+])
+def test_usage_errors_are_one_line_and_exit_2(args: list[str], says: str, help_of: str, state_dir: Path) -> None:
+    r = cli(*args)
+    assert r.returncode == 2, r.stdout + r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0] and f"`{help_of}`" in lines[0], r.stderr
+    assert not state_dir.exists() or not any(state_dir.iterdir())
