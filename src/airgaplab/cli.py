@@ -267,6 +267,8 @@ def _lab_for_report(name: str | None, lab_up: str | None, lab: Path | None) -> t
         be.progress = steps
         try:
             be.up()
+        except UserError:  # refused before creating anything: what exists is not this run's to take down
+            raise
         except BaseException:
             be.down()
             raise

@@ -96,6 +96,9 @@ def _resolve(config: pytest.Config) -> _State:
             st.throwaway = be
             try:
                 be.up()
+            except UserError:  # refused before creating anything (e.g. a lab of that name is up): not ours
+                st.throwaway = None
+                raise
             except BaseException:
                 be.down()
                 st.throwaway = None

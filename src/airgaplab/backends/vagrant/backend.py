@@ -155,15 +155,15 @@ class VagrantBackend(Backend):
             raise UserError(f"lab {self.lab.name!r} was left half-created by an interrupted `up` — "
                             f"run `airgaplab down --name {self.lab.name}` first")
         t0 = time.monotonic()
-        self.dir.mkdir(parents=True)
-        journal = Journal(self.dir / "state.json", lab=self.lab.name, backend=self.name,
-                          spec=self.lab.model_dump(), bare=bare)
-        journal.save()  # first: `down` finds the lab even if this `up` is killed right now
-        if self.lab.vm.os != "rocky10":
+        if self.lab.vm.os != "rocky10":  # before the lab exists: a refusal here leaves nothing to take down
             from airgaplab import box
 
             box.ensure(self.lab.vm.os, self.progress)
+        self.dir.mkdir(parents=True)
+        journal = Journal(self.dir / "state.json", lab=self.lab.name, backend=self.name,
+                          spec=self.lab.model_dump(), bare=bare)
         journal.timings["box_s"] = round(time.monotonic() - t0, 3)
+        journal.save()  # first: `down` finds the lab even if this `up` is killed right now
         self.lab = self.resolved()
         self.hv = self._hypervisor()
         journal.spec = self.lab.model_dump()
