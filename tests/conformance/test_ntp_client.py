@@ -48,7 +48,9 @@ def test_node_synchronized_to_admin(lab, admin, node, converge):
 def test_node_cannot_reach_internet_ntp(lab, admin, node, converge):
     upstream = converge(lambda: facts.synced_source(lab, admin))
     targets = {s.name for s in facts.sources(lab, admin)} | ({upstream.name} if upstream else set())
-    assert targets, "admin has no upstream NTP sources to try from the node"
+    if not targets:
+        fail("NTP-CLI-3", node, "admin has no upstream NTP sources to try from the node",
+             "admin's chrony.conf needs its upstream `server` lines (see NTP-SRV-2) before isolation can be shown")
     for target in sorted(targets):
         stats = ntpprobe.request(lab, node, target, timeout=1.5)
         if stats is not None:

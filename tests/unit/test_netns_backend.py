@@ -133,16 +133,19 @@ def test_unsafe_internal_network_is_refused(tmp_path, state_dir) -> None:
 
     from airgaplab.paths import default_lab_file
 
-    data = yaml.safe_load(default_lab_file().read_text())
-    data["network"]["internal"] = "8.8.8.0/24"
-    for h, ip in zip(data["hosts"], ("8.8.8.10", "8.8.8.11", "8.8.8.12"), strict=True):
-        h["ip"] = ip
-    data["ntp"]["allow"] = ["8.8.8.0/24"]
-    spec = tmp_path / "public.yaml"
-    spec.write_text(yaml.safe_dump(data))
-    r = cli("up", "--lab", str(spec), "--backend", "netns")
-    assert r.returncode == 2 and "not a private" in r.stderr
-    assert not state_dir.exists() or not any(state_dir.iterdir())
+    # a public range, and a documentation range (the simulated internet's): both refused, with one message
+    for net in ("8.8.8", "198.51.100"):
+        data = yaml.safe_load(default_lab_file().read_text())
+        data["network"]["internal"] = f"{net}.0/24"
+        for h, last in zip(data["hosts"], (10, 11, 12), strict=True):
+            h["ip"] = f"{net}.{last}"
+        data["ntp"]["allow"] = [f"{net}.0/24"]
+        spec = tmp_path / "public.yaml"
+        spec.write_text(yaml.safe_dump(data))
+        r = cli("up", "--lab", str(spec), "--backend", "netns")
+        assert r.returncode == 2 and "is not a private (RFC 1918) range" in r.stderr, r.stderr
+        assert "use e.g. 192.168.10.0/24" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+        assert not state_dir.exists() or not any(state_dir.iterdir())
 
 
 def test_shell_is_a_shell_on_the_host(netns_lab, state_dir) -> None:
@@ -163,3 +166,19 @@ def test_without_root_one_clear_line(monkeypatch) -> None:
     with pytest.raises(UserError, match="needs root") as err:
         NetnsBackend(load_spec(default_lab_file())).up()
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("forwarders", [[], ["8.8.8.8"]], ids=["none", "one"])
+def test_lab_comes_up_with_no_or_one_forwarder(forwarders: list[str], state_dir: Path) -> None:
+    from airgaplab.paths import default_lab_file
+    from airgaplab.spec import load_spec
+
+    spec = load_spec(default_lab_file())
+    dns = spec.dns.model_copy(update={"forwarders": forwarders})  # type: ignore[union-attr]
+    be = NetnsBackend(spec.model_copy(update={"name": lab_name("fwd"), "dns": dns}))
+    try:
+        be.up()
+        # without forwarders admin iterates from the simulated root; with one, it forwards to its stand-in
+        assert wait_until(lambda: b"198.51.100." in sh(be, "k8s-node1", "dig +short +time=2 google.com").stdout, 15)
+    finally:
+        be.down()

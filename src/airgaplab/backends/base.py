@@ -7,7 +7,7 @@ import subprocess
 import tarfile
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from airgaplab.errors import LabError
@@ -105,9 +105,6 @@ class Backend(ABC):
         The protocol probes (dnspython, ntplib) build and parse packets here;
         only this exchange happens on the lab host. proto: udp | tcp-dns.
         """
-
-    def hosts(self) -> Iterator[str]:
-        yield from self.lab.host_names
 
     # --- what the conformance suite needs to know about the backend's world ---------
     @property

@@ -68,9 +68,13 @@ class Internet:
         return str(WAN.network_address + 10 + outside.index(host))
 
     @property
+    def resolver_addresses(self) -> list[str]:
+        """Where the simulated resolvers listen: one per forwarder, and always the hosts' stock resolver."""
+        return list(self.forwarders.values()) or [self.isp_resolver]
+
+    @property
     def service_addresses(self) -> list[str]:
-        addrs = [ROOT_SERVER, *self.forwarders.values(), *self.upstream_names.values()]
-        return addrs or [ROOT_SERVER, str(FORWARDER_BASE)]
+        return [ROOT_SERVER, *self.resolver_addresses, *self.upstream_names.values()]
 
     def address_map(self) -> AddressMap:
         return AddressMap(forwarders=self.forwarders)
@@ -78,14 +82,12 @@ class Internet:
     def check_safety(self) -> None:
         """Refuse a lab that would configure an address outside its own ranges."""
         net = self.lab.network.net
-        if not any(net.subnet_of(r) for r in PRIVATE_RANGES + DOC_RANGES):
+        # private only: the documentation ranges belong to the simulated internet (and this kind of machine)
+        if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
             raise UserError(
-                f"network.internal: {net} is not a private (RFC 1918) or documentation range — "
-                "the netns backend only configures lab-own addresses; use e.g. 192.168.10.0/24"
-            )
-        if net.overlaps(WAN) or any(net.overlaps(r) for r in DOC_RANGES):
-            raise UserError(
-                f"network.internal: {net} overlaps the simulated internet's ranges — use a private range"
+                f"network.internal: {net} is not a private (RFC 1918) range — the netns backend configures "
+                "only lab-own addresses, and the documentation ranges are its simulated internet's; "
+                "use e.g. 192.168.10.0/24"
             )
         for own in machine_networks():
             clash = [str(r) for r in SIM_RANGES if own.overlaps(r)]

@@ -20,8 +20,6 @@ from airgaplab.errors import LabError
 ROOT_CONF = "/etc/named-root.conf"
 RESOLVER_CONF = "/etc/named-resolver.conf"
 RESOLVER_QUERYLOG = "/var/log/named/resolver-queries.log"
-ROOT_PID = "/run/named/root.pid"
-RESOLVER_PID = "/run/named/resolver.pid"
 
 SOA = "SOA a.root-servers.net. hostmaster.root-servers.net. 2026010101 1800 900 604800 60"
 
@@ -159,7 +157,7 @@ controls {{ }};
 
 
 def _resolver_conf(inet: A.Internet, root_dnskey: str) -> str:
-    listen = " ".join(f"{a};" for a in inet.forwarders.values()) or f"{A.FORWARDER_BASE};"
+    listen = " ".join(f"{a};" for a in inet.resolver_addresses)
     return f"""// Public resolvers of the simulated internet, standing in for the lab's forwarders.
 options {{{_common_options("resolver")}
 	listen-on {{ {listen} }};
