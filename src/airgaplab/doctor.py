@@ -13,12 +13,6 @@ from pathlib import Path
 
 from airgaplab.spec import Lab
 
-TOOLS_NETNS = {
-    "chronyd": "chrony", "chronyc": "chrony", "named": "bind9", "named-checkconf": "bind9-utils",
-    "dnssec-signzone": "bind9-utils", "dig": "bind9-dnsutils", "ip": "iproute2", "nsenter": "util-linux",
-    "unshare": "util-linux",
-}
-
 
 @dataclass(frozen=True)
 class Finding:
@@ -195,7 +189,9 @@ def netns_findings(lab: Lab) -> list[Finding]:
 
     f = [Finding("root", os.geteuid() == 0, "running as root" if os.geteuid() == 0 else f"uid {os.geteuid()}",
                  "run as root (sudo): namespaces and mounts need it")]
-    missing = {pkg for tool, pkg in TOOLS_NETNS.items() if shutil.which(tool) is None}
+    from airgaplab.backends.netns.backend import missing_tools
+
+    missing = set(missing_tools().values())
     f.append(Finding("chronyd, named, dig, iproute2", not missing,
                      "all present" if not missing else f"missing packages: {', '.join(sorted(missing))}",
                      f"make deps (apt-get install {' '.join(sorted(missing))})"))

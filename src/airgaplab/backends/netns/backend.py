@@ -40,9 +40,19 @@ from airgaplab.spec import Lab
 INTERNET = "internet"
 OUTSIDER = "outsider"
 RESERVED = (INTERNET, OUTSIDER, "lan")
-REQUIRED_TOOLS = ("ip", "nsenter", "unshare", "mount", "chronyd", "chronyc", "named", "named-checkconf", "dig",
-                  "dnssec-keygen", "dnssec-signzone", "dnssec-dsfromkey", "tar")
+# tool → the Debian package that has it: `up` refuses and `doctor` reports from this one list
+REQUIRED_TOOLS = {
+    "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "mount": "mount", "tar": "tar",
+    "chronyd": "chrony", "chronyc": "chrony", "named": "bind9", "named-checkconf": "bind9-utils",
+    "dnssec-keygen": "bind9-utils", "dnssec-signzone": "bind9-utils", "dnssec-dsfromkey": "bind9-utils",
+    "dig": "bind9-dnsutils",
+}
 DAEMONS = ("chronyd", "named")
+
+
+def missing_tools() -> dict[str, str]:
+    """The tools the netns backend needs that this machine lacks, with their packages."""
+    return {t: pkg for t, pkg in REQUIRED_TOOLS.items() if shutil.which(t) is None}
 
 
 def _run(argv: list[str], *, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
@@ -93,11 +103,11 @@ class NetnsBackend(Backend):
     def preflight(self) -> None:
         if os.geteuid() != 0:
             raise UserError("the netns backend needs root (namespaces, mounts): run it with sudo or as root")
-        missing = [t for t in REQUIRED_TOOLS if shutil.which(t) is None]
+        missing = missing_tools()
         if missing:
             raise UserError(
                 f"missing on this machine: {', '.join(missing)} — run `make deps` "
-                "(apt-get install chrony bind9 bind9-utils bind9-dnsutils iproute2 util-linux)"
+                f"(apt-get install {' '.join(sorted(set(missing.values())))})"
             )
         clash = [h for h in self.lab.host_names if h in RESERVED]
         if clash:
