@@ -281,8 +281,7 @@ def _apply_drill(be: Backend, which: str) -> None:
     if which not in DRILLS:
         raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
     d = DRILLS[which]
-    admin = (be.lab.server_for("ntp") or be.lab.hosts[0]).name
-    for host, cmd in d.commands(admin, [h.name for h in be.lab.nodes_list]):
+    for host, cmd in d.commands(be.lab, be.family):
         proc = be.exec(host, ["sh", "-c", cmd])
         if proc.returncode != 0:
             raise LabError(f"{host}: `{cmd}` failed: {proc.stderr.decode().strip()}")

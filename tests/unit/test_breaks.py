@@ -45,13 +45,12 @@ def test_drill_fails_exactly_its_requirements(drill: str, netns_lab, tmp_path: P
     d = DRILLS[drill]
     be = netns_lab("brk")
     assert wait_until(lambda: healthy(be), timeout=30, interval=0.2), "the fresh lab never became healthy"
-    nodes = [h.name for h in be.lab.nodes_list]
-    for host, cmd in d.commands("admin", nodes):
+    for host, cmd in d.commands(be.lab, be.family):
         r = be.exec(host, ["sh", "-c", cmd])
         assert r.returncode == 0, f"{host}: {cmd}: {r.stderr.decode()}"
     results, output = run_suite(be.lab.name, tmp_path)
     failed = {(o["req"], o["host"]) for o in results if o["outcome"] in ("FAIL", "ERROR")}
-    assert failed == d.expected("admin", nodes), output[-3000:]
+    assert failed == d.expected(be.lab), output[-3000:]
     # every failure says what was observed and what to check
     for o in results:
         if o["outcome"] == "FAIL":
