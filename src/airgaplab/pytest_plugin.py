@@ -20,6 +20,8 @@ import pytest
 from airgaplab.backends.base import Backend
 from airgaplab.catalog import catalog, requirement
 from airgaplab.family import ROCKY, Family
+from airgaplab.outcomes import FAILED, per_host, worst
+from airgaplab.outcomes import cell as outcome_cell
 
 NO_LAB = "no lab is up: run `make lab-up`, or pass --lab-up"
 DEFAULT_SYNC_TIMEOUT = 30.0
@@ -292,19 +294,13 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     st = config.stash.get(_state_key, None)
     if not st or not st.outcomes:
         return
-    # requirement × host: FAIL beats ERROR beats SKIP beats PASS
-    rank = {"FAIL": 3, "ERROR": 2, "SKIP": 1, "PASS": 0}
+    # requirement × host, merged as the reports merge them (airgaplab.outcomes)
     cells: dict[tuple[str, str], str] = {}
-    for o in st.outcomes:
-        key = (o.req, o.host)
-        if rank[o.outcome] >= rank.get(cells.get(key, "PASS"), 0) or key not in cells:
-            cells[key] = o.outcome
-    hosts = []
-    for o in st.outcomes:
-        if o.host not in hosts:
-            hosts.append(o.host)
-    order = {h: i for i, h in enumerate(["lab", *((st.node_names and []) or [])])}
-    hosts.sort(key=lambda h: (h != "lab", h not in order, h))
+    for req in {o.req for o in st.outcomes}:
+        for host, v in per_host((o.host, o.outcome) for o in st.outcomes if o.req == req).items():
+            cells[(req, host)] = v
+    hosts = list(dict.fromkeys(o.host for o in st.outcomes))
+    hosts.sort(key=lambda h: (h != "lab", h))
     nodes = [h for h in hosts if h in st.node_names]
     collapse = len(nodes) > 4
     columns = [h for h in hosts if not (collapse and h in nodes)] + (["nodes"] if collapse else [])
@@ -315,18 +311,17 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     tr.section(f"airgaplab conformance: requirement × host{where}")
     width = max(len(c) for c in [*columns, "PASS"]) + 2
     tr.write_line("requirement".ljust(12) + "".join(c.ljust(width) for c in columns))
+    def value(r: str, c: str) -> str:
+        if c == "nodes":
+            return outcome_cell([cells[(r, n)] for n in nodes if (r, n) in cells])
+        return cells.get((r, c), "")
+
     for r in reqs:
-        line = r.ljust(12)
-        for c in columns:
-            if c == "nodes":
-                vals = [cells[(r, n)] for n in nodes if (r, n) in cells]
-                bad = sum(v != "PASS" for v in vals)
-                cell = "" if not vals else ("PASS" if not bad else f"FAIL {bad}/{len(vals)}")
-            else:
-                cell = cells.get((r, c), "")
-            line += cell.ljust(width)
-        failed = any(v in ("FAIL", "ERROR") for (rr, _), v in cells.items() if rr == r)
-        tr.write_line(line, red=failed, green=not failed)
-    ok = sum(1 for r in reqs if all(v == "PASS" for (rr, _), v in cells.items() if rr == r))
+        line = r.ljust(12) + "".join(value(r, c).ljust(width) for c in columns)
+        status = worst(v for (rr, _), v in cells.items() if rr == r)
+        tr.write_line(line, red=status in FAILED, green=status == "PASS", yellow=status == "SKIP")
+    statuses = [worst(v for (rr, _), v in cells.items() if rr == r) for r in reqs]
+    ok, skipped = statuses.count("PASS"), statuses.count("SKIP")
     of = f" (of {len(catalog())} in the catalog)" if len(reqs) < len(catalog()) else ""
-    tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}")
+    tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}" + (f", {skipped} skipped" if skipped else ""))
+

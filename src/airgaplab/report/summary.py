@@ -3,7 +3,7 @@
 Schema `airgaplab-summary/1` (documented in reports/README.md):
 
     schema, lab, backend, started, finished (ISO 8601 UTC), verdict (PASS|FAIL)
-    counts:       requirements, requirements_passed, requirements_failed, tests, tests_failed
+    counts:       requirements, requirements_passed, requirements_failed, requirements_skipped, tests, tests_failed
     timings:      lab_up_s, ntp_sync_s {node: seconds}, ntp_sync_max_s, suite_s
     environment:  key → value (backend, host OS or box, chrony, BIND, kernel, spec digest)
     topology:     network, hosts [{name, ip, roles, internet}], serves [{from, to, what}]
@@ -17,10 +17,10 @@ from __future__ import annotations
 from typing import Any
 
 from airgaplab.catalog import catalog
+from airgaplab.outcomes import FAILED, per_host, worst
 from airgaplab.spec import Lab
 
 SCHEMA = "airgaplab-summary/1"
-RANK = {"FAIL": 3, "ERROR": 2, "SKIP": 1, "PASS": 0}
 
 
 def topology(lab: Lab) -> dict[str, Any]:
@@ -42,10 +42,7 @@ def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         mine = [o for o in outcomes if o["req"] == rid]
         if not mine:
             continue
-        results: dict[str, str] = {}
-        for o in mine:
-            if RANK[o["outcome"]] >= RANK.get(results.get(o["host"], "PASS"), 0) or o["host"] not in results:
-                results[o["host"]] = o["outcome"]
+        results = per_host((o["host"], o["outcome"]) for o in mine)
         failures = [{"host": o["host"], "message": o["message"], "evidence": o.get("evidence", {})}
                     for o in mine if o["outcome"] in ("FAIL", "ERROR")]
         out.append({"id": rid, "claim": req.claim, "kind": req.kind, "family": req.family, "hint": req.hint,
@@ -56,7 +53,8 @@ def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list[dict[str, Any]],
           timings: dict[str, Any], environment: dict[str, str], history: list[dict[str, Any]]) -> dict[str, Any]:
     reqs = requirements(outcomes)
-    failed = [r for r in reqs if any(v in ("FAIL", "ERROR") for v in r["results"].values())]
+    status = [worst(r["results"].values()) for r in reqs]
+    failed = [s for s in status if s in FAILED]
     verdict = "PASS" if reqs and not failed else "FAIL"
     return {
         "schema": SCHEMA,
@@ -67,8 +65,9 @@ def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list
         "verdict": verdict,
         "counts": {
             "requirements": len(reqs),
-            "requirements_passed": len(reqs) - len(failed),
+            "requirements_passed": status.count("PASS"),
             "requirements_failed": len(failed),
+            "requirements_skipped": status.count("SKIP"),
             "tests": len(outcomes),
             "tests_failed": sum(o["outcome"] in ("FAIL", "ERROR") for o in outcomes),
         },
