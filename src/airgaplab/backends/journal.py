@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,6 +35,13 @@ class Journal:
         tmp = self.path.with_suffix(".tmp")
         tmp.write_text(json.dumps(data, indent=1))
         os.replace(tmp, self.path)  # atomic: a SIGKILL never leaves half a journal
+
+    def finish(self, t0: float) -> None:
+        """`up` is complete: record how long it took (from monotonic t0) and when it ended."""
+        self.timings["up_s"] = round(time.monotonic() - t0, 3)
+        self.timings["up_done_epoch"] = time.time()
+        self.complete = True
+        self.save()
 
     def will_create_netns(self, names: list[str]) -> None:
         self.netns.extend(n for n in names if n not in self.netns)

@@ -159,10 +159,7 @@ class NetnsBackend(Backend):
             provisioner.parallel(self.lab.host_names, lambda h: self._check(h, ["systemctl", "enable", "--now", "chronyd"]))
         else:
             self.provision()
-        journal.timings["up_s"] = round(time.monotonic() - t0, 3)
-        journal.timings["up_done_epoch"] = time.time()
-        journal.complete = True
-        journal.save()
+        journal.finish(t0)
 
     def _create_network(self, journal: Journal) -> None:
         names = [self.netns(h) for h in self.all_hosts] + [self.netns("lan")]

@@ -194,10 +194,7 @@ class VagrantBackend(Backend):
         if bare:  # stock VMs: only the base step (hostname, internal NIC, hardening)
             hosts = [h.model_copy(update={"roles": []}) for h in hosts]
         provisioner.provision(self, plan, hosts)
-        journal.timings["up_s"] = round(time.monotonic() - t0, 3)
-        journal.timings["up_done_epoch"] = time.time()
-        journal.complete = True
-        journal.save()
+        journal.finish(t0)
 
     def provision_plan(self) -> provisioner.Plan:
         return provisioner.Plan(first_steps=["base"], env=lambda h: vplan.step_env(self.lab, h),
