@@ -4,7 +4,8 @@ Where the machine has no usable libvirtd (CI, a laptop without KVM), the
 hypervisor is a private libvirtd in a namespace of the lab's own whose only
 way out is the simulated internet (hypervisor.py); every vagrant, virsh and ssh
 command then runs inside it. Provisioning is the backend-neutral provisioner
-over ssh, once all machines have booted (in parallel): admin first, then the nodes.
+over ssh, once all machines have booted (in parallel): admin's steps while the
+nodes run theirs that need no server, then the nodes' NTP step.
 """
 
 from __future__ import annotations
