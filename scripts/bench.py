@@ -29,6 +29,7 @@ from airgaplab import facts  # noqa: E402
 from airgaplab.backends import open_lab  # noqa: E402
 from airgaplab.backends.base import Backend  # noqa: E402
 from airgaplab.backends.journal import Journal  # noqa: E402
+from airgaplab.backends.netns.backend import wait_until  # noqa: E402
 from airgaplab.paths import state_root  # noqa: E402
 
 
@@ -44,17 +45,11 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
     t_up = cli(*args)
     t0 = time.monotonic() - t_up
     be = open_lab(name)
-    admin = be.lab.host("admin").ip
-    pending = {h.name for h in be.lab.nodes_list}
-    deadline = time.monotonic() + 120
-    while pending and time.monotonic() < deadline:
-        pending = {n for n in pending if not ((s := facts.synced_source(be, n)) and s.name == admin)}
-        if pending:
-            time.sleep(0.1)
+    synced = wait_synced(be, 120, interval=0.1)
     t_sync = time.monotonic() - t0
     log_sync = [facts.sync_seconds(be, h.name) for h in be.lab.nodes_list]
     row: dict[str, object] = {
-        "nodes": nodes, "up_s": t_up, "all_synced_s": None if pending else t_sync,
+        "nodes": nodes, "up_s": t_up, "all_synced_s": t_sync if synced else None,
         "chrony_log_sync_max_s": max((x for x in log_sync if x is not None), default=None),
     }
     if suite:
@@ -73,15 +68,16 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
     return row
 
 
-def wait_synced(be: Backend, timeout: float) -> bool:
+def wait_synced(be: Backend, timeout: float, interval: float = 1.0) -> bool:
+    """Every node shows `^*` admin (nodes already synced are not asked again)."""
     admin = be.lab.host("admin").ip
     pending = {h.name for h in be.lab.nodes_list}
-    deadline = time.monotonic() + timeout
-    while pending and time.monotonic() < deadline:
-        pending = {n for n in pending if not ((s := facts.synced_source(be, n)) and s.name == admin)}
-        if pending:
-            time.sleep(1)
-    return not pending
+
+    def all_synced() -> bool:
+        pending.difference_update({n for n in pending if (s := facts.synced_source(be, n)) and s.name == admin})
+        return not pending
+
+    return wait_until(all_synced, timeout, interval)
 
 
 def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:

@@ -70,8 +70,7 @@ def vagrant_findings(lab: Lab) -> list[Finding]:
                      next((line for line in (plugins.stdout if plugins else "").splitlines() if "libvirt" in line),
                           "not installed"),
                      "install it: apt-get install vagrant-libvirt (or: vagrant plugin install vagrant-libvirt)"))
-    hv = _hypervisor_finding(lab)
-    private = "private" in hv.detail
+    hv, private = _hypervisor_finding(lab)
     f.append(hv)
     f.append(_accel_finding(lab))
     if lab.vm.os == "rocky10":
@@ -97,21 +96,22 @@ def vagrant_findings(lab: Lab) -> list[Finding]:
     return f
 
 
-def _hypervisor_finding(lab: Lab) -> Finding:
+def _hypervisor_finding(lab: Lab) -> tuple[Finding, bool]:
+    """The finding, and whether the lab would run on a private hypervisor."""
     from airgaplab.backends import private_hypervisor_missing
     from airgaplab.backends.vagrant.backend import system_libvirt_reachable
 
     system = system_libvirt_reachable() if lab.vm.hypervisor != "private" else False
     missing = private_hypervisor_missing()
     if system:
-        return Finding("hypervisor", True, "the system libvirtd (qemu:///system)")
+        return Finding("hypervisor", True, "the system libvirtd (qemu:///system)"), False
     if lab.vm.hypervisor == "system":
         return Finding("hypervisor", False, "no libvirtd at qemu:///system",
-                       "start it (systemctl enable --now libvirtd), or use --hypervisor private")
+                       "start it (systemctl enable --now libvirtd), or use --hypervisor private"), False
     return Finding("hypervisor", not missing,
                    "a private libvirtd in the lab's own namespace (no usable system libvirtd)" if not missing
                    else f"no system libvirtd; a private one needs {', '.join(missing)}",
-                   "make deps-vm (libvirt-daemon-system, qemu-system-x86, dnsmasq-base, iptables), as root")
+                   "make deps-vm (libvirt-daemon-system, qemu-system-x86, dnsmasq-base, iptables), as root"), True
 
 
 def _accel_finding(lab: Lab) -> Finding:

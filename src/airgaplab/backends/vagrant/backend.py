@@ -23,6 +23,7 @@ from typing import Any
 from airgaplab import provisioner, render
 from airgaplab.backends.base import Backend, DnssecNames, HostStatus, LabStatus, Progress, _quiet
 from airgaplab.backends.journal import Journal
+from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.backends.vagrant import accel as accel_mod
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import HV, PrivateHypervisor, SystemHypervisor
@@ -300,17 +301,21 @@ class VagrantBackend(Backend):
         return self.hv.wrap(argv)
 
     # --- verbs -------------------------------------------------------------------
+    def _outsider_edge(self, host: str) -> NetnsBackend | None:
+        """The netns lab holding the hypervisor's namespace, when `host` is the outsider there."""
+        return self.hv.edge if host == OUTSIDER and isinstance(self.hv, PrivateHypervisor) else None
+
     def exec(
         self, host: str, argv: list[str], *, input: bytes | None = None, timeout: float | None = 120
     ) -> subprocess.CompletedProcess[bytes]:
-        if host == OUTSIDER and isinstance(self.hv, PrivateHypervisor):
-            return self.hv.edge.exec(HV, argv, input=input, timeout=timeout)
+        if edge := self._outsider_edge(host):
+            return edge.exec(HV, argv, input=input, timeout=timeout)
         self.lab.host(host)
         return subprocess.run(self.ssh(host, shlex.join(argv)), input=input, capture_output=True, timeout=timeout)
 
     def interactive(self, host: str, argv: list[str]) -> int:
-        if host == OUTSIDER and isinstance(self.hv, PrivateHypervisor):
-            return self.hv.edge.interactive(HV, argv)
+        if edge := self._outsider_edge(host):
+            return edge.interactive(HV, argv)
         self.lab.host(host)
         return subprocess.call(self.ssh(host, shlex.join(argv), tty=True))
 
@@ -318,8 +323,8 @@ class VagrantBackend(Backend):
         self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0,
         source: str | None = None,
     ) -> bytes | None:
-        if host == OUTSIDER and isinstance(self.hv, PrivateHypervisor):
-            return self.hv.edge.exchange(HV, server, port, payload, proto=proto, timeout=timeout, source=source)
+        if edge := self._outsider_edge(host):
+            return edge.exchange(HV, server, port, payload, proto=proto, timeout=timeout, source=source)
         if host == LOCAL:
             return relay.exchange(proto, server, port, payload, timeout, source)
         # The VM's python3 relays the bytes; dnspython/ntplib stay here.

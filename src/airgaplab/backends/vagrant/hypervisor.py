@@ -16,11 +16,10 @@ named.conf is the reference value for value and no link carries them.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from airgaplab.backends.base import Progress
-from airgaplab.backends.netns.backend import NetnsBackend
+from airgaplab.backends.netns.backend import NetnsBackend, wait_until
 from airgaplab.errors import LabError
 from airgaplab.spec import Lab
 
@@ -99,12 +98,12 @@ class PrivateHypervisor:
         })
         self._translate_forwarders()
         self._check(["sh", "-c", START])
-        deadline = time.monotonic() + 30
-        while self.edge.exec(HV, ["virsh", "-c", "qemu:///system", "version"], timeout=10).returncode != 0:
-            if time.monotonic() > deadline:
-                log = self.edge.exec(HV, ["sh", "-c", "tail -n 5 /var/log/libvirt/libvirtd.log"]).stdout.decode()
-                raise LabError(f"the private libvirtd did not answer within 30 s {log}")
-            time.sleep(0.2)
+        def answers() -> bool:
+            return self.edge.exec(HV, ["virsh", "-c", "qemu:///system", "version"], timeout=10).returncode == 0
+
+        if not wait_until(answers, timeout=30, interval=0.2):
+            log = self.edge.exec(HV, ["sh", "-c", "tail -n 5 /var/log/libvirt/libvirtd.log"]).stdout.decode()
+            raise LabError(f"the private libvirtd did not answer within 30 s {log}")
         pool = "virsh -c qemu:///system pool-info default >/dev/null 2>&1 || { " \
                "virsh -c qemu:///system pool-define-as default dir --target /var/lib/libvirt/images && " \
                "virsh -c qemu:///system pool-start default; }"
