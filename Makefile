@@ -19,7 +19,7 @@ HYPERVISOR ?=
 
 BIN := $(VENV)/bin
 VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
-UP_ARGS := --lab $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
+UP_ARGS := --spec $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
 .PHONY: help deps deps-test deps-vm box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit suite lint bench clean
@@ -74,7 +74,8 @@ unit: venv
 	$(BIN)/pytest -p no:cacheprovider tests/unit -m "not lab"
 
 lint: venv
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/mypy
 	shellcheck -x provision/steps/*.sh scripts/*.sh src/airgaplab/backends/netns/shims/*
 
 # Reports: reports/<lab>/<UTC time>/ (see reports/README.md)
@@ -86,7 +87,7 @@ report-html:
 
 # Fresh lab, suite, report, lab down (always); non-zero if a requirement failed.
 nightly: deps venv
-	$(BIN)/airgaplab nightly --name $(or $(NAME),nightly) --backend $(BACKEND) --lab $(LAB)
+	$(BIN)/airgaplab nightly --name $(or $(NAME),nightly) --backend $(BACKEND) --spec $(LAB)
 
 bench: deps venv
 	$(BIN)/python scripts/bench.py

@@ -4,7 +4,8 @@
 netns, for each lab size: wall time of `airgaplab up`, time until every node
 shows `^*` admin (polled with chronyc, and from chrony's own `Selected source`
 log lines), time of `airgaplab down`; for the default lab also the conformance
-suite run right after `up`, and its ratio to chrony's sync time.
+suite run right after `up`, and its ratio to chrony's sync time; then the suite on the settled lab
+and on the same lab broken by the ntp-no-allow drill (NTP never converges), and their ratio.
 
 --vagrant (the VM lab, Debian 12 box, this machine's hypervisor choice): box
 build cold (into a scratch cache; with --cold-box) and cached, `up` to
@@ -25,11 +26,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from airgaplab import facts  # noqa: E402
+from airgaplab import facts, retry  # noqa: E402
 from airgaplab.backends import open_lab  # noqa: E402
 from airgaplab.backends.base import Backend  # noqa: E402
 from airgaplab.backends.journal import Journal  # noqa: E402
-from airgaplab.backends.netns.backend import wait_until  # noqa: E402
 from airgaplab.paths import state_root  # noqa: E402
 
 
@@ -37,6 +37,14 @@ def cli(*args: str) -> float:
     t = time.monotonic()
     subprocess.run([sys.executable, "-m", "airgaplab", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
     return time.monotonic() - t
+
+
+def run_suite(name: str) -> tuple[float, str]:
+    """Wall seconds of the conformance suite on lab `name` (interpreter start included), and its last line."""
+    t = time.monotonic()
+    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
+                        "--lab", name], cwd=ROOT, capture_output=True, text=True)
+    return time.monotonic() - t, r.stdout.strip().splitlines()[-1]
 
 
 def bench(nodes: int, suite: bool) -> dict[str, object]:
@@ -55,15 +63,16 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
     if suite:
         cli("down", "--name", name)
         t_up = cli(*args)
-        t = time.monotonic()
-        r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
-                            "--lab", name], cwd=ROOT, capture_output=True, text=True)
-        row["suite_s"] = time.monotonic() - t
-        row["suite_result"] = r.stdout.strip().splitlines()[-1]
+        row["suite_s"], row["suite_result"] = run_suite(name)
         be = open_lab(name)
         sync = max((x for h in be.lab.nodes_list if (x := facts.sync_seconds(be, h.name)) is not None), default=None)
         row["suite_run_chrony_sync_s"] = sync
         row["suite_over_sync"] = row["suite_s"] / sync if sync else None
+        # the same lab, settled; then broken by a drill (NTP never converges): how much longer a broken run takes
+        row["healthy_suite_s"], _ = run_suite(name)
+        cli("drill", "ntp-no-allow", "--name", name)
+        row["broken_suite_s"], row["broken_result"] = run_suite(name)
+        row["broken_over_healthy"] = row["broken_suite_s"] / row["healthy_suite_s"]
     row["down_s"] = cli("down", "--name", name)
     return row
 
@@ -77,7 +86,7 @@ def wait_synced(be: Backend, timeout: float, interval: float = 1.0) -> bool:
         pending.difference_update({n for n in pending if (s := facts.synced_source(be, n)) and s.name == admin})
         return not pending
 
-    return wait_until(all_synced, timeout, interval)
+    return retry.until(all_synced, timeout=timeout, interval=interval).ok
 
 
 def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
@@ -109,11 +118,7 @@ def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
     if journal:
         row["booted_s"] = journal.timings.get("booted_s")
     row["all_synced_s"] = time.monotonic() - t0 if wait_synced(be, 300) else None
-    t = time.monotonic()
-    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
-                        "--lab", name], cwd=ROOT, capture_output=True, text=True)
-    row["suite_s"] = time.monotonic() - t
-    row["suite_result"] = r.stdout.strip().splitlines()[-1]
+    row["suite_s"], row["suite_result"] = run_suite(name)
     row["down_s"] = cli("down", "--name", name)
     return row
 

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import json
 import sys
-import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from airgaplab import render
 from airgaplab.backends import make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
+from airgaplab.backends.lifecycle import throwaway, up_or_clean
+from airgaplab.console import Steps, err, out
 from airgaplab.errors import LabError, UserError
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec, with_vm_options
+from airgaplab.spec import Lab, load_spec, with_vm_options
+
+if TYPE_CHECKING:
+    from airgaplab.doctor import Finding
 
 app = typer.Typer(
     help=(
@@ -30,11 +35,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
 
 NameOpt = Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")]
-LabOpt = Annotated[Path | None, typer.Option("--lab", help="Lab spec (YAML). Default: labs/ntp-dns.yaml.")]
+SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Lab spec (YAML). Default: labs/ntp-dns.yaml.")]
 NAME_HELP = "Lab name (default: the spec's). Labs with different names run side by side."
 BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises)."
 DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
@@ -44,38 +47,13 @@ OS_HELP = "vagrant: the guests' OS, rocky10 (the reference) or debian12 (a box b
 HYPERVISOR_HELP = ("vagrant: system (this machine's libvirtd), private (one airgaplab starts in a namespace of the "
                    "lab's, leading into the simulated internet) or auto (system where reachable).")
 NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
+OsOpt = Annotated[str | None, typer.Option("--os", help=OS_HELP)]
+HypervisorOpt = Annotated[str | None, typer.Option("--hypervisor", help=HYPERVISOR_HELP)]
 
 
-class _Steps:
-    """Progress lines: each step prints with its duration when the next one starts."""
-
-    def __init__(self) -> None:
-        self.t0 = time.monotonic()
-        self.last: tuple[str, float] | None = None
-        self.status = out.status("", spinner="dots")
-
-    def __call__(self, msg: str) -> None:
-        self._close()
-        self.last = (msg, time.monotonic())
-        self.status.update(f"{msg} …")
-
-    def _close(self) -> None:
-        if self.last:
-            msg, t = self.last
-            out.print(f"[green]✓[/] {msg} [dim]({time.monotonic() - t:.1f} s)[/]")
-            self.last = None
-
-    def __enter__(self) -> _Steps:
-        self.status.start()
-        return self
-
-    def __exit__(self, exc_type: object, *_: object) -> None:
-        self.status.stop()
-        if exc_type is None:
-            self._close()
-        elif self.last:
-            out.print(f"[red]✗[/] {self.last[0]}")
-
+def _load(spec_file: Path | None, nodes: int | None, os_name: str | None = None, hypervisor: str | None = None) -> Lab:
+    """The spec (default labs/ntp-dns.yaml), scaled and with the VM options of the command line."""
+    return with_vm_options(load_spec(spec_file or default_lab_file(), nodes), os_name, hypervisor)
 
 def _status_table(st: LabStatus) -> Table:
     table = Table(title=f"lab {st.lab} ({st.backend}): {st.state}", title_justify="left")
@@ -94,17 +72,17 @@ def _status_table(st: LabStatus) -> Table:
 
 @app.command()
 def up(
-    lab: LabOpt = None,
+    spec_file: SpecOpt = None,
     backend: Annotated[str, typer.Option(help="netns (embedded), vagrant (VMs) or auto.")] = "auto",
     name: Annotated[str | None, typer.Option(help=NAME_HELP)] = None,
     bare: Annotated[bool, typer.Option("--bare", help=BARE_HELP)] = False,
     nodes: NodesOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
-    os_name: Annotated[str | None, typer.Option("--os", help=OS_HELP)] = None,
-    hypervisor: Annotated[str | None, typer.Option("--hypervisor", help=HYPERVISOR_HELP)] = None,
+    os_name: OsOpt = None,
+    hypervisor: HypervisorOpt = None,
 ) -> None:
     """Bring a lab up: hosts, networks, the simulated internet, then NTP/DNS provisioning."""
-    spec = with_vm_options(load_spec(lab or default_lab_file(), nodes), os_name, hypervisor)
+    spec = _load(spec_file, nodes, os_name, hypervisor)
     if name:
         spec = spec.model_copy(update={"name": name})
     chosen, why = resolve_backend_name(backend, spec)
@@ -116,27 +94,23 @@ def up(
     out.print(f"backend: [bold]{chosen}[/] ({why})")
     if chosen == "vagrant":
         _doctor_or_stop(chosen, spec)
-    with _Steps() as steps:
+    with Steps() as steps:
         be = make_backend(chosen, spec, steps)
-        t0 = time.monotonic()
-        try:
-            be.up(bare=bare)
-        except UserError:
-            raise
-        except BaseException:
+
+        def say_failed() -> None:
             steps.status.stop()
             err.print("[red]lab-up failed[/]: taking the half-created lab down again")
-            be.down()
-            raise
+
+        up_s = up_or_clean(be, bare=bare, on_failure=say_failed)
     out.print(_status_table(be.status()))
-    out.print(f"lab [bold]{spec.name}[/] up in {time.monotonic() - t0:.1f} s — try: "
+    out.print(f"lab [bold]{spec.name}[/] up in {up_s:.1f} s — try: "
               f"airgaplab exec {spec.nodes_list[0].name if spec.nodes_list else spec.hosts[0].name} -- chronyc sources -v")
 
 
 @app.command()
 def down(name: NameOpt = None) -> None:
     """Take a lab down: daemons, mounts, namespaces, state — also after an interrupted `up`."""
-    with _Steps() as steps:
+    with Steps() as steps:
         be = open_lab(name, steps)
         be.down()
     out.print(f"lab {be.lab.name} is down")
@@ -170,7 +144,7 @@ def shell(host: Annotated[str, typer.Argument(help="admin, k8s-node1, …")], na
     raise typer.Exit(be.interactive(host, ["env", f"PS1={prompt}", "bash", "--norc", "-i"]))
 
 
-def _doctor_table(chosen: str, why: str, found: list) -> Table:
+def _doctor_table(chosen: str, why: str, found: list[Finding]) -> Table:
     table = Table("check", "", "found", "fix", title=f"doctor: {chosen} backend ({why})", title_justify="left")
     for x in found:
         mark = "[green]ok[/]" if x.ok else ("[red]FAIL[/]" if x.blocking else "[yellow]warn[/]")
@@ -178,7 +152,7 @@ def _doctor_table(chosen: str, why: str, found: list) -> Table:
     return table
 
 
-def _doctor_or_stop(chosen: str, spec) -> None:
+def _doctor_or_stop(chosen: str, spec: Lab) -> None:
     from airgaplab import doctor as doc
 
     found = doc.findings(chosen, spec)
@@ -192,15 +166,15 @@ def _doctor_or_stop(chosen: str, spec) -> None:
 @app.command()
 def doctor(
     backend: Annotated[str, typer.Option(help="netns, vagrant or auto.")] = "auto",
-    lab: LabOpt = None,
+    spec_file: SpecOpt = None,
     nodes: NodesOpt = None,
-    os_name: Annotated[str | None, typer.Option("--os", help=OS_HELP)] = None,
-    hypervisor: Annotated[str | None, typer.Option("--hypervisor", help=HYPERVISOR_HELP)] = None,
+    os_name: OsOpt = None,
+    hypervisor: HypervisorOpt = None,
 ) -> None:
     """Can this machine run the lab? Every finding says how to fix it (exit 1 if something blocks)."""
     from airgaplab import doctor as doc
 
-    spec = with_vm_options(load_spec(lab or default_lab_file(), nodes), os_name, hypervisor)
+    spec = _load(spec_file, nodes, os_name, hypervisor)
     chosen, why = resolve_backend_name(backend, spec)
     found = doc.findings(chosen, spec)
     out.print(_doctor_table(chosen, why, found))
@@ -212,21 +186,17 @@ def doctor(
 def report(
     name: NameOpt = None,
     lab_up: Annotated[str | None, typer.Option("--lab-up", help=LAB_UP_HELP)] = None,
-    lab: LabOpt = None,
+    spec_file: SpecOpt = None,
     drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
 ) -> None:
     """Run the suite; write reports/<lab>/<UTC time>/ (junit.xml, allure-results/, summary.html/json). Exit 1 on failures."""
     from airgaplab.report.run import write_report
 
-    be, up_s = _lab_for_report(name, lab_up, lab)
-    try:
+    with _lab_for_report(name, lab_up, spec_file) as (be, up_s):
         if drill_name:
             _apply_drill(be, drill_name)
         with out.status("running the conformance suite …"):
-            run_dir, s = write_report(be, lab_up_s=up_s)
-    finally:
-        if lab_up:
-            be.down()
+            run_dir, s = write_report(be, lab_up_s=up_s, rehearsal=drill_name)
     color = "green" if s["verdict"] == "PASS" else "red"
     out.print(f"[{color}]{s['verdict']}[/] {s['counts']['requirements_passed']}/{s['counts']['requirements']} requirements "
               f"— {run_dir}/summary.html")
@@ -238,7 +208,7 @@ def report(
 def nightly(
     name: Annotated[str, typer.Option(help="The lab's name (any lab up under it is taken down first).")] = "nightly",
     backend: Annotated[str, typer.Option(help="netns, vagrant or auto.")] = "auto",
-    lab: LabOpt = None,
+    spec_file: SpecOpt = None,
     drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
 ) -> None:
     """Fresh lab, suite, report, lab down — always down; exit 1 if any requirement failed."""
@@ -248,31 +218,28 @@ def nightly(
         out.print(f"taking down the previous lab {name!r}")
         open_lab(name).down()
     chosen, _ = resolve_backend_name(backend)
-    report(name=name, lab_up=chosen, lab=lab, drill_name=drill_name)
+    report(name=name, lab_up=chosen, spec_file=spec_file, drill_name=drill_name)
 
 
-def _lab_for_report(name: str | None, lab_up: str | None, lab: Path | None) -> tuple[Backend, float | None]:
+@contextmanager
+def _lab_for_report(name: str | None, lab_up: str | None, spec_file: Path | None) -> Iterator[tuple[Backend, float | None]]:
+    """The lab to report on, and the seconds `up` took in this run (None: it was already up)."""
     if not lab_up:
         be = open_lab(name)
         if not be.is_up():
             raise UserError(f"lab {be.lab.name!r} is not (fully) up: `make lab-down lab-up`, or pass --lab-up")
-        return be, None
-    spec = load_spec(lab or default_lab_file())
+        yield be, None
+        return
+    spec = _load(spec_file, None)
     if name:
         spec = spec.model_copy(update={"name": name})
     chosen, _ = resolve_backend_name(lab_up)
-    be = make_backend(chosen, spec)
-    t0 = time.monotonic()
-    with _Steps() as steps:
-        be.progress = steps
-        try:
-            be.up()
-        except UserError:  # refused before creating anything: what exists is not this run's to take down
-            raise
-        except BaseException:
-            be.down()
-            raise
-    return be, round(time.monotonic() - t0, 2)
+    with ExitStack() as lab:
+        with Steps() as steps:
+            be = make_backend(chosen, spec, steps)
+            up_s = lab.enter_context(throwaway(be))
+        be.progress = lambda _m: None
+        yield be, up_s
 
 
 def _apply_drill(be: Backend, which: str) -> None:
@@ -309,13 +276,13 @@ def drill(
 
 @app.command("render")
 def render_cmd(
-    lab: LabOpt = None,
+    spec_file: SpecOpt = None,
     host: Annotated[str | None, typer.Option(help="Only this host.")] = None,
     nodes: NodesOpt = None,
     backend: Annotated[str, typer.Option(help="netns maps internet addresses onto the simulated internet.")] = "vagrant",
 ) -> None:
     """Print every file the provisioning installs on each host."""
-    spec = load_spec(lab or default_lab_file(), nodes)
+    spec = _load(spec_file, nodes)
     amap = None
     if backend == "netns":
         from airgaplab.backends.netns.addressing import Internet
@@ -330,50 +297,29 @@ def render_cmd(
         out.print(f"[dim]{h.name} steps: {', '.join(render.steps_for(h)) or 'none'}[/]")
 
 
-box_app = typer.Typer(help="Vagrant boxes built here from distribution packages (cached, keyed by their recipe).",
-                      no_args_is_help=True)
+from airgaplab.cli_box import box_app  # noqa: E402  (the `box` commands, registered here)
+
 app.add_typer(box_app, name="box")
-MIRROR_HELP = "Package mirror (default: AIRGAPLAB_MIRROR or deb.debian.org); behind an air gap, your own mirror."
 
 
-@box_app.command("build")
-def box_build(
-    os_name: Annotated[str, typer.Argument(metavar="OS", help="debian12")],
-    mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None,
-) -> None:
-    """Build the box for OS (debootstrap, ~3 min) and add it to Vagrant; reused while its recipe is unchanged."""
-    from airgaplab import box
-
-    with _Steps() as steps:
-        name = box.ensure(os_name, steps, mirror)
-    out.print(f"box [bold]{name}[/] ready ({box.box_file(box.recipe(os_name, mirror))})")
+DEPRECATED = {"--lab": "--spec"}  # old spelling → new; the old one still works, with a notice
 
 
-@box_app.command("list")
-def box_list() -> None:
-    """Boxes in the cache and in Vagrant."""
-    from airgaplab import box
-
-    table = Table("box", "file", "MiB", "in vagrant", title=f"boxes ({box.cache_dir()})", title_justify="left")
-    for row in box.cached():
-        table.add_row(str(row["name"]), str(row["file"] or "-"), str(row["size_mb"] or "-"),
-                      "yes" if row["added"] else "no")
-    out.print(table)
-
-
-@box_app.command("rm")
-def box_rm(os_name: Annotated[str, typer.Argument(metavar="OS", help="debian12")]) -> None:
-    """Remove OS's boxes from the cache and from Vagrant."""
-    from airgaplab import box
-
-    box.recipe(os_name)  # one line, exit 2, for an unknown OS
-    gone = box.remove(os_name)
-    out.print(f"removed {', '.join(gone)}" if gone else f"no {os_name} box to remove")
+def _modern(argv: list[str]) -> list[str]:
+    """argv with deprecated option names replaced, saying so once on stderr."""
+    new = []
+    for a in argv:
+        name, eq, value = a.partition("=")
+        if name in DEPRECATED:
+            err.print(f"note: {name} is now {DEPRECATED[name]} (the old name still works, for now)")
+            a = DEPRECATED[name] + eq + value
+        new.append(a)
+    return new
 
 
 def main() -> None:
     try:
-        rc = app(standalone_mode=False)  # returns a command's typer.Exit code in this mode
+        rc = app(args=_modern(sys.argv[1:]), standalone_mode=False)  # returns a command's typer.Exit code in this mode
         sys.exit(rc if isinstance(rc, int) else 0)
     except UserError as e:
         err.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)

@@ -62,7 +62,7 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
         ("NTP-CLI-2", NODES)]),
     _d("dns-open-query", "admin's named answers queries from anyone (`allow-query { any; }`)",
        [(ADMIN, "sed -i 's/allow-query .*/allow-query { any; };/' /etc/named.conf && systemctl restart named")],
-       [("DNS-SRV-3", "lab")]),
+       [("DNS-SRV-3", ADMIN)]),
     _d("dns-no-forwarders", "admin's named loses its forwarders and resolves from the root itself",
        [(ADMIN, "sed -i '/forwarders {/,/};/d' /etc/named.conf && systemctl restart named")],
        [("DNS-SRV-5", "lab")]),

@@ -34,6 +34,19 @@ def synced_source(lab: Backend, host: str) -> chrony.Source | None:
     return sel if sel and sel.mode == "^" and sel.reach else None
 
 
+IBURST = 4  # requests an `iburst` source gets at once; none answered means waiting will not help
+
+
+def unanswered(lab: Backend, host: str, server: str | None = None) -> str | None:
+    """Why waiting for `host`'s chronyd to synchronize cannot help, or None: it has sent its iburst
+    to `server` (to every source, when None) and had no reply at all."""
+    _, text = out(lab, host, ["chronyc", "-n", "ntpdata"] + ([server] if server else []))
+    rows = chrony.traffic(text)
+    if not rows or any(t.received or t.sent < IBURST for t in rows):
+        return None
+    return "; ".join(f"{host}'s chronyd sent {t.sent} requests to {t.address} and got no reply" for t in rows)
+
+
 def describe_sources(lab: Backend, host: str) -> str:
     srcs = sources(lab, host)
     return "; ".join(str(s) for s in srcs) or "no sources"

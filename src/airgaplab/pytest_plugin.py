@@ -4,6 +4,10 @@
     pytest --lab NAME           # one of several
     pytest --lab-up[=netns]     # bring up a throwaway lab, take it down afterwards
     pytest -m ntp               # only the NTP requirements
+
+A test names its requirement with `@pytest.mark.req("NTP-SRV-1")` and states its claim with a plain
+`assert` (or `airgaplab.finding.fail`); this plugin adds the requirement id, the host and the
+catalog's hint to the failure, and records the outcome for the reports.
 """
 
 from __future__ import annotations
@@ -11,20 +15,26 @@ from __future__ import annotations
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+import warnings
+from collections.abc import Callable, Generator
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
+from dns.exception import DNSException
 
+from airgaplab import finding, retry
 from airgaplab.backends.base import Backend
 from airgaplab.catalog import catalog, requirement
-from airgaplab.family import ROCKY, Family
-from airgaplab.outcomes import FAILED, per_host, worst
-from airgaplab.outcomes import cell as outcome_cell
+from airgaplab.family import Family
+from airgaplab.spec import Lab
 
 NO_LAB = "no lab is up: run `make lab-up`, or pass --lab-up"
 DEFAULT_SYNC_TIMEOUT = 30.0
+CONVERGING = "not synchronized"  # requirements of this kind wait for chrony; they run last, after the rest
+T = TypeVar("T")
 
 
 # --- options -------------------------------------------------------------------------
@@ -64,53 +74,55 @@ class Outcome:
 
 @dataclass
 class _State:
-    backend: object | None = None
+    backend: Backend | None = None
     error: str | None = None
-    throwaway: object | None = None
+    cleanup: ExitStack = field(default_factory=ExitStack)
     deadline: float | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     node_names: list[str] = field(default_factory=list)
+    evidence: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (family, host) → evidence
     resolved: bool = False
 
 
 _state_key = pytest.StashKey[_State]()
 
 
+def _state(config: pytest.Config) -> _State:
+    return config.stash[_state_key]
+
+
+def _throwaway(config: pytest.Config, st: _State, backend_name: str) -> Backend:
+    from airgaplab.backends import make_backend
+    from airgaplab.backends.lifecycle import throwaway
+    from airgaplab.paths import default_lab_file
+    from airgaplab.spec import load_spec, with_vm_options
+
+    spec = load_spec(Path(config.getoption("airgaplab_spec") or default_lab_file()))
+    spec = with_vm_options(spec, config.getoption("airgaplab_os"), None)
+    name = config.getoption("airgaplab_lab") or f"suite-{os.getpid()}"
+    be = make_backend(backend_name, spec.model_copy(update={"name": name}))
+    st.cleanup.enter_context(throwaway(be))
+    return be
+
+
 def _resolve(config: pytest.Config) -> _State:
     """Find (or bring up) the lab once, at collection time, so nodes can be parametrized."""
-    st = config.stash[_state_key]
+    st = _state(config)
     if st.resolved:
         return st
     st.resolved = True
-    from airgaplab.backends import make_backend, open_lab
+    from airgaplab.backends import open_lab
     from airgaplab.errors import LabError, UserError
-    from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec, with_vm_options
 
     backend_name = config.getoption("airgaplab_lab_up")
     try:
         if backend_name:
-            spec = load_spec(Path(config.getoption("airgaplab_spec") or default_lab_file()))
-            spec = with_vm_options(spec, config.getoption("airgaplab_os"), None)
-            name = config.getoption("airgaplab_lab") or f"suite-{os.getpid()}"
-            spec = spec.model_copy(update={"name": name})
-            be = make_backend(backend_name, spec)
-            st.throwaway = be
-            try:
-                be.up()
-            except UserError:  # refused before creating anything (e.g. a lab of that name is up): not ours
-                st.throwaway = None
-                raise
-            except BaseException:
-                be.down()
-                st.throwaway = None
-                raise
+            be = _throwaway(config, st, backend_name)
         else:
             be = open_lab(config.getoption("airgaplab_lab"))
             if not be.is_up():
                 raise UserError(f"lab {be.lab.name!r} is not (fully) up: run `make lab-down lab-up`, or pass --lab-up")
         st.backend = be
-        _family[0] = be.family
         st.node_names = [h.name for h in be.lab.nodes_list]
     except UserError as e:
         st.error = NO_LAB if "no lab is up" in str(e) else str(e)
@@ -121,167 +133,183 @@ def _resolve(config: pytest.Config) -> _State:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     st = config.stash.get(_state_key, None)
-    if st and st.throwaway is not None:
-        st.throwaway.down()  # type: ignore[attr-defined]
-        st.throwaway = None
+    if st is None:
+        return
+    st.cleanup.close()  # a throwaway lab goes down
     path = config.getoption("airgaplab_results", None)
-    if st and path:
+    if path:
         Path(path).write_text(json.dumps([o.__dict__ for o in st.outcomes], indent=1))
 
 
-def _is_conformance(item: pytest.Item) -> bool:
-    return item.get_closest_marker("req") is not None
+def _req_of(item: pytest.Item) -> str | None:
+    m = item.get_closest_marker("req")
+    return str(m.args[0]) if m else None
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "node" in metafunc.fixturenames and metafunc.definition.get_closest_marker("req"):
         st = _resolve(metafunc.config)
-        names = st.node_names or ["(no lab)"]
-        metafunc.parametrize("node", names)
+        metafunc.parametrize("node", st.node_names or ["(no lab)"])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     known = catalog()
     for item in items:
-        m = item.get_closest_marker("req")
-        if m and m.args[0] not in known:
-            raise pytest.UsageError(f"{item.nodeid}: requirement {m.args[0]} is not in the catalog")
-    if any(_is_conformance(i) for i in items):
+        rid = _req_of(item)
+        if rid is not None and rid not in known:
+            raise pytest.UsageError(f"{item.nodeid}: requirement {rid} is not in the catalog")
+    # Checks that wait for chrony run last: the rest overlaps with the sync instead of following it.
+    items.sort(key=lambda i: (rid := _req_of(i)) is not None and known[rid].kind == CONVERGING)
+    if any(_req_of(i) for i in items):
         _resolve(config)
 
 
 # --- fixtures ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
-def lab(request: pytest.FixtureRequest):
-    """The lab under test (a Backend: exec, put, exchange, …)."""
+def backend(request: pytest.FixtureRequest) -> Backend:
+    """The lab under test: its verbs (exec, put, exchange, …) and capabilities; `backend.lab` is its spec."""
     st = _resolve(request.config)
     if st.backend is None:
         pytest.fail(st.error or NO_LAB, pytrace=False)
     if st.deadline is None:
-        timeout = request.config.getoption("airgaplab_sync_timeout") or st.backend.sync_timeout  # type: ignore[attr-defined]
+        timeout = request.config.getoption("airgaplab_sync_timeout") or st.backend.sync_timeout
         st.deadline = time.monotonic() + timeout
     return st.backend
 
 
 @pytest.fixture(scope="session")
-def fam(lab: Backend) -> Family:
-    """The hosts' OS family (airgaplab.family): config paths, service and package names."""
-    return lab.family
+def lab(backend: Backend) -> Backend:
+    """Deprecated name of `backend`."""
+    warnings.warn("the `lab` fixture is now `backend` (and the spec is `spec`)", DeprecationWarning, stacklevel=2)
+    return backend
 
 
 @pytest.fixture(scope="session")
-def admin(lab) -> str:
+def spec(backend: Backend) -> Lab:
+    """The lab's spec: hosts, addresses, the NTP and DNS settings of the reference."""
+    return backend.lab
+
+
+@pytest.fixture(scope="session")
+def fam(backend: Backend) -> Family:
+    """The hosts' OS family (airgaplab.family): config paths, service and package names."""
+    return backend.family
+
+
+@pytest.fixture(scope="session")
+def admin(spec: Lab) -> str:
     """The name of the host serving NTP and DNS."""
-    server = lab.lab.server_for("ntp") or lab.lab.server_for("dns")
+    server = spec.server_for("ntp") or spec.server_for("dns")
+    assert server is not None, "the spec names no NTP or DNS server"
     return server.name
 
 
 @pytest.fixture(scope="session")
-def nodes(lab) -> list[str]:
-    return [h.name for h in lab.lab.nodes_list]
+def nodes(spec: Lab) -> list[str]:
+    return [h.name for h in spec.nodes_list]
 
 
 @pytest.fixture(scope="session")
-def hosts(lab):
+def hosts(backend: Backend) -> dict[str, Any]:
     """hosts[name] → a testinfra Host running commands on that lab host."""
     from airgaplab.hosts import lab_host
 
-    cache: dict[str, object] = {}
-
-    class _Hosts(dict):
-        def __missing__(self, name: str):
-            cache[name] = lab_host(lab, name)
-            self[name] = cache[name]
-            return cache[name]
+    class _Hosts(dict[str, Any]):
+        def __missing__(self, name: str) -> Any:
+            self[name] = lab_host(backend, name)
+            return self[name]
 
     return _Hosts()
 
 
 @pytest.fixture(scope="session")
-def converge(request: pytest.FixtureRequest, lab) -> Callable[..., object]:
-    """converge(probe) → the probe's last value once it is truthy, waiting until the run's shared deadline.
+def converge(request: pytest.FixtureRequest, backend: Backend) -> Callable[..., retry.Attempt[Any]]:
+    """converge(probe, give_up=None, interval=0.1) → retry.Attempt, waiting until the run's shared deadline.
 
-    Every wait of the run shares one deadline (--sync-timeout from the first
-    lab use), so a lab that never converges costs that timeout once, not per test.
+    Every wait of the run shares one deadline (--sync-timeout from the first lab use), so a lab
+    that never converges costs that timeout once, not per test; `give_up` (e.g. facts.unanswered)
+    ends a wait at once when the lab shows that waiting cannot help.
     """
-    st = request.config.stash[_state_key]
+    st = _state(request.config)
 
-    def wait(probe: Callable[[], object], interval: float = 0.25) -> object:
-        while True:
-            value = probe()
-            if value or time.monotonic() >= (st.deadline or 0):
-                return value
-            time.sleep(interval)
+    def wait(probe: Callable[[], T], give_up: Callable[[], str | None] | None = None,
+             interval: float = 0.1) -> retry.Attempt[T]:
+        return retry.until(probe, deadline=st.deadline, interval=interval, give_up=give_up)
 
     return wait
 
 
 # --- failures that teach -----------------------------------------------------------------
-_family: list[Family] = [ROCKY]  # the lab's OS family, once the lab is known: hints name its paths
-
-
-def fail(req: str, host: str, observed: str, hint: str | None = None) -> None:
-    """Fail with: requirement, host, what was observed, what to check (paths of the lab's OS family)."""
-    r = requirement(req)
-    pytest.fail(f"{req} {host}: {observed}. {_family[0].localize(hint or r.hint)}", pytrace=False)
-
-
-def expect_service(host, req: str, name: str, binary: str, unit: str, packages: str) -> None:
-    """The daemon `binary` is installed and its `unit` enabled and running on testinfra host `host` (named `name`)."""
-    if not host.exists(binary):
-        fail(req, name, f"{unit} is not installed", f"Install it: `{packages}`.")
-    svc = host.service(unit)
-    if not svc.is_enabled:
-        fail(req, name, f"{unit} is not enabled", f"Enable it: `systemctl enable --now {unit}`.")
-    if not svc.is_running:
-        fail(req, name, f"{unit} is not running")
-
-
-# --- reporting ---------------------------------------------------------------------------
 def _host_of(item: pytest.Item) -> str:
+    """The node a test is parametrized with; admin for a test about admin alone; else the lab."""
     callspec = getattr(item, "callspec", None)
     if callspec and "node" in callspec.params:
         return str(callspec.params["node"])
-    m = item.get_closest_marker("req")
-    scope = requirement(m.args[0]).scope if m else "lab"
-    if scope == "admin":
-        st = item.config.stash[_state_key]
-        be = st.backend
-        server = be.lab.server_for("ntp") if be is not None else None  # type: ignore[attr-defined]
+    names = getattr(item, "fixturenames", [])
+    rid = _req_of(item)
+    if ("admin" in names and "nodes" not in names) or (rid and requirement(rid).scope == "admin"):
+        be = _state(item.config).backend
+        server = be.lab.server_for("ntp") if be is not None else None
         return server.name if server else "admin"
     return "lab"
 
 
+_host_key = pytest.StashKey[str]()
+TEACHABLE = (AssertionError, TimeoutError, DNSException)  # a claim that does not hold, or a peer that never answered
+
+
+def _failure(item: pytest.Item, exc: BaseException, rid: str) -> tuple[str, str]:
+    """(host, one-line message) for a failed claim: requirement, host, observation, hint."""
+    f = exc if isinstance(exc, finding.Finding) else None
+    host = f.host if f and f.host else _host_of(item)
+    hint = f.hint if f and f.hint else requirement(rid).hint
+    be = _state(item.config).backend
+    if be is not None:
+        hint = be.family.localize(hint)
+    return host, finding.message(rid, host, finding.observed(exc), hint)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
+    """A requirement's failed claim becomes `REQ host: observed. hint` — for the terminal, junit and Allure
+    alike; other exceptions (harness bugs) keep their traceback."""
+    rid = _req_of(item)
+    try:
+        return (yield)
+    except TEACHABLE as e:
+        if rid is None:
+            raise
+        host, msg = _failure(item, e, rid)
+        item.stash[_host_key] = host
+        raise pytest.fail.Exception(msg, pytrace=False) from None  # the message says it all
+
+
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, None]:
     outcome = yield
-    report = outcome.get_result()
-    m = item.get_closest_marker("req")
-    if m is None:
+    report: pytest.TestReport = outcome.get_result()
+    rid = _req_of(item)
+    if rid is None or not (report.when == "call" or (report.when == "setup" and report.outcome != "passed")):
         return
-    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
-        result = "PASS" if report.outcome == "passed" else ("SKIP" if report.outcome == "skipped" else "FAIL")
-        if report.when == "setup" and report.outcome == "failed":
-            result = "ERROR"
-        msg = ""
-        evidence: dict[str, str] = {}
-        st = item.config.stash[_state_key]
-        host = _host_of(item)
-        req = requirement(m.args[0])
-        if report.outcome != "passed":
-            crash = getattr(report.longrepr, "reprcrash", None)
-            msg = str(crash.message if crash else report.longrepr).removeprefix("Failed: ")
-        if result == "FAIL" and st.backend is not None:
-            evidence = _evidence(item.config, st.backend, req.family, host)
-        st.outcomes.append(Outcome(req.id, host, result, item.nodeid, msg, req.kind, evidence))
+    st, req, msg = _state(item.config), requirement(rid), ""
+    host = item.stash.get(_host_key, None) or _host_of(item)
+    result = {"passed": "PASS", "skipped": "SKIP"}.get(report.outcome, "ERROR" if report.when == "setup" else "FAIL")
+    if report.outcome != "passed":
+        crash = getattr(report.longrepr, "reprcrash", None)
+        msg = str(crash.message if crash else report.longrepr).removeprefix("Failed: ")
+    evidence = _evidence(item.config, st.backend, req.family, host) if result == "FAIL" and st.backend else {}
+    st.outcomes.append(Outcome(req.id, host, result, item.nodeid, msg, req.kind, evidence))
 
 
-def _evidence(config: pytest.Config, backend, family: str, host: str) -> dict[str, str]:
-    """Collect the failure's evidence and attach it to the Allure result, if Allure is recording."""
+def _evidence(config: pytest.Config, backend: Backend, family: str, host: str) -> dict[str, str]:
+    """Collect the failure's evidence (once per host and family) and attach it to Allure, if recording."""
     from airgaplab.report import evidence
 
-    where = host if host in backend.lab.host_names else (backend.lab.server_for("ntp") or backend.lab.hosts[0]).name
-    found = evidence.collect(backend, family, where)
+    where = evidence.where(backend, family, host)
+    cache = _state(config).evidence
+    if (family, where) not in cache:
+        cache[(family, where)] = evidence.collect(backend, family, where)
+    found = cache[(family, where)]
     if config.getoption("allure_report_dir", None):
         import allure
 
@@ -290,38 +318,9 @@ def _evidence(config: pytest.Config, backend, family: str, host: str) -> dict[st
     return found
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    from airgaplab.report.terminal import write_table
+
     st = config.stash.get(_state_key, None)
-    if not st or not st.outcomes:
-        return
-    # requirement × host, merged as the reports merge them (airgaplab.outcomes)
-    cells: dict[tuple[str, str], str] = {}
-    for req in {o.req for o in st.outcomes}:
-        for host, v in per_host((o.host, o.outcome) for o in st.outcomes if o.req == req).items():
-            cells[(req, host)] = v
-    hosts = list(dict.fromkeys(o.host for o in st.outcomes))
-    hosts.sort(key=lambda h: (h != "lab", h))
-    nodes = [h for h in hosts if h in st.node_names]
-    collapse = len(nodes) > 4
-    columns = [h for h in hosts if not (collapse and h in nodes)] + (["nodes"] if collapse else [])
-    reqs = [r for r in catalog() if any(k[0] == r for k in cells)]
-    tr = terminalreporter
-    be = st.backend
-    where = f" — lab {be.lab.name} on {be.name}" if be is not None else ""  # type: ignore[attr-defined]
-    tr.section(f"airgaplab conformance: requirement × host{where}")
-    width = max(len(c) for c in [*columns, "PASS"]) + 2
-    tr.write_line("requirement".ljust(12) + "".join(c.ljust(width) for c in columns))
-    def value(r: str, c: str) -> str:
-        if c == "nodes":
-            return outcome_cell([cells[(r, n)] for n in nodes if (r, n) in cells])
-        return cells.get((r, c), "")
-
-    for r in reqs:
-        line = r.ljust(12) + "".join(value(r, c).ljust(width) for c in columns)
-        status = worst(v for (rr, _), v in cells.items() if rr == r)
-        tr.write_line(line, red=status in FAILED, green=status == "PASS", yellow=status == "SKIP")
-    statuses = [worst(v for (rr, _), v in cells.items() if rr == r) for r in reqs]
-    ok, skipped = statuses.count("PASS"), statuses.count("SKIP")
-    of = f" (of {len(catalog())} in the catalog)" if len(reqs) < len(catalog()) else ""
-    tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}" + (f", {skipped} skipped" if skipped else ""))
-
+    if st and st.outcomes:
+        write_table(terminalreporter, st.outcomes, st.node_names, st.backend)

@@ -4,7 +4,6 @@ import pytest
 
 from airgaplab import facts
 from airgaplab.probes import dns as dnsprobe
-from airgaplab.pytest_plugin import fail
 
 pytestmark = pytest.mark.dns
 DROP_IN = "/etc/NetworkManager/conf.d/99-dns-none.conf"
@@ -12,28 +11,25 @@ DROP_IN = "/etc/NetworkManager/conf.d/99-dns-none.conf"
 
 @pytest.mark.host
 @pytest.mark.req("DNS-CLI-1")
-def test_resolv_conf_names_admin_only(hosts, lab, admin, node):
+def test_resolv_conf_names_admin_only(hosts, spec, admin, node):
     ns = facts.nameservers(hosts[node].file("/etc/resolv.conf").content_string)
-    want = [lab.lab.host(admin).ip]
-    if ns != want:
-        fail("DNS-CLI-1", node, f"/etc/resolv.conf names {ns or 'no nameserver'}, expected only {want}")
+    want = [spec.host(admin).ip]
+    assert ns == want, f"/etc/resolv.conf names {' '.join(ns) or 'no nameserver'}, expected only {want[0]}"
 
 
 @pytest.mark.host
 @pytest.mark.req("DNS-CLI-2")
-def test_networkmanager_leaves_resolv_conf_alone(hosts, lab, node):
+def test_networkmanager_leaves_resolv_conf_alone(hosts, backend, node):
     f = hosts[node].file(DROP_IN)
-    if not f.exists:
-        fail("DNS-CLI-2", node, f"{DROP_IN} is missing")
+    assert f.exists, f"{DROP_IN} is missing"
     lines = facts.directives(f.content_string)
-    if "[main]" not in lines or "dns=none" not in lines:
-        fail("DNS-CLI-2", node, f"{DROP_IN} holds {lines}, expected [main] and dns=none")
-    if lab.real_networkmanager:
+    assert "[main]" in lines and "dns=none" in lines, \
+        f"{DROP_IN} holds {' / '.join(lines) or 'nothing'}, expected [main] and dns=none"
+    if backend.real_networkmanager:
         before = hosts[node].file("/etc/resolv.conf").content_string
         hosts[node].run("systemctl restart NetworkManager")
         after = hosts[node].file("/etc/resolv.conf").content_string
-        if before != after:
-            fail("DNS-CLI-2", node, "restarting NetworkManager rewrote /etc/resolv.conf")
+        assert before == after, "restarting NetworkManager rewrote /etc/resolv.conf"
 
 
 @pytest.mark.host
@@ -43,19 +39,17 @@ def test_node_resolves_external_name(hosts, node):
     if h.exists("dig"):  # bind-utils: on netns hosts always, on VMs if installed
         r = h.run("dig +short +time=2 +tries=2 google.com")
         addrs = [a for a in r.stdout.split() if a[0].isdigit()]
-        if r.rc != 0 or not addrs:
-            fail("DNS-CLI-3", node, f"`dig +short google.com` gave {r.stdout.strip() or r.stderr.strip() or 'nothing'}")
+        assert r.rc == 0 and addrs, \
+            f"`dig +short google.com` gave {r.stdout.strip() or r.stderr.strip() or 'nothing'}"
     g = h.run("getent hosts google.com")
-    if g.rc != 0 or not g.stdout.strip():
-        fail("DNS-CLI-3", node, f"`getent hosts google.com` found nothing (exit {g.rc})")
+    assert g.rc == 0 and g.stdout.strip(), f"`getent hosts google.com` found nothing (exit {g.rc})"
 
 
 @pytest.mark.protocol
 @pytest.mark.isolation
 @pytest.mark.req("DNS-CLI-4")
-def test_node_cannot_query_internet_dns(lab, node):
-    for real in lab.lab.dns.forwarders:
-        target = lab.address_map().forwarder(real).address
-        answer = dnsprobe.unanswered(lab, node, target)
-        if answer is not None:
-            fail("DNS-CLI-4", node, f"queried internet DNS server {target} directly and got {answer}")
+def test_node_cannot_query_internet_dns(backend, spec, node):
+    for real in spec.dns.forwarders:
+        target = backend.address_map().forwarder(real).address
+        answer = dnsprobe.unanswered(backend, node, target)
+        assert answer is None, f"queried internet DNS server {target} directly and got {answer}"

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -38,22 +39,20 @@ def lab_name(prefix: str) -> str:
 @pytest.fixture
 def netns_lab(state_dir: Path) -> Iterator:
     """Factory: up(name=..., nodes=...) brings up a throwaway netns lab, taken down at teardown."""
+    from airgaplab.backends.lifecycle import throwaway
     from airgaplab.backends.netns.backend import NetnsBackend
     from airgaplab.paths import default_lab_file
     from airgaplab.spec import load_spec
 
-    made: list[NetnsBackend] = []
+    with ExitStack() as labs:
 
-    def up(prefix: str = "t", nodes: int | None = None, bare: bool = False) -> NetnsBackend:
-        spec = load_spec(default_lab_file(), nodes).model_copy(update={"name": lab_name(prefix)})
-        be = NetnsBackend(spec)
-        made.append(be)
-        be.up(bare=bare)
-        return be
+        def up(prefix: str = "t", nodes: int | None = None, bare: bool = False) -> NetnsBackend:
+            spec = load_spec(default_lab_file(), nodes).model_copy(update={"name": lab_name(prefix)})
+            be = NetnsBackend(spec)
+            labs.enter_context(throwaway(be, bare=bare))
+            return be
 
-    yield up
-    for be in made:
-        be.down()
+        yield up
 
 
 def lab_traces(name: str) -> dict[str, list[str]]:

@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import facts
-from airgaplab.backends.netns.backend import wait_until
+from airgaplab import facts, retry
 from airgaplab.drills import DRILLS
 
 from .conftest import ROOT, needs_root
@@ -44,7 +43,7 @@ def healthy(be) -> bool:
 def test_drill_fails_exactly_its_requirements(drill: str, netns_lab, tmp_path: Path) -> None:
     d = DRILLS[drill]
     be = netns_lab("brk")
-    assert wait_until(lambda: healthy(be), timeout=30, interval=0.2), "the fresh lab never became healthy"
+    assert retry.until(lambda: healthy(be), timeout=30, interval=0.2), "the fresh lab never became healthy"
     for host, cmd in d.commands(be.lab, be.family):
         r = be.exec(host, ["sh", "-c", cmd])
         assert r.returncode == 0, f"{host}: {cmd}: {r.stderr.decode()}"

@@ -31,3 +31,14 @@ def test_usage_errors_are_one_line_and_exit_2(args: list[str], says: str, help_o
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and says in lines[0] and f"`{help_of}`" in lines[0], r.stderr
     assert not state_dir.exists() or not any(state_dir.iterdir())
+
+
+def test_old_lab_option_still_names_the_spec_with_a_one_line_notice(tmp_path: Path, state_dir: Path) -> None:
+    spec = tmp_path / "lab.yaml"
+    spec.write_text("name: x\nhosts: []\n")  # invalid: the spec error proves the file was read as the spec
+    for opt in (["--lab", str(spec)], [f"--lab={spec}"]):
+        r = cli("render", *opt)
+        assert "note: --lab is now --spec" in r.stderr, r.stderr
+        assert r.returncode == 2 and str(spec) in r.stderr, r.stderr
+    new = cli("render", "--spec", str(spec))
+    assert new.returncode == 2 and "note:" not in new.stderr, new.stderr

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.backends.netns.backend import NetnsBackend, wait_until
+from airgaplab import retry
+from airgaplab.backends.netns.backend import NetnsBackend
 
 from .conftest import ROOT, cli, lab_name, lab_traces, needs_root, root_ns_lab_addresses
 
@@ -110,7 +111,7 @@ def _kill_and_clean(name: str, state_dir) -> None:
         p = subprocess.Popen([sys.executable, "-m", "airgaplab", "up", "--backend", "netns", "--name", name],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         # kill once the lab has started to exist (its namespaces appear), then after a further delay
-        assert wait_until(lambda p=p: lab_traces(name)["netns"] or p.poll() is not None, timeout=30, interval=0.01)
+        assert retry.until(lambda p=p: lab_traces(name)["netns"] or p.poll() is not None, timeout=30, interval=0.01)
         time.sleep(delay)
         p.send_signal(signal.SIGKILL)
         p.wait()
@@ -142,7 +143,7 @@ def test_unsafe_internal_network_is_refused(tmp_path, state_dir) -> None:
         data["ntp"]["allow"] = [f"{net}.0/24"]
         spec = tmp_path / "public.yaml"
         spec.write_text(yaml.safe_dump(data))
-        r = cli("up", "--lab", str(spec), "--backend", "netns")
+        r = cli("up", "--spec", str(spec), "--backend", "netns")
         assert r.returncode == 2 and "is not a private (RFC 1918) range" in r.stderr, r.stderr
         assert "use e.g. 192.168.10.0/24" in r.stderr and len(r.stderr.strip().splitlines()) == 1
         assert not state_dir.exists() or not any(state_dir.iterdir())
@@ -179,6 +180,6 @@ def test_lab_comes_up_with_no_or_one_forwarder(forwarders: list[str], state_dir:
     try:
         be.up()
         # without forwarders admin iterates from the simulated root; with one, it forwards to its stand-in
-        assert wait_until(lambda: b"198.51.100." in sh(be, "k8s-node1", "dig +short +time=2 google.com").stdout, 15)
+        assert retry.until(lambda: b"198.51.100." in sh(be, "k8s-node1", "dig +short +time=2 google.com").stdout, timeout=15)
     finally:
         be.down()

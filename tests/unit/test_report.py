@@ -59,9 +59,13 @@ def test_report_twice_gives_history_of_two_and_a_page_that_renders(netns_lab, re
     history = (reports / be.lab.name / "history.jsonl").read_text().splitlines()
     assert [json.loads(h)["run"] for h in history] == [first.name, second.name]
     s = json.loads((second / "summary.json").read_text())
-    assert s["schema"] == "airgaplab-summary/1" and s["verdict"] == "PASS"
+    assert s["schema"] == "airgaplab-summary/2" and s["verdict"] == "PASS" and s["rehearsal"] is None
     assert {r["id"] for r in s["requirements"]} == set(catalog())
-    assert s["timings"]["lab_up_s"] > 0 and s["timings"]["suite_s"] > 0
+    # the lab was up before these runs: no "lab up" time of this run to show
+    assert s["timings"]["lab_up_s"] is None and s["timings"]["suite_s"] > 0 and s["timings"]["ntp_synchronized"]
+    # a passing run still carries its evidence (collapsed on the page), from admin and a node
+    assert any(k.startswith("admin: chronyc clients") for k in s["evidence"])
+    assert any(k.startswith("k8s-node1: /etc/resolv.conf") for k in s["evidence"])
     assert set(s["timings"]["ntp_sync_s"]) == {"k8s-node1", "k8s-node2"}
     assert all(v is not None and v < 30 for v in s["timings"]["ntp_sync_s"].values())
     assert len(s["history"]) == 2
@@ -86,8 +90,9 @@ def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(netns_la
     assert failing == {"DNS-SRV-3"}
     (req,) = [x for x in s["requirements"] if x["id"] == "DNS-SRV-3"]
     assert req["kind"] == "ACL"
-    assert all(f["evidence"] and any("named.conf" in k for k in f["evidence"]) for f in req["failures"])
-    assert "allow-query { any; }" in next(iter(req["failures"]))["evidence"]["admin: /etc/named.conf"]
+    assert all("admin: /etc/named.conf" in f["evidence"] for f in req["failures"])
+    assert "allow-query { any; }" in s["evidence"]["admin: /etc/named.conf"]
+    assert s["rehearsal"] == "dns-open-query"
     # Allure: the failed results carry the evidence and fall into the ACL category
     cats = json.loads((run / "allure-results/categories.json").read_text())
     acl = next(c for c in cats if c["name"] == "ACL")
@@ -100,7 +105,10 @@ def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(netns_la
         for a in res["attachments"]:
             assert (run / "allure-results" / a["source"]).stat().st_size > 0
     html = (run / "summary.html").read_text()
-    assert "DNS-SRV-3" in html and "allow-query { any; }" in html
+    assert "DNS-SRV-3" in html and "allow-query { any; }" in html and 'id="rehearsal"' in html
+    assert html.count("allow-query { any; };") == 1  # the evidence is shown once, not once per failure
+    assert "<code>allow-query</code>" in html and "['" not in html  # backticks as code, no Python lists
+    assert 'class="host failing"' in html  # admin marked in the topology
 
 
 @pytest.mark.parametrize("drill", [None, "ntp-wrong-server"])
@@ -114,6 +122,7 @@ def test_nightly_exit_status_and_nothing_left_up(drill, reports, state_dir) -> N
     (run,) = runs(reports, name)
     s = json.loads((run / "summary.json").read_text())
     assert s["verdict"] == ("FAIL" if drill else "PASS")
+    assert s["timings"]["lab_up_s"] > 0  # this run brought the lab up
     if drill:
         assert {x["id"] for x in s["requirements"] if x["failures"]} == {"NTP-CLI-1", "NTP-CLI-2"}
 

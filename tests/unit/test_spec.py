@@ -56,7 +56,7 @@ def test_bad_spec_is_one_line_naming_the_field(case: str) -> None:
 def test_cli_rejects_bad_spec_with_exit_2_and_creates_nothing(case: str, tmp_path: Path, state_dir: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text(yaml.safe_dump(mutate(BAD[case][0])))
-    r = cli("up", "--lab", str(spec), "--backend", "netns")
+    r = cli("up", "--spec", str(spec), "--backend", "netns")
     assert r.returncode == 2, r.stdout + r.stderr
     lines = [line for line in r.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and BAD[case][1] in lines[0], r.stderr
@@ -65,14 +65,14 @@ def test_cli_rejects_bad_spec_with_exit_2_and_creates_nothing(case: str, tmp_pat
 
 
 def test_unreadable_and_non_yaml_files(tmp_path: Path, state_dir: Path) -> None:
-    r = cli("up", "--lab", str(tmp_path / "missing.yaml"), "--backend", "netns")
+    r = cli("up", "--spec", str(tmp_path / "missing.yaml"), "--backend", "netns")
     assert r.returncode == 2 and "cannot read the lab spec" in r.stderr
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nhosts: [\n")
-    r = cli("up", "--lab", str(bad), "--backend", "netns")
+    r = cli("up", "--spec", str(bad), "--backend", "netns")
     assert r.returncode == 2 and "not valid YAML at line" in r.stderr, r.stderr
     bad.write_text("- just\n- a list\n")
-    r = cli("up", "--lab", str(bad), "--backend", "netns")
+    r = cli("up", "--spec", str(bad), "--backend", "netns")
     assert r.returncode == 2 and "not a lab spec" in r.stderr
     assert not state_dir.exists() or not any(state_dir.iterdir())
 

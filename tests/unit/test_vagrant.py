@@ -186,7 +186,7 @@ def test_lab_up_vagrant_stops_at_doctor_and_creates_nothing(state_dir: Path, lab
     spec.write_text(yaml.safe_dump(data))
     blocking = doctor.blocking_failures(doctor.vagrant_findings(load_spec(spec)))
     assert "box" in [f.check for f in blocking]
-    r = cli("up", "--backend", "vagrant", "--lab", str(spec))
+    r = cli("up", "--backend", "vagrant", "--spec", str(spec))
     assert r.returncode == 2, r.stdout + r.stderr
     assert "nothing was created" in r.stderr
     for f in blocking:

@@ -56,16 +56,25 @@ class Backend(ABC):
         self.progress = progress
 
     @abstractmethod
-    def up(self, *, bare: bool = False) -> None: ...
+    def up(self, *, bare: bool = False) -> None:
+        """Create the hosts and networks and provision them (`bare`: stock configs, no NTP/DNS steps).
+
+        Raises UserError before creating anything when it cannot start (the lab is already up, a tool is
+        missing); any other error may leave a half-created lab, which `down` removes
+        (backends.lifecycle does both)."""
 
     @abstractmethod
-    def down(self) -> None: ...
+    def down(self) -> None:
+        """Remove everything of the lab: daemons, VMs, mounts, namespaces, state. Idempotent; works on a
+        half-created lab and after a killed `up`."""
 
     @abstractmethod
-    def status(self) -> LabStatus: ...
+    def status(self) -> LabStatus:
+        """What exists now: each host's state, addresses and daemons; never raises for a lab that is down."""
 
     @abstractmethod
-    def is_up(self) -> bool: ...
+    def is_up(self) -> bool:
+        """The lab came up completely and all its hosts are running."""
 
     @abstractmethod
     def exec(
@@ -78,6 +87,7 @@ class Backend(ABC):
         """Run argv on host attached to this terminal (for `airgaplab shell`)."""
 
     def put(self, host: str, path: str, data: bytes) -> None:
+        """Write one file on host (see put_many)."""
         self.put_many(host, {path: data})
 
     def put_many(self, host: str, files: dict[str, bytes]) -> None:

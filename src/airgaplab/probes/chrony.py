@@ -56,3 +56,27 @@ def selected(srcs: list[Source]) -> Source | None:
 def clients(text: str) -> list[str]:
     """Hostnames/addresses from `chronyc -c clients`."""
     return [r[0] for r in _rows(text)]
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Requests sent to one source and replies received, from `chronyc ntpdata`."""
+
+    address: str
+    sent: int
+    received: int
+
+
+def traffic(text: str) -> list[Traffic]:
+    """Per-source request/reply counters from `chronyc -n ntpdata` (all sources)."""
+    found: list[Traffic] = []
+    address, sent = "", 0
+    for line in text.splitlines():
+        key, _, value = (x.strip() for x in line.partition(":"))
+        if key == "Remote address":
+            address = value.split()[0]
+        elif key == "Total TX":
+            sent = int(value)
+        elif key == "Total RX" and address:
+            found.append(Traffic(address, sent, int(value)))
+    return found

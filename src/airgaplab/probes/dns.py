@@ -41,7 +41,7 @@ def query(
     wire = lab.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout,
                         source=source)
     if wire is None:
-        raise dns.exception.Timeout(f"no answer from {server} to {src} within {timeout} s")
+        raise dns.exception.Timeout(f"no answer from {server} to {src} within {timeout} s")  # type: ignore[no-untyped-call]
     return dns.message.from_wire(wire)
 
 
@@ -73,8 +73,8 @@ def min_ttl(msg: dns.message.Message) -> int:
 def describe(msg: dns.message.Message) -> str:
     flags = dns.flags.to_text(msg.flags).lower()
     ede = ede_codes(msg)
-    extra = f", EDE {ede}" if ede else ""
-    return f"{rcode(msg)} [{flags}]{extra}, answer {addresses(msg) or '-'}"
+    extra = f", EDE {', '.join(map(str, ede))}" if ede else ""
+    return f"{rcode(msg)} [{flags}]{extra}, answer {', '.join(addresses(msg)) or '-'}"
 
 
 def _expect(ok: object, message: str) -> None:

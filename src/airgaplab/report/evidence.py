@@ -5,12 +5,13 @@ from __future__ import annotations
 from airgaplab.backends.base import Backend
 
 CHRONY_LOG = "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u {fam.chrony_service} -n 20 --no-pager"
-# (label, shell command) per family; each runs on the failing host, or admin for lab-wide checks.
+# (label, shell command) per family; each runs where the fault is (see where()).
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "NET": [("ip route", "ip -4 route"), ("ip addr", "ip -4 -br addr")],
     "NTP-SRV": [
         ("chronyc sources -v", "chronyc -n sources -v"),
         ("chronyc tracking", "chronyc -n tracking"),
+        ("chronyc clients", "chronyc -n clients"),
         ("{fam.chrony_conf}", "cat {fam.chrony_conf}"),
         ("chronyd log", CHRONY_LOG),
     ],
@@ -32,6 +33,15 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
         ("dig google.com", "dig +time=2 +tries=1 google.com"),
     ],
 }
+
+
+def where(lab: Backend, family: str, host: str) -> str:
+    """The host whose state explains a failure: admin for the server families (the node only saw the
+    symptom), else the failing host; admin for lab-wide checks."""
+    server = lab.lab.server_for("ntp" if family.startswith("NTP") else "dns") or lab.lab.hosts[0]
+    if family.endswith("-SRV") or host not in lab.lab.host_names:
+        return server.name
+    return host
 
 
 def collect(lab: Backend, family: str, host: str) -> dict[str, str]:

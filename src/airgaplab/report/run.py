@@ -6,6 +6,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from airgaplab import facts
 from airgaplab.backends.base import Backend
 from airgaplab.catalog import KINDS, catalog
 from airgaplab.paths import project_root
-from airgaplab.report import html, summary
+from airgaplab.report import evidence, html, summary
 
 
 def reports_root() -> Path:
@@ -53,9 +54,15 @@ def environment(lab: Backend) -> dict[str, str]:
         env["box"] = lab.box
     else:  # the hosts are views of this machine
         env["host.os"] = os_name
-    env["chrony"] = facts.out(lab, admin.name, ["chronyd", "-v"])[1].split("(")[0].strip() or "?"
-    env["bind"] = facts.out(lab, admin.name, ["named", "-v"])[1].strip().split(" (")[0] or "?"
+    env["chrony"] = version(facts.out(lab, admin.name, ["chronyd", "-v"])[1], r"version (\S+)")
+    env["bind"] = version(facts.out(lab, admin.name, ["named", "-v"])[1], r"BIND (\S+)")
     return env
+
+
+def version(text: str, pattern: str) -> str:
+    """The version number in a daemon's `-v` line (`chronyd (chrony) version 4.3 (+CMDMON …)` → 4.3)."""
+    m = re.search(pattern, text)
+    return m.group(1) if m else "?"
 
 
 PREFIX = "(?:Failed: )?"  # how pytest.fail() messages reach Allure
@@ -95,8 +102,20 @@ def sync_times(lab: Backend) -> dict[str, float | None]:
     return {h.name: facts.sync_seconds(lab, h.name) for h in lab.lab.nodes_list}
 
 
-def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: float = 30.0) -> tuple[Path, dict[str, Any]]:
-    """Run the suite on `lab` and write the report; returns (run dir, summary)."""
+def baseline(lab: Backend) -> dict[str, str]:
+    """The evidence of a healthy run too (shown collapsed): each family's, where its faults would be."""
+    first = lab.lab.nodes_list[0].name if lab.lab.nodes_list else lab.lab.hosts[0].name
+    found: dict[str, str] = {}
+    for family in evidence.COMMANDS:
+        found.update(evidence.collect(lab, family, evidence.where(lab, family, first)))
+    return found
+
+
+def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: float = 30.0,
+                 rehearsal: str | None = None) -> tuple[Path, dict[str, Any]]:
+    """Run the suite on `lab` and write the report; returns (run dir, summary).
+
+    `lab_up_s`: how long this run took to bring the lab up (None: it was up before the run)."""
     started = _now()
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     lab_dir = reports_root() / lab.lab.name
@@ -116,22 +135,20 @@ def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: f
     outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
     env = environment(lab)
     _write_allure_extras(results, env, f"{lab.lab.name} {stamp}")
-    if lab_up_s is None:
-        journal = getattr(lab, "journal", lambda: None)()
-        lab_up_s = journal.timings.get("up_s") if journal else None
     syncs = sync_times(lab)
-    known = [v for v in syncs.values() if v is not None]
-    timings = {"lab_up_s": lab_up_s, "ntp_sync_s": syncs, "ntp_sync_max_s": max(known) if known else None,
+    synchronized = bool(syncs) and all(v is not None for v in syncs.values())
+    timings = {"lab_up_s": lab_up_s, "ntp_sync_s": syncs, "ntp_synchronized": synchronized,
+               "ntp_sync_max_s": max(v for v in syncs.values() if v is not None) if synchronized else None,
                "suite_s": round(suite_s, 2)}
     history_path = lab_dir / "history.jsonl"
     past = _load_history(history_path)
     s = summary.build(lab=lab.lab, backend=lab.name, started=started.isoformat(timespec="seconds"),
                       finished=_now().isoformat(timespec="seconds"), outcomes=outcomes, timings=timings,
-                      environment=env, history=past)
+                      environment=env, history=past, baseline=baseline(lab), rehearsal=rehearsal)
     line = summary.history_line(s, stamp)
     s["history"] = [*past, line]  # the page's trend includes this run
     (run_dir / "summary.json").write_text(json.dumps(s, indent=1) + "\n")
-    (run_dir / "summary.html").write_text(html.render(s))
+    (run_dir / "summary.html").write_text(html.render(s, allure_report=(run_dir / "allure-report").is_dir()))
     with history_path.open("a") as f:
         f.write(json.dumps(line) + "\n")
     return run_dir, s  # no outcomes at all (the suite could not run) already means verdict FAIL

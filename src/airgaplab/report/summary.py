@@ -1,14 +1,17 @@
 """summary.json: the facts of one conformance run, machine-readable.
 
-Schema `airgaplab-summary/1` (documented in reports/README.md):
+Schema `airgaplab-summary/2` (documented in reports/README.md):
 
     schema, lab, backend, started, finished (ISO 8601 UTC), verdict (PASS|FAIL)
     counts:       requirements, requirements_passed, requirements_failed, requirements_skipped, tests, tests_failed
-    timings:      lab_up_s, ntp_sync_s {node: seconds}, ntp_sync_max_s, suite_s
+    rehearsal:    the drill applied before the run, or null
+    timings:      lab_up_s (null: the lab was up before the run), ntp_sync_s {node: seconds or null},
+                  ntp_sync_max_s (null unless every node synchronized), ntp_synchronized, suite_s
     environment:  key → value (backend, host OS or box, chrony, BIND, kernel, spec digest)
     topology:     network, hosts [{name, ip, roles, internet}], serves [{from, to, what}]
     requirements: [{id, claim, kind, family, hint, results {host: PASS|FAIL|ERROR|SKIP},
-                    failures [{host, message, evidence {label: text}}]}]
+                    failures [{host, message, evidence [label]}]}]
+    evidence:     label → text, each once ("host: what"): every failure's, plus the lab's baseline
     history:      the earlier runs of this lab (history.jsonl lines), oldest first
 """
 
@@ -20,7 +23,7 @@ from airgaplab.catalog import catalog
 from airgaplab.outcomes import FAILED, per_host, worst
 from airgaplab.spec import Lab
 
-SCHEMA = "airgaplab-summary/1"
+SCHEMA = "airgaplab-summary/2"
 
 
 def topology(lab: Lab) -> dict[str, Any]:
@@ -43,7 +46,7 @@ def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if not mine:
             continue
         results = per_host((o["host"], o["outcome"]) for o in mine)
-        failures = [{"host": o["host"], "message": o["message"], "evidence": o.get("evidence", {})}
+        failures = [{"host": o["host"], "message": o["message"], "evidence": list(o.get("evidence", {}))}
                     for o in mine if o["outcome"] in ("FAIL", "ERROR")]
         out.append({"id": rid, "claim": req.claim, "kind": req.kind, "family": req.family, "hint": req.hint,
                     "results": results, "failures": failures})
@@ -51,8 +54,13 @@ def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list[dict[str, Any]],
-          timings: dict[str, Any], environment: dict[str, str], history: list[dict[str, Any]]) -> dict[str, Any]:
+          timings: dict[str, Any], environment: dict[str, str], history: list[dict[str, Any]],
+          baseline: dict[str, str] | None = None, rehearsal: str | None = None) -> dict[str, Any]:
     reqs = requirements(outcomes)
+    evidence: dict[str, str] = {}
+    for o in outcomes:
+        evidence.update(o.get("evidence", {}))
+    evidence.update({k: v for k, v in (baseline or {}).items() if k not in evidence})
     status = [worst(r["results"].values()) for r in reqs]
     failed = [s for s in status if s in FAILED]
     verdict = "PASS" if reqs and not failed else "FAIL"
@@ -63,6 +71,7 @@ def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list
         "started": started,
         "finished": finished,
         "verdict": verdict,
+        "rehearsal": rehearsal,
         "counts": {
             "requirements": len(reqs),
             "requirements_passed": status.count("PASS"),
@@ -75,6 +84,7 @@ def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list
         "environment": environment,
         "topology": topology(lab),
         "requirements": reqs,
+        "evidence": evidence,
         "history": history,
     }
 
@@ -86,6 +96,8 @@ def history_line(summary: dict[str, Any], run_dir: str) -> dict[str, Any]:
         "requirements_passed": summary["counts"]["requirements_passed"],
         "requirements": summary["counts"]["requirements"],
         "ntp_sync_max_s": summary["timings"].get("ntp_sync_max_s"),
+        "ntp_synchronized": summary["timings"].get("ntp_synchronized"),
+        "rehearsal": summary.get("rehearsal"),
         "suite_s": summary["timings"].get("suite_s"),
         "run": run_dir,
     }

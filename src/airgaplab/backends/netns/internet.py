@@ -59,10 +59,8 @@ def _zone(origin: str, ns_name: str, records: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build(inet: A.Internet, workdir: Path) -> InternetBuild:
-    workdir.mkdir(parents=True, exist_ok=True)
-    ns = A.ROOT_SERVER
-
+def _leaf_zones(ns: str) -> dict[str, str]:
+    """The zones under the root (file name → text): google.com unsigned, secure.example and bogus.example signed."""
     google = _zone("google.com.", "ns1.google.com.", [
         f"ns1.google.com. A {ns}",
         *[f"google.com. A {a}" for a in A.GOOGLE],
@@ -75,9 +73,16 @@ def build(inet: A.Internet, workdir: Path) -> InternetBuild:
     bogus = _zone("bogus.example.", "ns1.bogus.example.", [
         f"ns1.bogus.example. A {ns}", f"bogus.example. A {A.BOGUS}", f"www.bogus.example. A {A.BOGUS}",
     ])
-    (workdir / "google.com.zone").write_text(google)
-    (workdir / "secure.example.zone").write_text(secure)
-    (workdir / "bogus.example.zone").write_text(bogus)
+    return {"google.com.zone": google, "secure.example.zone": secure, "bogus.example.zone": bogus}
+
+
+def build(inet: A.Internet, workdir: Path) -> InternetBuild:
+    """Sign the simulated internet's zones (root, secure.example, a broken bogus.example) and render its configs."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    ns = A.ROOT_SERVER
+
+    for name, text in _leaf_zones(ns).items():
+        (workdir / name).write_text(text)
 
     secure_key = _keygen("secure.example.", workdir)
     bogus_key = _keygen("bogus.example.", workdir)

@@ -15,7 +15,6 @@ import re
 import shlex
 import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.backends.vagrant import accel as accel_mod
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import HV, PrivateHypervisor, SystemHypervisor
+from airgaplab.backends.vagrant.ssh import SshChannels
 from airgaplab.errors import LabError, UserError
 from airgaplab.family import Family, family
 from airgaplab.paths import project_root, state_root
@@ -60,8 +60,7 @@ class VagrantBackend(Backend):
     def __init__(self, lab: Lab, progress: Progress = _quiet) -> None:
         super().__init__(lab, progress)
         self.dir = state_root() / lab.name
-        self._ssh_config: Path | None = None
-        self._ssh_lock = threading.Lock()
+        self.channels = SshChannels(self.dir, self._vagrant_exe, lambda: self.env)
         self.hv: PrivateHypervisor | SystemHypervisor = self._hypervisor()
 
     def _hypervisor(self) -> PrivateHypervisor | SystemHypervisor:
@@ -189,8 +188,8 @@ class VagrantBackend(Backend):
             raise LabError(f"vagrant up failed (exit {e.returncode}):\n{tail}") from None
         journal.timings["booted_s"] = round(time.monotonic() - t0, 3)
         (self.dir / "ssh_config").unlink(missing_ok=True)
-        self._ssh_config = None
-        self.ssh_config()  # once, before provisioning's threads need it (vagrant locks its machines)
+        self.channels.forget()
+        self.channels.config()  # once, before provisioning's threads need it (vagrant locks its machines)
         hosts = self.lab.hosts
         plan = self.provision_plan()
         if bare:  # stock VMs: only the base step (hostname, internal NIC, hardening)
@@ -220,7 +219,7 @@ class VagrantBackend(Backend):
             # processes in its namespaces: stopping it removes them all, also after a SIGKILLed `up`.
             PrivateHypervisor(self.lab, self.dir, lambda m: self.progress(m)).stop()
         else:
-            self._ssh_exit()
+            self.channels.close(self.lab.host_names)
             if self.plan_path.exists() and shutil.which("vagrant"):
                 self.progress("vagrant destroy --force")
                 try:
@@ -232,12 +231,6 @@ class VagrantBackend(Backend):
                     subprocess.run(["virsh", "-c", "qemu:///system", "net-destroy", net], capture_output=True)
                     subprocess.run(["virsh", "-c", "qemu:///system", "net-undefine", net], capture_output=True)
         shutil.rmtree(self.dir, ignore_errors=True)
-
-    def _ssh_exit(self) -> None:
-        cfg = self.dir / "ssh_config"
-        if cfg.exists():
-            for h in self.lab.host_names:
-                subprocess.run(["ssh", "-F", str(cfg), *self._ssh_opts(), "-O", "exit", h], capture_output=True)
 
     # --- state -------------------------------------------------------------------
     def _states(self) -> dict[str, str]:
@@ -270,35 +263,9 @@ class VagrantBackend(Backend):
         states = proc.stdout.decode().split()
         return {d: ("active" if s == "active" else "inactive") for d, s in zip(("chronyd", "named"), states, strict=False)}
 
-    # --- ssh -----------------------------------------------------------------------
-    def ssh_config(self) -> Path:
-        with self._ssh_lock:
-            return self._read_ssh_config()
-
-    def _read_ssh_config(self) -> Path:
-        cached = self.dir / "ssh_config"
-        if self._ssh_config is None and cached.exists():  # written once the machines booted (vagrant is slow)
-            self._ssh_config = cached
-        if self._ssh_config is None:
-            # python-vagrant's ssh_config() swallows errors: run vagrant ourselves and check.
-            proc = subprocess.run([self._vagrant_exe(), "ssh-config"], cwd=project_root(), env=self.env,
-                                  capture_output=True, text=True)
-            if proc.returncode != 0 or "HostName" not in proc.stdout:
-                raise LabError(f"vagrant ssh-config failed: {proc.stderr.strip() or 'no hosts'} — is the lab up?")
-            path = self.dir / "ssh_config"
-            path.write_text(proc.stdout)
-            self._ssh_config = path
-        return self._ssh_config
-
-    def _ssh_opts(self) -> list[str]:
-        # one connection per host, reused: an emulated guest takes seconds per ssh handshake
-        return ["-o", "LogLevel=ERROR", "-o", "ControlMaster=auto", "-o", f"ControlPath={self.dir}/cm-%C",
-                "-o", "ControlPersist=15m"]
-
     def ssh(self, host: str, command: str, *, tty: bool = False) -> list[str]:
-        argv = ["ssh", *(["-t"] if tty else []), "-F", str(self.ssh_config()), *self._ssh_opts(), host,
-                f"sudo sh -c {shlex.quote(command)}"]
-        return self.hv.wrap(argv)
+        """argv running `command` as root on `host` (inside the hypervisor's namespace, if private)."""
+        return self.hv.wrap(self.channels.argv(host, command, tty=tty))
 
     # --- verbs -------------------------------------------------------------------
     def _outsider_edge(self, host: str) -> NetnsBackend | None:
@@ -344,7 +311,7 @@ class VagrantBackend(Backend):
         """admin's management (NAT) address, as the outsider reaches it."""
         if not self.lab.host(host).internet:
             return None
-        m = re.search(rf"^Host {re.escape(host)}\n(?:\s+.*\n)*?\s+HostName (\S+)", self.ssh_config().read_text(), re.M)
+        m = re.search(rf"^Host {re.escape(host)}\n(?:\s+.*\n)*?\s+HostName (\S+)", self.channels.config().read_text(), re.M)
         return m.group(1) if m else None
 
     def firewalled(self, host: str) -> bool:

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from airgaplab import retry
 from airgaplab.backends.base import Progress
-from airgaplab.backends.netns.backend import NetnsBackend, wait_until
+from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.errors import LabError
 from airgaplab.spec import Lab
 
@@ -101,7 +102,7 @@ class PrivateHypervisor:
         def answers() -> bool:
             return self.edge.exec(HV, ["virsh", "-c", "qemu:///system", "version"], timeout=10).returncode == 0
 
-        if not wait_until(answers, timeout=30, interval=0.2):
+        if not retry.until(answers, timeout=30, interval=0.2):
             log = self.edge.exec(HV, ["sh", "-c", "tail -n 5 /var/log/libvirt/libvirtd.log"]).stdout.decode()
             raise LabError(f"the private libvirtd did not answer within 30 s {log}")
         pool = "virsh -c qemu:///system pool-info default >/dev/null 2>&1 || { " \

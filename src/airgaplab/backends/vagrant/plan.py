@@ -58,31 +58,30 @@ def step_env(lab: Lab, host: Host) -> dict[str, str]:
     }
 
 
+def machine(lab: Lab, h: Host, names: dict[str, str], emulated: bool) -> dict[str, object]:
+    """One VM of the plan: size, management network, the provisioning steps and their environment."""
+    mgmt = ("nat", lab.vm.management_nat) if h.internet else ("isolated", lab.vm.management_isolated)
+    return {
+        "name": h.name,
+        "ip": h.ip,
+        "mac": mac(lab, h.name),
+        "roles": list(h.roles),
+        "internet": h.internet,
+        # software emulation: one vCPU each, so three guests do not fight over two cores
+        "cpus": 1 if emulated else (h.cpus or lab.vm.cpus),
+        "memory": h.memory or lab.vm.memory,
+        "management_network": {"name": names[mgmt[0]], "mode": "nat" if h.internet else "none", "address": mgmt[1]},
+        "steps": ["base", *render.steps_for(h)],
+        "env": step_env(lab, h),
+    }
+
+
 def build(lab: Lab, *, accel: str = "kvm") -> dict[str, object]:
     """The plan: machines, networks, box, accelerator. Provisioning is airgaplab's (over ssh), not Vagrant's."""
     net = lab.network.net
     names = network_names(lab)
     emulated = accel == "qemu"
-    machines = []
-    for h in lab.hosts:
-        mgmt = ("nat", lab.vm.management_nat) if h.internet else ("isolated", lab.vm.management_isolated)
-        machines.append({
-            "name": h.name,
-            "ip": h.ip,
-            "mac": mac(lab, h.name),
-            "roles": list(h.roles),
-            "internet": h.internet,
-            # software emulation: one vCPU each, so three guests do not fight over two cores
-            "cpus": 1 if emulated else (h.cpus or lab.vm.cpus),
-            "memory": h.memory or lab.vm.memory,
-            "management_network": {
-                "name": names[mgmt[0]],
-                "mode": "nat" if h.internet else "none",
-                "address": mgmt[1],
-            },
-            "steps": ["base", *render.steps_for(h)],
-            "env": step_env(lab, h),
-        })
+    machines = [machine(lab, h, names, emulated) for h in lab.hosts]
     box = {"name": box_name(lab), "url": None, "checksum": None, "checksum_type": None}
     if lab.vm.os == "rocky10":
         box.update(url=lab.vm.box_url, checksum=lab.vm.box_checksum, checksum_type=lab.vm.box_checksum_type)

@@ -1,0 +1,85 @@
+"""The netns lab's wiring: namespaces, veths, bridges and addresses; and each host's private view.
+
+Every veth is created directly inside its two namespaces, so none exists in the root namespace.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+from airgaplab.backends.journal import Journal
+from airgaplab.backends.netns import addressing as A
+from airgaplab.backends.netns import internet as I
+from airgaplab.backends.netns.hostview import HostView
+from airgaplab.backends.netns.procs import run
+from airgaplab.errors import LabError
+from airgaplab.spec import Lab
+
+INTERNET = "internet"
+OUTSIDER = "outsider"
+LAN = "lan"
+
+
+def create_network(lab: Lab, internet: A.Internet, netns: Callable[[str], str], hosts: list[str], journal: Journal) -> None:
+    """Namespaces for `hosts` and the LAN bridge, the links between them, addresses and routes."""
+    names = [netns(h) for h in hosts] + [netns(LAN)]
+    journal.will_create_netns(names)
+    lan, inet = netns(LAN), netns(INTERNET)
+    lines = [f"netns add {n}" for n in names]
+    # Each veth is created directly inside its two namespaces: it never exists in the root namespace.
+    for i, h in enumerate(lab.hosts):
+        lines.append(f"link add eth0 netns {netns(h.name)} type veth peer name p{i} netns {lan}")
+        if h.internet:
+            lines.append(f"link add eth1 netns {netns(h.name)} type veth peer name w{i} netns {inet}")
+    lines.append(f"link add eth0 netns {netns(OUTSIDER)} type veth peer name wout netns {inet}")
+    run(["ip", "-b", "-"], input="\n".join(lines).encode())
+
+    batches: dict[str, list[str]] = {n: ["link set lo up"] for n in names}
+    batches[lan] += ["link add br0 type bridge", "link set br0 up"]
+    batches[inet] += ["link add br0 type bridge", f"addr add {A.GATEWAY}/24 dev br0", "link set br0 up"]
+    batches[inet] += [f"addr add {a}/32 dev lo" for a in internet.service_addresses]
+    prefix = lab.network.net.prefixlen
+    for i, h in enumerate(lab.hosts):
+        ns = netns(h.name)
+        batches[lan] += [f"link set p{i} master br0", f"link set p{i} up"]
+        batches[ns] += [f"addr add {h.ip}/{prefix} dev eth0", "link set eth0 up"]
+        if h.internet:
+            batches[inet] += [f"link set w{i} master br0", f"link set w{i} up"]
+            batches[ns] += [f"addr add {internet.wan_address(h.name)}/24 dev eth1", "link set eth1 up",
+                            f"route add default via {A.GATEWAY}"]
+    batches[inet] += ["link set wout master br0", "link set wout up"]
+    batches[netns(OUTSIDER)] += [f"addr add {A.OUTSIDER}/24 dev eth0", "link set eth0 up",
+                                 f"route add default via {A.GATEWAY}"]
+    for ns, cmds in batches.items():
+        run(["ip", "-n", ns, "-b", "-"], input="\n".join(cmds).encode())
+
+
+def create_views(lab: Lab, inet: A.Internet, view: Callable[[str], HostView], hosts: list[str], ns_dir: Path,
+                 journal: Journal, built: I.InternetBuild) -> None:
+    """Each host's private /etc, /var and /run (overlays), held by a mount namespace bound under `ns_dir`."""
+    ns_dir.mkdir(exist_ok=True)
+    # Namespace files can only be bound on a private mount.
+    journal.will_mount(str(ns_dir))
+    run(["mount", "--bind", str(ns_dir), str(ns_dir)])
+    run(["mount", "--make-private", str(ns_dir)])
+    ctx = {"lab": lab, "isp_resolver": inet.isp_resolver, "root_server": A.ROOT_SERVER,
+           "root_dnskey": built.root_dnskey}
+    procs = []
+    for host in hosts:
+        v = view(host)
+        v.seed({**ctx, "host": host}, built.files if host == INTERNET else None)
+        v.mnt_file.touch()
+        v.uts_file.touch()
+        journal.mounts += [str(v.mnt_file), str(v.uts_file)]
+    journal.save()
+    for host in hosts:
+        v = view(host)
+        argv = ["unshare", f"--mount={v.mnt_file}", f"--uts={v.uts_file}", "--propagation", "private",
+                "sh", "-c", v.mount_script()]
+        procs.append((host, subprocess.Popen(argv, stderr=subprocess.PIPE)))
+    for host, p in procs:
+        _, err = p.communicate()
+        if p.returncode != 0:
+            raise LabError(f"{host}: could not build its view (overlayfs on /etc, /var): {err.decode().strip()}")

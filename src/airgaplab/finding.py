@@ -1,0 +1,58 @@
+"""What a failed requirement says: the observation, the requirement id and host, and a hint.
+
+Tests state claims with plain `assert cond, "what was observed"` (or `fail(...)` where a hint
+better than the catalog's applies); the pytest plugin adds the requirement id (from the `req`
+marker), the host and the catalog's hint when it reports the failure:
+
+    NTP-CLI-1 k8s-node1: /etc/chrony.conf has no `server 192.168.10.10 iburst`. The node's /etc/chrony.conf must …
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+
+class Finding(AssertionError):
+    """A claim that does not hold, with an optional hint (instead of the catalog's) and host (instead of the test's)."""
+
+    def __init__(self, observed: str, hint: str | None = None, host: str | None = None) -> None:
+        super().__init__(observed)
+        self.observed, self.hint, self.host = observed, hint, host
+
+
+def fail(observed: str, *, hint: str | None = None, host: str | None = None) -> NoReturn:
+    """Fail the current requirement: `fail("nothing listens on udp/123")`."""
+    raise Finding(observed, hint, host)
+
+
+@contextmanager
+def hint(text: str) -> Iterator[None]:
+    """Assertions inside the block fail with this hint:
+
+        with hint("Check `dnssec-validation yes;`"):
+            check.ad(msg)
+    """
+    try:
+        yield
+    except Finding as e:
+        e.hint = e.hint or text
+        raise
+    except AssertionError as e:
+        raise Finding(observed(e), text) from e
+
+
+def observed(exc: BaseException) -> str:
+    """The observation in an assertion: its message without pytest's `assert …` explanation."""
+    if isinstance(exc, Finding):
+        return exc.observed
+    text = str(exc).strip()
+    if isinstance(exc, AssertionError):
+        return text.split("\nassert ", 1)[0].strip() or "assertion failed"
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def message(req: str, host: str, seen: str, hint_text: str) -> str:
+    """`REQ host: observation. hint` — one line a student can act on."""
+    return f"{req} {host}: {seen.rstrip('.')}. {hint_text}".strip()

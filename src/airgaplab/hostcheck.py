@@ -1,0 +1,18 @@
+"""Claims about a host, checked through testinfra (`hostcheck.service(host, "named", unit, packages)`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from airgaplab.finding import fail
+
+
+def service(host: Any, binary: str, unit: str, packages: str) -> None:
+    """`binary` is installed and `unit` enabled and running on the testinfra `host`; else a Finding with the fix."""
+    if not host.exists(binary):
+        fail(f"{unit} is not installed", hint=f"Install it: `{packages}`.")
+    svc = host.service(unit)
+    if not svc.is_enabled:
+        fail(f"{unit} is not enabled", hint=f"Enable it: `systemctl enable --now {unit}`.")
+    if not svc.is_running:
+        fail(f"{unit} is not running")

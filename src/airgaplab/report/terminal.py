@@ -1,0 +1,56 @@
+"""The suite's terminal summary: requirement × host, merged as the reports merge them (airgaplab.outcomes)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from airgaplab.backends.base import Backend
+from airgaplab.catalog import catalog
+from airgaplab.outcomes import FAILED, per_host, worst
+from airgaplab.outcomes import cell as outcome_cell
+
+COLLAPSE_OVER = 4  # more nodes than this share one "nodes" column
+
+
+class Result(Protocol):
+    req: str
+    host: str
+    outcome: str
+
+
+def cells(results: Sequence[Result]) -> dict[tuple[str, str], str]:
+    """(requirement, host) → merged outcome."""
+    out: dict[tuple[str, str], str] = {}
+    for req in {r.req for r in results}:
+        for host, v in per_host((r.host, r.outcome) for r in results if r.req == req).items():
+            out[(req, host)] = v
+    return out
+
+
+def write_table(tr: Any, results: Sequence[Result], node_names: list[str], backend: Backend | None) -> None:
+    grid = cells(results)
+    hosts = sorted(dict.fromkeys(r.host for r in results), key=lambda h: (h != "lab", h))
+    nodes = [h for h in hosts if h in node_names]
+    collapse = len(nodes) > COLLAPSE_OVER
+    columns = [h for h in hosts if not (collapse and h in nodes)] + (["nodes"] if collapse else [])
+    reqs = [r for r in catalog() if any(k[0] == r for k in grid)]
+    where = f" — lab {backend.lab.name} on {backend.name}" if backend is not None else ""
+    tr.section(f"airgaplab conformance: requirement × host{where}")
+    width = max(len(c) for c in [*columns, "PASS"]) + 2
+    tr.write_line("requirement".ljust(12) + "".join(c.ljust(width) for c in columns))
+
+    def value(r: str, c: str) -> str:
+        if c == "nodes":
+            return outcome_cell([grid[(r, n)] for n in nodes if (r, n) in grid])
+        return grid.get((r, c), "")
+
+    statuses = []
+    for r in reqs:
+        status = worst(v for (rr, _), v in grid.items() if rr == r)
+        statuses.append(status)
+        line = r.ljust(12) + "".join(value(r, c).ljust(width) for c in columns)
+        tr.write_line(line, red=status in FAILED, green=status == "PASS", yellow=status == "SKIP")
+    ok, skipped = statuses.count("PASS"), statuses.count("SKIP")
+    of = f" (of {len(catalog())} in the catalog)" if len(reqs) < len(catalog()) else ""
+    tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}" + (f", {skipped} skipped" if skipped else ""))

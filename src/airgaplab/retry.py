@@ -1,0 +1,50 @@
+"""One way to wait: retry a probe until it holds, a deadline passes, or waiting is known to be futile.
+
+The last observation is kept, so a failure can say what was seen, not just "timed out"
+(the shape of BIND's `isctest.run.retry_with_timeout`).
+
+    got = retry.until(lambda: facts.synced_source(lab, "k8s-node1"), timeout=30)
+    if not got:
+        raise AssertionError(f"not synchronized after {got.elapsed:.0f} s: {got.value}")
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Attempt(Generic[T]):
+    """The outcome of a wait: truthy when the probe held."""
+
+    value: T  # the last observation (the holding one, when ok)
+    ok: bool
+    tries: int
+    elapsed: float
+    gave_up: str = ""  # why waiting stopped before the deadline ("" when it did not)
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def until(probe: Callable[[], T], *, timeout: float | None = None, deadline: float | None = None,
+          interval: float = 0.1, give_up: Callable[[], str | None] | None = None) -> Attempt[T]:
+    """Call `probe` until it returns something truthy, `timeout` s pass (or the monotonic `deadline`),
+    or `give_up()` names a reason that waiting cannot help. The probe always runs at least once."""
+    start = time.monotonic()
+    end = min(x for x in (deadline, None if timeout is None else start + timeout, float("inf")) if x is not None)
+    tries = 0
+    while True:
+        value = probe()
+        tries += 1
+        if value:
+            return Attempt(value, True, tries, time.monotonic() - start)
+        reason = give_up() if give_up else None
+        if reason or time.monotonic() >= end:
+            return Attempt(value, False, tries, time.monotonic() - start, reason or "")
+        time.sleep(max(0.0, min(interval, end - time.monotonic())))
