@@ -76,7 +76,7 @@ unit: venv
 lint: venv
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
-	shellcheck -x provision/steps/*.sh scripts/*.sh src/airgaplab/backends/netns/shims/*
+	shellcheck -x provision/steps/*.sh scripts/*.sh $$(grep -l '^#!/usr/bin/env bash' src/airgaplab/backends/netns/shims/*)
 
 # Reports: reports/<lab>/<UTC time>/ (see reports/README.md)
 report: venv

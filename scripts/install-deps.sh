@@ -27,7 +27,7 @@ need_root() {
 }
 
 if command -v apt-get >/dev/null 2>&1; then
-  pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables util-linux tar make shellcheck)
+  pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make shellcheck)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
   (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-client chromium)
   (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
@@ -49,7 +49,7 @@ if command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
-  pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables util-linux tar make ShellCheck)
+  pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make ShellCheck)
   (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-clients chromium nodejs npm)
   (( vm )) && pkgs+=(vagrant vagrant-libvirt libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft
                      debootstrap syslinux-extlinux util-linux e2fsprogs)

@@ -279,18 +279,12 @@ def render_cmd(
     spec_file: SpecOpt = None,
     host: Annotated[str | None, typer.Option(help="Only this host.")] = None,
     nodes: NodesOpt = None,
-    backend: Annotated[str, typer.Option(help="netns maps internet addresses onto the simulated internet.")] = "vagrant",
 ) -> None:
-    """Print every file the provisioning installs on each host."""
+    """Print every file the provisioning installs on each host (the same for every backend)."""
     spec = _load(spec_file, nodes)
-    amap = None
-    if backend == "netns":
-        from airgaplab.backends.netns.addressing import Internet
-
-        amap = Internet(spec).address_map()
     hosts = [spec.host(host)] if host else spec.hosts
     for h in hosts:
-        for path, content in render.files_for(spec, h, amap).items():
+        for path, content in render.files_for(spec, h).items():
             out.rule(f"{h.name}:{path}", align="left")
             sys.stdout.write(content)
             sys.stdout.flush()

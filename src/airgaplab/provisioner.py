@@ -29,7 +29,6 @@ AFTER_SERVERS = ("ntp-client",)
 class Plan:
     """What a backend adds to the common provisioning: extra files, a first step, step environment."""
 
-    amap: render.AddressMap = field(default_factory=render.AddressMap)
     first_steps: list[str] = field(default_factory=list)  # e.g. ["base"] on VMs
     env: Callable[[Host], dict[str, str]] = lambda _h: {}
     extra_files: Callable[[Host], dict[str, bytes]] = lambda _h: {}
@@ -45,7 +44,7 @@ def steps_for(host: Host, plan: Plan) -> list[str]:
 
 def provision_host(be: Backend, host: Host, plan: Plan, steps: list[str] | None = None) -> None:
     """Stage the host's files and run its steps (default: all of them, in order)."""
-    files = {render.STAGE_DIR + p: c.encode() for p, c in render.files_for(be.lab, host, plan.amap, be.family).items()}
+    files = {render.STAGE_DIR + p: c.encode() for p, c in render.files_for(be.lab, host, be.family).items()}
     be.put_many(host.name, {**_steps_files(), **files, **plan.extra_files(host)})
     env = [f"{k}={v}" for k, v in {**be.family.step_env(), **plan.env(host)}.items()]
     for step in steps_for(host, plan) if steps is None else steps:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import jinja2
 
 from airgaplab.errors import UserError
@@ -21,23 +19,6 @@ STEP_ORDER = ("dns-server", "ntp-server", "dns-client", "ntp-client")
 STAGE_DIR = "/var/lib/airgaplab/rendered"
 
 
-@dataclass(frozen=True)
-class Forwarder:
-    address: str
-    stands_in_for: str | None = None
-
-
-@dataclass(frozen=True)
-class AddressMap:
-    """Real internet addresses → the backend's stand-ins (netns maps them to documentation ranges)."""
-
-    forwarders: dict[str, str] = field(default_factory=dict)
-
-    def forwarder(self, real: str) -> Forwarder:
-        mapped = self.forwarders.get(real)
-        return Forwarder(mapped, real) if mapped else Forwarder(real)
-
-
 def _env() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(provision_dir() / "templates"),
@@ -47,9 +28,8 @@ def _env() -> jinja2.Environment:
     )
 
 
-def files_for(lab: Lab, host: Host, amap: AddressMap | None = None, fam: Family = ROCKY) -> dict[str, str]:
+def files_for(lab: Lab, host: Host, fam: Family = ROCKY) -> dict[str, str]:
     """Absolute path on the host → content, for every file the host's roles install (paths of family `fam`)."""
-    amap = amap or AddressMap()
     env = _env()
     ctx = {"lab": lab, "host": host, "ntp": lab.ntp, "dns": lab.dns, "managed": MANAGED, "fam": fam}
     out: dict[str, str] = {}
@@ -60,8 +40,7 @@ def files_for(lab: Lab, host: Host, amap: AddressMap | None = None, fam: Family 
         out[fam.chrony_conf] = env.get_template("chrony-client.conf.j2").render(ctx, server=server)
     if host.has("dns-server"):
         assert lab.dns is not None
-        fwd = [amap.forwarder(f) for f in lab.dns.forwarders]
-        out[fam.named_conf] = env.get_template("named.conf.j2").render(ctx, forwarders=fwd)
+        out[fam.named_conf] = env.get_template("named.conf.j2").render(ctx)
         out["/etc/NetworkManager/conf.d/99-dns-none.conf"] = env.get_template("99-dns-none.conf.j2").render(ctx)
         out["/etc/resolv.conf"] = env.get_template("resolv.conf.j2").render(ctx, server=host)
     elif host.has("dns-client"):

@@ -82,7 +82,7 @@ def test_allow_query_refuses_outside_addresses(backend, admin, tcp):
 @pytest.mark.req("DNS-SRV-3")
 def test_outsider_on_the_wire_is_refused_or_dropped(backend, admin):
     target = outside_address(backend, admin)
-    answer = dnsprobe.unanswered(backend, backend.outsider, target, LOCAL_NAME, timeout=2)
+    answer = dnsprobe.unanswered(backend, backend.outsider, target, LOCAL_NAME, timeout=backend.silence_s)
     if backend.firewalled(admin):  # hardening: the host firewall drops it before named sees it
         if answer is not None:
             fail(f"admin's firewall let the outsider's query through: {answer}",
@@ -134,7 +134,7 @@ def test_external_name_goes_through_a_forwarder(backend, spec, admin, nodes, con
         pytest.skip(f"the forwarders' query log: the {backend.name} lab reaches the real internet here, whose "
                     "forwarders cannot be read (the netns lab and a private hypervisor show it)")
     conf_fwd = facts.named_option(backend.exec(admin, ["cat", fam.named_conf]).stdout.decode(), "forwarders")
-    want = [backend.address_map().forwarder(f).address for f in spec.dns.forwarders]
+    want = spec.dns.forwarders
     assert conf_fwd == want, \
         f"admin's named.conf forwards to {' '.join(conf_fwd or []) or 'no forwarders'}, expected {' '.join(want)}"
     qname = _fresh_name()
@@ -156,16 +156,20 @@ def test_repeated_query_comes_from_admins_cache(backend, spec, admin, nodes, con
     qname = _fresh_name() if can_see else backend.dnssec_names().insecure
     first = dnsprobe.query(backend, nodes[0], server, qname)
     check.has_addresses(first)
-    asked = len(_forwarder_saw(backend, qname)) if can_see else 0
+    asked = len(converge(lambda: _forwarder_saw(backend, qname), interval=0.05).value) if can_see else 0
 
-    def from_cache():
+    if can_see:  # the forwarder's side: answered again, and the forwarder was not asked again
+        check.has_addresses(dnsprobe.query(backend, nodes[0], server, qname))
+        assert len(_forwarder_saw(backend, qname)) == asked, \
+            f"the forwarder was asked for {qname} again: admin did not answer from its cache"
+        return
+
+    def from_cache():  # elsewhere: the TTL counts down (whole seconds: up to a second's wait)
         again = dnsprobe.query(backend, nodes[0], server, qname)
         return again if again.answer and dnsprobe.min_ttl(again) < dnsprobe.min_ttl(first) else None
 
     assert converge(from_cache, interval=0.3), \
         f"the TTL of {qname} did not count down from {dnsprobe.min_ttl(first)} s: the answer did not come from admin's cache"
-    assert not can_see or len(_forwarder_saw(backend, qname)) == asked, \
-        f"the forwarder was asked for {qname} again: admin did not answer from its cache"
 
 
 @pytest.mark.protocol

@@ -28,7 +28,7 @@ def test_second_run_changes_nothing(netns_lab) -> None:
     for host in ("admin", "k8s-node1"):
         before, pids = snapshot(be, host), daemon_pids(be, host)
         assert "/etc/chrony.conf" in before
-        provisioner.provision_host(be, be.lab.host(host), provisioner.Plan(amap=be.address_map()))
+        provisioner.provision_host(be, be.lab.host(host), provisioner.Plan())
         assert snapshot(be, host) == before, host
         assert daemon_pids(be, host) == pids, f"{host}: a no-op run restarted a daemon"
 
@@ -38,7 +38,7 @@ def test_first_backup_is_kept(netns_lab) -> None:
     original = be.exec("admin", ["cat", "/etc/chrony.bak"]).stdout
     assert b"pool 2.rocky.pool.ntp.org" in original
     be.exec("admin", ["sh", "-c", "echo '# edited by hand' >> /etc/chrony.conf"])
-    provisioner.provision_host(be, be.lab.host("admin"), provisioner.Plan(amap=be.address_map()))
+    provisioner.provision_host(be, be.lab.host("admin"), provisioner.Plan())
     assert be.exec("admin", ["cat", "/etc/chrony.bak"]).stdout == original
     assert b"edited by hand" not in be.exec("admin", ["cat", "/etc/chrony.conf"]).stdout
 

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 from airgaplab.errors import LabError
 from airgaplab.family import ROCKY, Family
-from airgaplab.render import AddressMap
 from airgaplab.spec import Lab
 
 Progress = Callable[[str], None]
@@ -130,8 +129,13 @@ class Backend(ABC):
     sync_timeout: float = 30.0
     """How long things that converge (NTP sync) may take on this backend."""
 
-    real_networkmanager: bool = False
-    """NetworkManager really runs on the hosts (restarting it would rewrite resolv.conf)."""
+    silence_s: float = 2.0
+    """How long a probe waits before it concludes that no answer will come (a round trip is far shorter)."""
+
+    def nm_connection(self, host: str) -> str:
+        """The NetworkManager connection of `host`'s internal NIC (`nmcli connection up` it to see whether
+        NetworkManager rewrites resolv.conf)."""
+        return "eth0"
 
     def firewalled(self, host: str) -> bool:
         """A host firewall on `host` drops what outsiders send (VMs with hardening and firewalld)."""
@@ -147,10 +151,6 @@ class Backend(ABC):
     def outside_address(self, host: str) -> str | None:
         """The address `host` has towards the internet, as the outsider reaches it."""
         return None
-
-    def address_map(self) -> AddressMap:
-        """How the spec's internet addresses appear in this backend (identity on real VMs)."""
-        return AddressMap()
 
     def forwarder_log(self) -> str | None:
         """The forwarders' query log, if this backend can see the forwarder's side."""

@@ -15,7 +15,6 @@ import subprocess
 from dataclasses import dataclass
 
 from airgaplab.errors import UserError
-from airgaplab.render import AddressMap
 from airgaplab.spec import Lab
 
 DOC_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
@@ -32,6 +31,13 @@ GOOGLE = tuple(f"198.51.100.{i}" for i in range(100, 106))
 WILDCARD = "198.51.100.107"  # any other *.google.com name (fresh names for cache tests)
 SECURE = "198.51.100.80"  # www.secure.example (signed, DS in the root)
 BOGUS = "198.51.100.81"  # www.bogus.example (signed, wrong DS in the root)
+# Names students try from the nodes, answered by the simulated root (signed: AD when validated).
+KNOWN_NAMES = {
+    "registry.k8s.io": "198.51.100.60", "dl.k8s.io": "198.51.100.61", "github.com": "198.51.100.62",
+    "quay.io": "198.51.100.63", "docker.io": "198.51.100.64", "registry-1.docker.io": "198.51.100.65",
+    "ghcr.io": "198.51.100.66", "naver.com": "198.51.100.67", "www.naver.com": "198.51.100.67",
+    "rockylinux.org": "198.51.100.68", "dl.rockylinux.org": "198.51.100.69", "kubernetes.io": "198.51.100.70",
+}
 NTP_STRATUM = 2  # as in the reference notes: upstream stratum 2, admin 3
 
 
@@ -75,9 +81,6 @@ class Internet:
     @property
     def service_addresses(self) -> list[str]:
         return [ROOT_SERVER, *self.resolver_addresses, *self.upstream_names.values()]
-
-    def address_map(self) -> AddressMap:
-        return AddressMap(forwarders=self.forwarders)
 
     def check_safety(self) -> None:
         """Refuse a lab that would configure an address outside its own ranges."""

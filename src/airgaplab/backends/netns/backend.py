@@ -23,12 +23,13 @@ import dns.flags
 import dns.message
 import dns.rcode
 
-from airgaplab import provisioner, render, retry
+from airgaplab import provisioner, retry
 from airgaplab.backends.base import Backend, DnssecNames, HostStatus, LabStatus, Progress, _quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
+from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView, named_user
 from airgaplab.backends.netns.setns import network_namespace
 from airgaplab.backends.netns.topology import INTERNET, LAN, OUTSIDER
@@ -43,7 +44,7 @@ REQUIRED_TOOLS = {
     "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "mount": "mount", "tar": "tar",
     "chronyd": "chrony", "chronyc": "chrony", "named": "bind9", "named-checkconf": "bind9-utils",
     "dnssec-keygen": "bind9-utils", "dnssec-signzone": "bind9-utils", "dnssec-dsfromkey": "bind9-utils",
-    "dig": "bind9-dnsutils",
+    "dig": "bind9-dnsutils", "nft": "nftables", "ping": "iputils-ping", "python3": "python3",
 }
 
 
@@ -54,6 +55,7 @@ def missing_tools() -> dict[str, str]:
 
 class NetnsBackend(Backend):
     name = "netns"
+    silence_s = 0.5  # every round trip stays inside this machine's kernel: microseconds
 
     def __init__(self, lab: Lab, progress: Progress = _quiet) -> None:
         super().__init__(lab, progress)
@@ -130,14 +132,17 @@ class NetnsBackend(Backend):
         topology.create_views(self.lab, self.inet, self.view, self.all_hosts, self.dir / "ns", journal, built["x"])
         journal.timings["network_s"] = round(time.monotonic() - t0, 3)
 
+        self._translate_at_the_edge()
         self.progress("simulated internet: signed root, forwarders, NTP servers")
         self._start_internet()
         journal.timings["internet_s"] = round(time.monotonic() - t0, 3)
 
-        if bare:
-            self.progress("stock chronyd on every host (--bare: no NTP/DNS provisioning)")
-            provisioner.parallel(self.lab.host_names, lambda h: self._check(h, ["systemctl", "enable", "--now", "chronyd"]))
-        else:
+        # what a stock Rocky host runs at boot: NetworkManager, and chronyd with its stock config
+        boot = ["NetworkManager"] + (["chronyd"] if bare else [])
+        self.progress(f"boot: {' and '.join(boot)} on every host" + (" (--bare: no NTP/DNS provisioning)" if bare else ""))
+        provisioner.parallel(self.lab.host_names,
+                             lambda h: self._check(h, ["systemctl", "enable", "--quiet", "--now", *boot]))
+        if not bare:
             self.provision()
         journal.finish(t0)
 
@@ -161,10 +166,20 @@ class NetnsBackend(Backend):
             log = self.exec(INTERNET, ["tail", "-n", "20", "/var/named/internet/resolver.log"]).stdout.decode()
             raise LabError(f"the simulated internet's resolver did not validate {probe} within 15 s\n{log}")
 
+    def _translate_at_the_edge(self) -> None:
+        """The notes' forwarders (168.126.63.1, 8.8.8.8) reach the stand-in resolvers from every host with an
+        outside link — translated inside that host's namespace, so no link beyond it carries them."""
+        ruleset = forwarder_dnat(self.inet.forwarders).encode()
+        for h in self.lab.hosts:
+            if h.internet and self.inet.forwarders:
+                proc = self.exec(h.name, ["nft", "-f", "-"], input=ruleset)
+                if proc.returncode != 0:
+                    raise LabError(f"{h.name}: nftables (forwarder translation): {proc.stderr.decode().strip()}")
+
     # --- provisioning ----------------------------------------------------------
     def provision(self) -> None:
-        """The backend-neutral provisioner, with the forwarders mapped onto the simulated internet."""
-        provisioner.provision(self, provisioner.Plan(amap=self.address_map()))
+        """The backend-neutral provisioner: the notes' files, values unchanged (the edge translates)."""
+        provisioner.provision(self, provisioner.Plan())
 
     def _check(self, host: str, argv: list[str]) -> None:
         proc = self.exec(host, argv)
@@ -201,9 +216,6 @@ class NetnsBackend(Backend):
 
     def outside_address(self, host: str) -> str | None:
         return self.inet.wan_address(host) if self.lab.host(host).internet else None
-
-    def address_map(self) -> render.AddressMap:
-        return self.inet.address_map()
 
     def forwarder_log(self) -> str | None:
         proc = self.exec(INTERNET, ["cat", I.RESOLVER_QUERYLOG])

@@ -103,6 +103,11 @@ class HostView:
             self._write(Path(path.lstrip("/")), data)
         var = self.upper("var")
         etc = self.upper("etc")
+        # Rocky's NetworkManager directories (the notes write a drop-in into conf.d/)
+        (etc / "NetworkManager" / "conf.d").mkdir(parents=True, exist_ok=True)
+        _own(etc / "NetworkManager" / "system-connections", 0, 0, 0o700)
+        for keyfile in (etc / "NetworkManager" / "system-connections").glob("*.nmconnection"):
+            keyfile.chmod(0o600)
         # Rocky's ownership: named reads its config as group named and writes only below /var/named.
         for f in ("named.conf", "named.rfc1912.zones", "named.root.key"):
             os.chown(etc / f, 0, ngid)

@@ -102,6 +102,7 @@ def build(inet: A.Internet, workdir: Path) -> InternetBuild:
         "bogus.example. NS ns1.bogus.example.", f"ns1.bogus.example. A {ns}",
         _ds(secure_key, workdir), _ds(stranger_key, workdir),
         *ntp_records,
+        *[f"{name}. A {addr}" for name, addr in A.KNOWN_NAMES.items()],
     ])
     (workdir / "root.zone").write_text(root)
 

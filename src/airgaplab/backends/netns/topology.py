@@ -12,6 +12,7 @@ from pathlib import Path
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
+from airgaplab.backends.netns import nm
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.procs import run
 from airgaplab.errors import LabError
@@ -69,7 +70,8 @@ def create_views(lab: Lab, inet: A.Internet, view: Callable[[str], HostView], ho
     procs = []
     for host in hosts:
         v = view(host)
-        v.seed({**ctx, "host": host}, built.files if host == INTERNET else None)
+        extra = built.files if host == INTERNET else nm.keyfiles(lab, inet, host) if host in lab.host_names else {}
+        v.seed({**ctx, "host": host}, extra)
         v.mnt_file.touch()
         v.uts_file.touch()
         journal.mounts += [str(v.mnt_file), str(v.uts_file)]

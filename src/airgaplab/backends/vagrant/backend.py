@@ -31,7 +31,6 @@ from airgaplab.errors import LabError, UserError
 from airgaplab.family import Family, family
 from airgaplab.paths import project_root, state_root
 from airgaplab.probes import relay
-from airgaplab.render import AddressMap
 from airgaplab.spec import Host, Lab
 
 LOCAL = "@local"  # system hypervisor: the machine running the suite is the vantage point outside every ACL
@@ -55,7 +54,6 @@ def system_libvirt_reachable() -> bool:
 
 class VagrantBackend(Backend):
     name = "vagrant"
-    real_networkmanager = True
 
     def __init__(self, lab: Lab, progress: Progress = _quiet) -> None:
         super().__init__(lab, progress)
@@ -314,6 +312,9 @@ class VagrantBackend(Backend):
         m = re.search(rf"^Host {re.escape(host)}\n(?:\s+.*\n)*?\s+HostName (\S+)", self.channels.config().read_text(), re.M)
         return m.group(1) if m else None
 
+    def nm_connection(self, host: str) -> str:
+        return "internal"  # the base step's connection
+
     def firewalled(self, host: str) -> bool:
         return self.exec(host, ["systemctl", "is-active", "--quiet", "firewalld"]).returncode == 0
 
@@ -322,9 +323,6 @@ class VagrantBackend(Backend):
         if isinstance(self.hv, PrivateHypervisor) and self.lab.host(host).internet:
             return self.hv.edge.outside_address(HV)
         return None
-
-    def address_map(self) -> AddressMap:
-        return AddressMap()  # the notes' addresses as they are; the private hypervisor translates at its edge
 
     def forwarder_log(self) -> str | None:
         return self.hv.edge.forwarder_log() if isinstance(self.hv, PrivateHypervisor) else None

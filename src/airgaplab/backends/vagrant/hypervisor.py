@@ -21,6 +21,7 @@ from pathlib import Path
 from airgaplab import retry
 from airgaplab.backends.base import Progress
 from airgaplab.backends.netns.backend import NetnsBackend
+from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.errors import LabError
 from airgaplab.spec import Lab
 
@@ -112,11 +113,7 @@ class PrivateHypervisor:
 
     def _translate_forwarders(self) -> None:
         """The notes' forwarder addresses → the simulated resolvers, at hv's edge only."""
-        rules = "".join(f"\t\tip daddr {real} dnat to {standin}\n"
-                        for real, standin in self.edge.inet.forwarders.items())
-        ruleset = ("table ip airgaplab {\n\tchain prerouting {\n"
-                   "\t\ttype nat hook prerouting priority dstnat; policy accept;\n" + rules + "\t}\n"
-                   "\tchain output {\n\t\ttype nat hook output priority -100; policy accept;\n" + rules + "\t}\n}\n")
+        ruleset = forwarder_dnat(self.edge.inet.forwarders, forwarded=True)
         proc = self.edge.exec(HV, ["nft", "-f", "-"], input=ruleset.encode())
         if proc.returncode != 0:
             raise LabError(f"nftables in the hypervisor's namespace: {proc.stderr.decode().strip()}")

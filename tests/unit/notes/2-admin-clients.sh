@@ -1,0 +1,1 @@
+chronyc clients
