@@ -85,7 +85,8 @@ def test_admin_ignores_ntp_from_outside_allow(backend, spec, admin):
     # and from the outsider on the wire; both wait out the same silence, side by side
     vantages = ((admin, target), (src, None))
     with ThreadPoolExecutor(len(vantages)) as pool:
-        replies = list(pool.map(lambda v: ntpprobe.request(backend, v[0], target, timeout=backend.silence_s, source=v[1]), vantages))
+        replies = list(pool.map(
+            lambda v: ntpprobe.request(backend, v[0], target, timeout=backend.silence_s, source=v[1]), vantages))
     for (vantage, source), stats in zip(vantages, replies, strict=True):
         assert stats is None, f"answered {vantage} at {target} (from {source or 'outside'}): {ntpprobe.describe(stats)}"
 
