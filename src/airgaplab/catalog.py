@@ -19,6 +19,8 @@ class Requirement:
     source: str
     hint: str
     vagrant: str = ""  # how the check differs on the Vagrant/libvirt lab, if it does
+    step: int = 0  # the exercise step of the notes it grades (1 NTP server … 4 DNS clients)
+    nudge: str = ""  # a hint for `airgaplab check` that points the way without giving the answer
 
     @property
     def family(self) -> str:

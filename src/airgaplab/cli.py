@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from airgaplab import render
+from airgaplab import drills, exercise, render
 from airgaplab.backends import make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.backends.lifecycle import throwaway, up_or_clean
@@ -54,6 +54,13 @@ HypervisorOpt = Annotated[str | None, typer.Option("--hypervisor", help=HYPERVIS
 def _load(spec_file: Path | None, nodes: int | None, os_name: str | None = None, hypervisor: str | None = None) -> Lab:
     """The spec (default labs/ntp-dns.yaml), scaled and with the VM options of the command line."""
     return with_vm_options(load_spec(spec_file or default_lab_file(), nodes), os_name, hypervisor)
+
+def _machine_os() -> str:
+    for line in Path("/etc/os-release").read_text().splitlines():
+        if line.startswith("PRETTY_NAME="):
+            return line.split("=", 1)[1].strip('"')
+    return "Linux"
+
 
 def _status_table(st: LabStatus) -> Table:
     table = Table(title=f"lab {st.lab} ({st.backend}): {st.state}", title_justify="left")
@@ -105,6 +112,8 @@ def up(
     out.print(_status_table(be.status()))
     out.print(f"lab [bold]{spec.name}[/] up in {up_s:.1f} s — try: "
               f"airgaplab exec {spec.nodes_list[0].name if spec.nodes_list else spec.hosts[0].name} -- chronyc sources -v")
+    if bare:
+        out.print(exercise.text(), highlight=False)
 
 
 @app.command()
@@ -119,11 +128,18 @@ def down(name: NameOpt = None) -> None:
 @app.command()
 def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False) -> None:
     """Hosts, their addresses on each network, and their daemons."""
-    st = open_lab(name).status()
+    be = open_lab(name)
+    st = be.status()
+    d = drills.active(be.lab.name)
     if as_json:
-        print(json.dumps(st.as_dict(), indent=2))
-    else:
-        out.print(_status_table(st))
+        print(json.dumps({**st.as_dict(), "drill": d.name if d else None}, indent=2))
+        return
+    out.print(_status_table(st))
+    out.print(f"hosts: {be.family.pretty} as this lab shows them — " + (
+        f"views of this machine ({_machine_os()}): its own chronyd, named and tools" if be.box is None
+        else f"VMs booted from the box {be.box}"), highlight=False)
+    if d:
+        out.print(f"[yellow]drill active:[/] {d.name} — {d.symptom} (`airgaplab drill --reset` undoes it)")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -194,7 +210,8 @@ def report(
 
     with _lab_for_report(name, lab_up, spec_file) as (be, up_s):
         if drill_name:
-            _apply_drill(be, drill_name)
+            drills.apply(be, drill_name)
+            out.print(f"rehearsal: drill {drill_name} applied")
         with out.status("running the conformance suite …"):
             run_dir, s = write_report(be, lab_up_s=up_s, rehearsal=drill_name)
     color = "green" if s["verdict"] == "PASS" else "red"
@@ -242,38 +259,6 @@ def _lab_for_report(name: str | None, lab_up: str | None, spec_file: Path | None
         yield be, up_s
 
 
-def _apply_drill(be: Backend, which: str) -> None:
-    from airgaplab.drills import DRILLS
-
-    if which not in DRILLS:
-        raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
-    d = DRILLS[which]
-    for host, cmd in d.commands(be.lab, be.family):
-        proc = be.exec(host, ["sh", "-c", cmd])
-        if proc.returncode != 0:
-            raise LabError(f"{host}: `{cmd}` failed: {proc.stderr.decode().strip()}")
-        out.print(f"[yellow]{host}[/]# {cmd}", highlight=False)
-    out.print(f"Applied {d.name}: {d.what}.")
-
-
-@app.command()
-def drill(
-    which: Annotated[str | None, typer.Argument(help="The drill to apply; without it, the list.")] = None,
-    name: NameOpt = None,
-) -> None:
-    """Break one thing in the lab on purpose (a break/fix exercise), then run `pytest` to see what fails."""
-    from airgaplab.drills import DRILLS
-
-    if which is None:
-        table = Table("drill", "what it breaks", "requirements that should fail", title="break/fix drills")
-        for d in DRILLS.values():
-            table.add_row(d.name, d.what, ", ".join(sorted({r for r, _ in d.breaks})))
-        out.print(table)
-        return
-    _apply_drill(open_lab(name), which)
-    out.print("Now run `pytest` and repair it from what fails.")
-
-
 @app.command("render")
 def render_cmd(
     spec_file: SpecOpt = None,
@@ -292,8 +277,11 @@ def render_cmd(
 
 
 from airgaplab.cli_box import box_app  # noqa: E402  (the `box` commands, registered here)
+from airgaplab.cli_exercise import check, drill, solve  # noqa: E402
 
 app.add_typer(box_app, name="box")
+for command in (drill, check, solve):
+    app.command()(command)
 
 
 DEPRECATED = {"--lab": "--spec"}  # old spelling → new; the old one still works, with a notice

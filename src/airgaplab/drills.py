@@ -2,16 +2,23 @@
 
 They prove the suite can fail (the harness's tests bring up a lab, apply a
 drill, run the suite and compare the failing ids), and they are the
-break/fix exercises of a study group: apply one, read the suite's verdict,
-repair it by hand.
+break/fix exercises of a study group: `airgaplab drill` lists them by symptom
+only, applying one does not print what it does, `pytest` and the hosts' own
+tools lead to the cause, and `drill --reset` restores the provisioned lab.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from string import Template
 
+from airgaplab import provisioner
+from airgaplab.backends.base import Backend
+from airgaplab.backends.journal import Journal
+from airgaplab.errors import LabError, UserError
 from airgaplab.family import ROCKY, Family
+from airgaplab.paths import state_root
 from airgaplab.spec import Lab
 
 # Host tokens, resolved against the lab: its NTP/DNS server, every node, the first node.
@@ -35,44 +42,124 @@ def _values(lab: Lab) -> dict[str, str]:
 @dataclass(frozen=True)
 class Drill:
     name: str
-    what: str
+    symptom: str  # what a student notices — never what was broken
+    what: str  # what it breaks (`drill --show`)
     steps: tuple[tuple[str, str], ...]  # (host token or name, shell command written for Rocky, $-placeholders)
     breaks: frozenset[tuple[str, str]]  # (requirement id, host token, name or "lab")
+    undo: tuple[tuple[str, str], ...] = ()  # what re-provisioning does not restore (routes, running daemons)
 
     def expected(self, lab: Lab) -> set[tuple[str, str]]:
         return {(req, h) for req, token in self.breaks for h in _hosts(token, lab)}
 
-    def commands(self, lab: Lab, fam: Family = ROCKY) -> list[tuple[str, str]]:
+    def commands(self, lab: Lab, fam: Family = ROCKY,
+                 steps: tuple[tuple[str, str], ...] | None = None) -> list[tuple[str, str]]:
         """(host, command) with the lab's names and addresses and the OS family's paths."""
         values = _values(lab)
         return [(h, fam.localize(Template(cmd).safe_substitute(values)))
-                for token, cmd in self.steps for h in _hosts(token, lab)]
+                for token, cmd in (self.steps if steps is None else steps) for h in _hosts(token, lab)]
 
 
-def _d(name: str, what: str, steps: list[tuple[str, str]], breaks: list[tuple[str, str]]) -> Drill:
-    return Drill(name, what, tuple(steps), frozenset(breaks))
+def _d(name: str, symptom: str, what: str, steps: list[tuple[str, str]], breaks: list[tuple[str, str]],
+       undo: list[tuple[str, str]] | None = None) -> Drill:
+    return Drill(name, symptom, what, tuple(steps), frozenset(breaks), tuple(undo or ()))
 
+
+KEEP = "/var/lib/airgaplab"  # inside the host's own /var: where a drill keeps a file it restores
+# the node's whole burst to admin went unanswered: 8 requests, then chrony polls every 128 s (bounded: 30 s)
+UNANSWERED = ("for i in $(seq 150); do chronyc -n ntpdata $admin_ip | awk '/^Total TX/{t=$$4} /^Total RX/{r=$$4} "
+              "END{exit !(t>=8 && r==0)}' && break; sleep 0.2; done")
 
 DRILLS: dict[str, Drill] = {d.name: d for d in (
-    _d("ntp-no-allow", "admin's chrony.conf loses its `allow` line; chronyd restarts everywhere",
+    _d("ntp-no-allow", "the nodes' clocks are not synchronized: `chronyc sources` on a node shows admin with `?`",
+       "admin's chrony.conf loses its `allow` line; chronyd restarts everywhere",
        [(ADMIN, "sed -i '/^allow/d' /etc/chrony.conf && systemctl restart chronyd"),
         (NODES, "systemctl restart chronyd")],
        # without `allow`, chronyd opens no udp/123 at all: no answers, no client log
        [("NTP-SRV-1", ADMIN), ("NTP-SRV-2", ADMIN), ("NTP-SRV-4", NODES), ("NTP-SRV-6", NODES),
-        ("NTP-CLI-2", NODES)]),
-    _d("dns-open-query", "admin's named answers queries from anyone (`allow-query { any; }`)",
+        ("NTP-CLI-2", NODES)],
+       [(NODES, "systemctl restart chronyd")]),
+    _d("dns-open-query", "anyone on the internet can ask admin about names",
+       "admin's named answers queries from anyone (`allow-query { any; }`)",
        [(ADMIN, "sed -i 's/allow-query .*/allow-query { any; };/' /etc/named.conf && systemctl restart named")],
        [("DNS-SRV-3", ADMIN)]),
-    _d("dns-no-forwarders", "admin's named loses its forwarders and resolves from the root itself",
+    _d("dns-no-forwarders", "names still resolve, but not through the resolvers the notes chose",
+       "admin's named loses its forwarders and resolves from the root itself",
        [(ADMIN, "sed -i '/forwarders {/,/};/d' /etc/named.conf && systemctl restart named")],
        [("DNS-SRV-5", "lab")]),
-    _d("ntp-wrong-server", "the first node points chrony at a server that does not exist",
+    _d("ntp-wrong-server", "the first node's clock is not synchronized",
+       "the first node points chrony at a server that does not exist",
        [(NODE, "sed -i 's/^server .*/server $unused_ip iburst/' /etc/chrony.conf && systemctl restart chronyd")],
        [("NTP-CLI-1", NODE), ("NTP-CLI-2", NODE)]),
-    _d("node-default-route", "the first node gets a default route through admin",
+    _d("node-default-route", "the first node could send packets towards the internet",
+       "the first node gets a default route through admin",
        [(NODE, "ip route add default via $admin_ip")],
-       [("NET-1", NODE)]),
-    _d("dns-no-dns-none", "the first node loses its NetworkManager drop-in `dns=none`",
+       [("NET-1", NODE)],
+       [(NODE, "ip route del default via $admin_ip 2>/dev/null || true")]),
+    _d("dns-no-dns-none", "nothing shows yet — until NetworkManager next touches the first node's network",
+       "the first node loses its NetworkManager drop-in `dns=none`",
        [(NODE, "rm -f /etc/NetworkManager/conf.d/99-dns-none.conf")],
        [("DNS-CLI-2", NODE)]),
+    _d("nm-rewrites-resolv", "the first node cannot resolve names any more (`dig google.com` fails)",
+       "the first node loses its drop-in `dns=none` and NetworkManager restarts: it rewrites resolv.conf",
+       [(NODE, "rm -f /etc/NetworkManager/conf.d/99-dns-none.conf && systemctl restart NetworkManager")],
+       [("DNS-CLI-1", NODE), ("DNS-CLI-2", NODE), ("DNS-CLI-3", NODE)]),
+    _d("named-not-restarted", "admin's named.conf looks right, yet admin answers anyone",
+       "named runs with `allow-query { any; }`; the file was repaired afterwards, but named was not restarted",
+       [(ADMIN, f"mkdir -p {KEEP} && cp /etc/named.conf {KEEP}/named.conf.good && "
+                "sed -i 's/allow-query .*/allow-query { any; };/' /etc/named.conf && systemctl restart named && "
+                f"cp {KEEP}/named.conf.good /etc/named.conf")],
+       [("DNS-SRV-3", ADMIN)],
+       [(ADMIN, "systemctl restart named")]),
+    _d("ntp-node-backed-off", "admin's chrony.conf was broken and is repaired, but the nodes are still not synchronized",
+       "admin lost `allow` long enough for the nodes' whole iburst to go unanswered; repaired, but the nodes "
+       "ask again only at their next poll (128 s)",
+       [(ADMIN, f"mkdir -p {KEEP} && cp /etc/chrony.conf {KEEP}/chrony.conf.good && sed -i '/^allow/d' "
+                "/etc/chrony.conf && systemctl restart chronyd"),
+        (NODES, "systemctl restart chronyd"),
+        (NODES, UNANSWERED),
+        (ADMIN, f"cp {KEEP}/chrony.conf.good /etc/chrony.conf && systemctl restart chronyd")],
+       [("NTP-CLI-2", NODES), ("NTP-SRV-6", NODES)],
+       [(NODES, "chronyc burst 4/4 >/dev/null")]),
 )}
+
+
+def _marker(lab: str) -> Path:
+    return state_root() / lab / "drill"
+
+
+def active(lab: str) -> Drill | None:
+    """The drill applied to lab `lab` and not reset since."""
+    marker = _marker(lab)
+    return DRILLS.get(marker.read_text().strip()) if marker.exists() else None
+
+
+def _run(be: Backend, commands: list[tuple[str, str]]) -> None:
+    for host, cmd in commands:
+        proc = be.exec(host, ["sh", "-c", cmd], timeout=60)
+        if proc.returncode != 0:
+            raise LabError(f"{host}: a drill command failed: {proc.stderr.decode(errors='replace').strip()}")
+
+
+def apply(be: Backend, which: str) -> Drill:
+    """Apply drill `which` to the lab, and record it as the lab's active drill."""
+    if which not in DRILLS:
+        raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
+    journal = Journal.load(state_root() / be.lab.name / "state.json")
+    if journal is not None and journal.bare:
+        raise UserError(f"lab {be.lab.name!r} is bare: drills break a provisioned lab — `airgaplab up` one")
+    d = DRILLS[which]
+    _run(be, d.commands(be.lab, be.family))
+    _marker(be.lab.name).write_text(d.name + "\n")
+    return d
+
+
+def reset(be: Backend) -> str | None:
+    """Undo the active drill: its undo commands, then the provisioning again (files restored, daemons whose
+    files changed restarted). Returns the drill's name, if one was active."""
+    d = active(be.lab.name)
+    if d is not None:
+        _run(be, d.commands(be.lab, be.family, d.undo))
+    plan = be.provision_plan() if hasattr(be, "provision_plan") else provisioner.Plan()
+    provisioner.provision(be, plan)
+    _marker(be.lab.name).unlink(missing_ok=True)
+    return d.name if d else None

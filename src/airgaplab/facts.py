@@ -40,6 +40,8 @@ IBURST = 4  # requests an `iburst` source gets at once; none answered means wait
 def unanswered(lab: Backend, host: str, server: str | None = None) -> str | None:
     """Why waiting for `host`'s chronyd to synchronize cannot help, or None: it has sent its iburst
     to `server` (to every source, when None) and had no reply at all."""
+    if server and server not in {s.name for s in sources(lab, host)}:
+        return f"{host}'s chronyd does not use {server} at all"
     _, text = out(lab, host, ["chronyc", "-n", "ntpdata"] + ([server] if server else []))
     rows = chrony.traffic(text)
     if not rows or any(t.received or t.sent < IBURST for t in rows):
@@ -75,6 +77,18 @@ def named_value(conf: str, option: str) -> str | None:
     text = re.sub(r"//[^\n]*|#[^\n]*|/\*.*?\*/", "", conf, flags=re.S)
     m = re.search(rf"(?<![\w-]){re.escape(option)}\s+([^;{{\s]+)\s*;", text)
     return m.group(1) if m else None
+
+
+def acl_meaning(items: list[str]) -> set[str]:
+    """A named address-match list as what it admits: `localhost` is the host's own addresses (127.0.0.1)."""
+    return {"127.0.0.1" if i in ("localhost", "127.0.0.1/32") else i for i in items}
+
+
+def timedatectl(lab: Backend, host: str) -> dict[str, str]:
+    """`timedatectl status` as key → value (`System clock synchronized` → `yes`)."""
+    _, text = out(lab, host, ["timedatectl", "status"])
+    pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
 
 
 def nameservers(resolv_conf: str) -> list[str]:

@@ -50,6 +50,8 @@ def observed(exc: BaseException) -> str:
     text = str(exc).strip()
     if isinstance(exc, AssertionError):
         return text.split("\nassert ", 1)[0].strip() or "assertion failed"
+    if text and type(exc).__name__ == "Timeout":  # dnspython's: its message says it all
+        return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 

@@ -57,6 +57,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(id): the requirement id (catalog) a test proves")
     for m in ("ntp", "dns", "isolation", "host", "protocol"):
         config.addinivalue_line("markers", f"{m}: airgaplab {m} checks")
+    for n in sorted({r.step for r in catalog().values() if r.step}):
+        config.addinivalue_line("markers", f"step{n}: the checks of exercise step {n} (`airgaplab check {n}`)")
     config.stash[_state_key] = _State()
 
 
@@ -70,6 +72,7 @@ class Outcome:
     message: str = ""
     kind: str = ""
     evidence: dict[str, str] = field(default_factory=dict)
+    observed: str = ""  # what was seen, without the requirement id, host and hint
 
 
 @dataclass
@@ -125,7 +128,7 @@ def _resolve(config: pytest.Config) -> _State:
         st.backend = be
         st.node_names = [h.name for h in be.lab.nodes_list]
     except UserError as e:
-        st.error = NO_LAB if "no lab is up" in str(e) else str(e)
+        st.error = NO_LAB if "no lab is up" in str(e) else str(e).replace("with --name", "with `pytest --lab NAME`")
     except LabError as e:
         st.error = f"the lab did not come up: {e}"
     return st
@@ -152,6 +155,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("node", st.node_names or ["(no lab)"])
 
 
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Mark a test with the exercise step it grades (`-m step2`), from its requirement in the catalog."""
+    rid = _req_of(item)
+    req = catalog().get(rid) if rid else None
+    if req is not None and req.step:
+        item.add_marker(f"step{req.step}")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     known = catalog()
     for item in items:
@@ -160,8 +171,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid}: requirement {rid} is not in the catalog")
     # Checks that wait for chrony run last: the rest overlaps with the sync instead of following it.
     items.sort(key=lambda i: (rid := _req_of(i)) is not None and known[rid].kind == CONVERGING)
-    if any(_req_of(i) for i in items):
-        _resolve(config)
+    if any(_req_of(i) for i in items) and _resolve(config).error:
+        raise pytest.UsageError(_resolve(config).error)  # said once, not once per test
 
 
 # --- fixtures ------------------------------------------------------------------------
@@ -255,6 +266,7 @@ def _host_of(item: pytest.Item) -> str:
 
 
 _host_key = pytest.StashKey[str]()
+_observed_key = pytest.StashKey[str]()
 TEACHABLE = (AssertionError, TimeoutError, DNSException)  # a claim that does not hold, or a peer that never answered
 
 
@@ -281,6 +293,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
             raise
         host, msg = _failure(item, e, rid)
         item.stash[_host_key] = host
+        item.stash[_observed_key] = finding.observed(e)
         raise pytest.fail.Exception(msg, pytrace=False) from None  # the message says it all
 
 
@@ -298,7 +311,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         crash = getattr(report.longrepr, "reprcrash", None)
         msg = str(crash.message if crash else report.longrepr).removeprefix("Failed: ")
     evidence = _evidence(item.config, st.backend, req.family, host) if result == "FAIL" and st.backend else {}
-    st.outcomes.append(Outcome(req.id, host, result, item.nodeid, msg, req.kind, evidence))
+    observed = item.stash.get(_observed_key, "") or msg
+    st.outcomes.append(Outcome(req.id, host, result, item.nodeid, msg, req.kind, evidence, observed))
 
 
 def _evidence(config: pytest.Config, backend: Backend, family: str, host: str) -> dict[str, str]:

@@ -19,6 +19,10 @@ def test_node_has_admin_as_only_time_source(hosts, spec, admin, node, fam):
     want = f"server {spec.host(admin).ip} iburst"
     have = ", ".join(f"`{line}`" for line in src) or "none"
     assert src == [want], f"the time sources in {fam.chrony_conf} are {have}; expected only `{want}`"
+    assert f"logdir {spec.ntp.logdir}" in lines, f"{fam.chrony_conf} has no `logdir {spec.ntp.logdir}`"
+    if not hosts[node].file(fam.chrony_bak).exists:
+        fail(f"the original {fam.chrony_bak} was not kept",
+             hint=f"Back up before editing: `cp {fam.chrony_conf} {fam.chrony_bak}`.")
 
 
 @pytest.mark.host

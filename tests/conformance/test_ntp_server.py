@@ -10,6 +10,7 @@ from airgaplab.finding import fail
 from airgaplab.probes import ntp as ntpprobe
 
 pytestmark = pytest.mark.ntp
+TIMEDATECTL_KEYS = ("System clock synchronized", "NTP service")
 
 
 @pytest.mark.host
@@ -28,6 +29,7 @@ def test_chrony_conf_matches_the_reference(hosts, spec, admin, fam):
     want = [f"server {s} iburst" for s in spec.ntp.upstream] + [f"allow {n}" for n in spec.ntp.allow]
     if spec.ntp.local_stratum:
         want.append(f"local stratum {spec.ntp.local_stratum}")
+    want.append(f"logdir {spec.ntp.logdir}")
     missing = [w for w in want if w not in lines]
     assert not missing, f"{fam.chrony_conf} lacks `{'`, `'.join(missing)}`"
     if not h.file(fam.chrony_bak).exists:
@@ -46,6 +48,11 @@ def test_admin_synchronized_to_upstream(backend, admin, converge):
     if not got:
         fail(f"not synchronized to an upstream: sources {facts.describe_sources(backend, admin)}; "
              f"tracking {facts.tracking(backend, admin)}" + (f" ({got.gave_up})" if got.gave_up else ""))
+    # the notes' own check, as they show it
+    status = converge(lambda: (t := facts.timedatectl(backend, admin)).get("System clock synchronized") == "yes"
+                      and t.get("NTP service") == "active" and t)
+    assert status, "`timedatectl status` does not say `System clock synchronized: yes` and `NTP service: active`: " + \
+        "; ".join(f"{k}: {v}" for k, v in facts.timedatectl(backend, admin).items() if k in TIMEDATECTL_KEYS)
 
 
 @pytest.mark.protocol
@@ -100,7 +107,14 @@ def test_chronyc_clients_lists_the_node(backend, spec, admin, node, converge):
         rc, text = facts.out(backend, admin, ["chronyc", "-c", "-n", "clients"])
         return facts.chrony.clients(text) if rc == 0 else []
 
-    got = converge(lambda: ip in clients(), give_up=lambda: facts.unanswered(backend, node, spec.host(admin).ip))
+    def replied() -> bool:  # the node's own chronyd was answered (the suite's probes are clients too)
+        _, text = facts.out(backend, node, ["chronyc", "-n", "ntpdata", spec.host(admin).ip])
+        return any(t.received for t in facts.chrony.traffic(text))
+
+    got = converge(lambda: ip in clients() and replied(),
+                   give_up=lambda: facts.unanswered(backend, node, spec.host(admin).ip))
     if not got:
+        listed = ip in clients()
         fail(f"{node} ({ip}) is not in admin's `chronyc clients`, which lists {', '.join(clients()) or 'no one'}"
-             + (f" ({got.gave_up})" if got.gave_up else ""))
+             if not listed else f"{node}'s own chronyd has had no reply from admin (it is listed only for the "
+             "suite's probes)" + (f" ({got.gave_up})" if got.gave_up else ""))

@@ -41,7 +41,7 @@ def query(
     wire = lab.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout,
                         source=source)
     if wire is None:
-        raise dns.exception.Timeout(f"no answer from {server} to {src} within {timeout} s")  # type: ignore[no-untyped-call]
+        raise dns.exception.Timeout(f"no DNS answer from {server} (asked from {src}; waited up to {timeout:g} s)")  # type: ignore[no-untyped-call]
     return dns.message.from_wire(wire)
 
 

@@ -1,0 +1,97 @@
+"""`airgaplab check`, `solve` and `drill`: the study group's side of the lab (airgaplab.exercise, drills)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from airgaplab import drills, exercise
+from airgaplab.backends import open_lab
+from airgaplab.catalog import catalog
+from airgaplab.console import out
+
+NameOpt = Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")]
+StepArg = Annotated[str | None, typer.Argument(metavar="[STEP]", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
+                                                                    "4 dns-clients (default: all)")]
+CONVERGING = "not synchronized"
+LINE = 78
+
+
+def _short(claim: str) -> str:
+    head = claim.split(";")[0].split(": ", 1)[-1] if ": " in claim.split(";")[0][:20] else claim.split(";")[0]
+    return head if len(head) <= 52 else head[:51] + "…"
+
+
+def check(
+    which: StepArg = None,
+    name: NameOpt = None,
+    sync_timeout: Annotated[float | None, typer.Option("--sync-timeout", help="Longest wait for chrony (s).")] = None,
+) -> None:
+    """Grade the lab against the notes' steps: a line per check, a nudge for each failure (exit 1 unless all pass)."""
+    steps = [exercise.step(which)] if which else list(exercise.STEPS)
+    be = open_lab(name)
+    total = passed = 0
+    for s in steps:
+        reqs = [r for r in catalog().values() if r.step == s.number]
+        wait = be.sync_timeout if sync_timeout is None else sync_timeout
+        converges = any(r.kind == CONVERGING for r in reqs)
+        why = f"waiting for chrony to converge (up to {wait:.0f} s) while " if converges else ""
+        with out.status(f"{why}checking step {s.number} {s.name} …"):
+            graded = exercise.grade(be, s, sync_timeout)
+        out.print(f"[bold]step {s.number} {s.name}[/] ({s.where})")
+        for g in graded:
+            left = f" · {g.host}: {_short(g.claim)} "
+            mark = {"PASS": "[green]PASS[/]", "SKIP": "[yellow]SKIP[/]"}.get(g.outcome, "[red]FAIL[/]")
+            out.print(left + "." * max(3, LINE - len(left) - 4) + " " + mark, highlight=False)
+            if g.outcome not in ("PASS", "SKIP"):
+                out.print(f"     seen: {g.observed}", highlight=False, soft_wrap=True)
+                out.print(f"     hint: {g.nudge}", highlight=False, soft_wrap=True)
+        total += len(graded)
+        passed += sum(g.outcome in ("PASS", "SKIP") for g in graded)
+    done = passed == total and total > 0
+    verdict = "[green]all checks pass[/]" if done else f"[red]{total - passed} of {total} checks fail[/]"
+    out.print(f"verdict: {verdict}" + ("" if done else " — fix them and run `airgaplab check` again"))
+    if not done:
+        raise typer.Exit(1)
+
+
+def solve(
+    which: Annotated[str, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, 4 dns-clients")],
+    name: NameOpt = None,
+) -> None:
+    """Apply the reference solution of one step (for a group that is stuck), then `airgaplab check STEP`."""
+    s = exercise.step(which)
+    be = open_lab(name)
+    with out.status(f"solving step {s.number} {s.name} …"):
+        hosts = exercise.solve(be, s)
+    out.print(f"step {s.number} {s.name}: the reference configuration is on {', '.join(hosts)} — "
+              f"now `airgaplab check {s.number}`")
+
+
+def drill(
+    which: Annotated[str | None, typer.Argument(help="The drill to apply; without it, the list by symptom.")] = None,
+    name: NameOpt = None,
+    show: Annotated[bool, typer.Option("--show", help="Reveal what each drill breaks (spoils the exercise).")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Undo the active drill: back to the provisioned lab.")] = False,
+) -> None:
+    """Break one thing in the lab on purpose; find it from the symptom and what `pytest` says, then repair it."""
+    if reset:
+        be = open_lab(name)
+        undone = drills.reset(be)
+        out.print(f"undid drill {undone}: the lab is provisioned again" if undone else
+                  "no drill is active; the lab was provisioned again all the same")
+        return
+    if which is None:
+        table = Table("drill", "symptom", *(["what it breaks", "requirements that fail"] if show else []),
+                      title="break/fix drills (`airgaplab drill NAME`)", title_justify="left")
+        for d in drills.DRILLS.values():
+            table.add_row(d.name, d.symptom, *([d.what, ", ".join(sorted({r for r, _ in d.breaks}))] if show else []))
+        out.print(table)
+        return
+    be = open_lab(name)
+    d = drills.apply(be, which)
+    out.print(f"Drill [bold]{d.name}[/] applied. Symptom: {d.symptom}")
+    out.print("Find the cause with `pytest` and the hosts' own tools, repair it by hand; `airgaplab drill --reset` "
+              "undoes it.")

@@ -1,0 +1,114 @@
+"""The graded exercise: the four steps of the study notes, checked by the conformance suite itself.
+
+    airgaplab up --bare          # stock hosts; prints the steps below
+    airgaplab check [STEP]       # grades the lab: a line per check, a nudge for each failure
+    airgaplab solve STEP         # applies the reference solution of one step (a group that is stuck)
+
+`check` runs the suite's own tests (`pytest -m stepN`): a requirement is graded by exactly one
+implementation. `solve` runs the provisioning step of that role on the hosts that have it.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from airgaplab import provisioner
+from airgaplab.backends.base import Backend
+from airgaplab.catalog import catalog
+from airgaplab.errors import UserError
+from airgaplab.paths import project_root
+
+
+@dataclass(frozen=True)
+class Step:
+    number: int
+    name: str
+    role: str  # the provisioning step that solves it, run on every host with that role
+    where: str
+    todo: str
+    by_hand: str
+
+
+STEPS = (
+    Step(1, "ntp-server", "ntp-server", "admin",
+         "chrony serves time: upstream pool servers with iburst, the internal network allowed, local stratum 10, "
+         "a log directory; keep the original config as /etc/chrony.bak; restart chronyd",
+         "chronyc sources -v (a ^* upstream); timedatectl status (System clock synchronized: yes)"),
+    Step(2, "ntp-clients", "ntp-client", "every node",
+         "chrony takes its time from admin only (iburst), with a log directory; keep /etc/chrony.bak; restart chronyd",
+         "chronyc sources -v on the node (^* admin); chronyc clients on admin (every node listed)"),
+    Step(3, "dns-server", "dns-server", "admin",
+         "BIND answers and recurses for localhost and the internal network only, forwards to 168.126.63.1 and "
+         "8.8.8.8, validates DNSSEC; keep /etc/named.bak; named-checkconf; enable and start named; admin resolves "
+         "through itself",
+         "named-checkconf /etc/named.conf (no output); dig +short google.com @192.168.10.10"),
+    Step(4, "dns-clients", "dns-client", "every node",
+         "NetworkManager leaves /etc/resolv.conf alone (a conf.d drop-in, then restart it); resolv.conf names admin",
+         "nmcli connection up eth0, then cat /etc/resolv.conf (unchanged); dig +short google.com"),
+)
+
+
+def step(which: str) -> Step:
+    """A step by number (1-4) or name (ntp-server, ntp-clients, dns-server, dns-clients)."""
+    for s in STEPS:
+        if which in (str(s.number), s.name):
+            return s
+    names = ", ".join(f"{s.number} {s.name}" for s in STEPS)
+    raise UserError(f"no exercise step {which!r} — the steps are {names}")
+
+
+def text() -> str:
+    """The exercise as `up --bare` prints it."""
+    lines = ["The exercise — the study notes' four steps on this bare lab (`airgaplab shell admin` to start):"]
+    for s in STEPS:
+        lines += [f"  {s.number}. {s.name} ({s.where}): {s.todo}.", f"     check by hand: {s.by_hand}"]
+    lines.append("Grade it with `airgaplab check [STEP]`; stuck on a step? `airgaplab solve STEP`.")
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Graded:
+    req: str
+    host: str
+    outcome: str
+    claim: str
+    observed: str
+    nudge: str
+
+
+def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) -> list[Graded]:
+    """Run the suite's tests of one step (or all) against the lab; one result per requirement and host."""
+    with tempfile.TemporaryDirectory(prefix="airgaplab-check-") as tmp:
+        results = Path(tmp) / "results.json"
+        argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header",
+                str(project_root() / "tests" / "conformance"), "--lab", be.lab.name,
+                f"--airgaplab-results={results}"]
+        if which:
+            argv += ["-m", f"step{which.number}"]
+        if sync_timeout:
+            argv += ["--sync-timeout", str(sync_timeout)]
+        subprocess.run(argv, cwd=project_root(), capture_output=True, text=True)
+        outcomes = json.loads(results.read_text()) if results.exists() else []
+    merged: dict[tuple[str, str], Graded] = {}
+    for o in outcomes:
+        key = (o["req"], o["host"])
+        if key in merged and merged[key].outcome != "PASS":
+            continue  # the first failure of a requirement on a host is the one to show
+        r = catalog()[o["req"]]
+        merged[key] = Graded(o["req"], o["host"], o["outcome"], r.claim, o.get("observed") or o["message"], r.nudge)
+    order = list(catalog())
+    return sorted(merged.values(), key=lambda g: (order.index(g.req), g.host))
+
+
+def solve(be: Backend, which: Step) -> list[str]:
+    """The reference solution of a step: its provisioning step on every host with that role; the hosts."""
+    plan = be.provision_plan() if hasattr(be, "provision_plan") else provisioner.Plan()
+    hosts = [h for h in be.lab.hosts if h.has(which.role)]
+    provisioner.parallel([h.name for h in hosts], lambda n: provisioner.provision_host(be, be.lab.host(n), plan,
+                                                                                       [which.role]))
+    return [h.name for h in hosts]
