@@ -124,7 +124,7 @@ def test_nightly_exit_status_and_nothing_left_up(drill, reports, state_dir) -> N
     assert s["verdict"] == ("FAIL" if drill else "PASS")
     assert s["timings"]["lab_up_s"] > 0  # this run brought the lab up
     if drill:
-        assert {x["id"] for x in s["requirements"] if x["failures"]} == {"NTP-CLI-1", "NTP-CLI-2"}
+        assert {x["id"] for x in s["requirements"] if x["failures"]} == {"NTP-CLI-1", "NTP-CLI-2", "NTP-SRV-6"}
 
 
 def test_report_html_with_allure3(netns_lab, reports) -> None:
