@@ -60,10 +60,10 @@ status: venv
 	$(BIN)/airgaplab status $(if $(NAME),--name $(NAME))
 
 # The harness's own tests (spec, rendering, steps, netns backend, break-one-thing),
-# then the conformance suite on a throwaway netns lab.
+# then the conformance suite, resilience included, on a throwaway netns lab.
 test: deps-test venv
 	$(BIN)/pytest -p no:cacheprovider tests/unit
-	$(BIN)/pytest -p no:cacheprovider --lab-up=netns tests/conformance
+	$(BIN)/pytest -p no:cacheprovider --lab-up=netns -m "resilience or not resilience" tests/conformance
 
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
 # the checks of the VM-lab issue, `down` after a SIGKILLed `up`.

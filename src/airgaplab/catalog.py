@@ -28,7 +28,7 @@ class Requirement:
         return self.id.rsplit("-", 1)[0]
 
 
-KINDS = ("not synchronized", "ACL", "forwarding", "DNSSEC", "isolation", "configuration")
+KINDS = ("not synchronized", "ACL", "forwarding", "DNSSEC", "isolation", "configuration", "resilience")
 
 
 @cache

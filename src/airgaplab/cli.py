@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from airgaplab import drills, exercise, render
+from airgaplab import drills, exercise, faults, render
 from airgaplab.backends import make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.backends.lifecycle import throwaway, up_or_clean
@@ -43,6 +43,7 @@ BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for
 DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
 LAB_UP_HELP = "Bring up a fresh lab (netns|vagrant) for the run, then take it down."
 DRILL_HELP = "Apply this drill before the run (rehearse the failure path)."
+RESILIENCE_HELP = "Also the resilience requirements: faults injected and undone (about a minute more; nightly does)."
 OS_HELP = "vagrant: the guests' OS, rocky10 (the reference) or debian12 (a box built here from Debian packages)."
 HYPERVISOR_HELP = ("vagrant: system (this machine's libvirtd), private (one airgaplab starts in a namespace of the "
                    "lab's, leading into the simulated internet) or auto (system where reachable).")
@@ -130,9 +131,10 @@ def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json",
     """Hosts, their addresses on each network, and their daemons."""
     be = open_lab(name)
     st = be.status()
-    d = drills.active(be.lab.name)
+    d, in_effect = drills.active(be.lab.name), faults.active(be.lab.name)
     if as_json:
-        print(json.dumps({**st.as_dict(), "drill": d.name if d else None}, indent=2))
+        print(json.dumps({**st.as_dict(), "drill": d.name if d else None, "faults": [str(f) for f in in_effect]},
+                         indent=2))
         return
     out.print(_status_table(st))
     out.print(f"hosts: {be.family.pretty} as this lab shows them — " + (
@@ -140,6 +142,8 @@ def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json",
         else f"VMs booted from the box {be.box}"), highlight=False)
     if d:
         out.print(f"[yellow]drill active:[/] {d.name} — {d.symptom} (`airgaplab drill --reset` undoes it)")
+    if in_effect:
+        out.print(f"[yellow]faults in effect:[/] {', '.join(map(str, in_effect))} (`airgaplab fault clear` undoes them)")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
@@ -204,6 +208,7 @@ def report(
     lab_up: Annotated[str | None, typer.Option("--lab-up", help=LAB_UP_HELP)] = None,
     spec_file: SpecOpt = None,
     drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
+    resilience: Annotated[bool, typer.Option("--resilience", help=RESILIENCE_HELP)] = False,
 ) -> None:
     """Run the suite; write reports/<lab>/<UTC time>/ (junit.xml, allure-results/, summary.html/json). Exit 1 on failures."""
     from airgaplab.report.run import write_report
@@ -213,7 +218,7 @@ def report(
             drills.apply(be, drill_name)
             out.print(f"rehearsal: drill {drill_name} applied")
         with out.status("running the conformance suite …"):
-            run_dir, s = write_report(be, lab_up_s=up_s, rehearsal=drill_name)
+            run_dir, s = write_report(be, lab_up_s=up_s, rehearsal=drill_name, resilience=resilience)
     color = "green" if s["verdict"] == "PASS" else "red"
     out.print(f"[{color}]{s['verdict']}[/] {s['counts']['requirements_passed']}/{s['counts']['requirements']} requirements "
               f"— {run_dir}/summary.html")
@@ -228,14 +233,14 @@ def nightly(
     spec_file: SpecOpt = None,
     drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
 ) -> None:
-    """Fresh lab, suite, report, lab down — always down; exit 1 if any requirement failed."""
+    """Fresh lab, suite with the resilience requirements, report, lab down — always down; exit 1 if any failed."""
     from airgaplab.backends import known_labs
 
     if name in known_labs():
         out.print(f"taking down the previous lab {name!r}")
         open_lab(name).down()
     chosen, _ = resolve_backend_name(backend)
-    report(name=name, lab_up=chosen, spec_file=spec_file, drill_name=drill_name)
+    report(name=name, lab_up=chosen, spec_file=spec_file, drill_name=drill_name, resilience=True)
 
 
 @contextmanager
@@ -278,9 +283,10 @@ def render_cmd(
 
 from airgaplab.cli_box import box_app  # noqa: E402  (the `box` commands, registered here)
 from airgaplab.cli_exercise import check, drill, solve  # noqa: E402
+from airgaplab.cli_fault import fault  # noqa: E402
 
 app.add_typer(box_app, name="box")
-for command in (drill, check, solve):
+for command in (drill, check, solve, fault):
     app.command()(command)
 
 

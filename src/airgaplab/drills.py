@@ -48,8 +48,10 @@ class Drill:
     breaks: frozenset[tuple[str, str]]  # (requirement id, host token, name or "lab")
     undo: tuple[tuple[str, str], ...] = ()  # what re-provisioning does not restore (routes, running daemons)
 
-    def expected(self, lab: Lab) -> set[tuple[str, str]]:
-        return {(req, h) for req, token in self.breaks for h in _hosts(token, lab)}
+    def expected(self, lab: Lab, resilience: bool = False) -> set[tuple[str, str]]:
+        """(requirement, host) this drill makes fail: in the default run, or with `resilience` in the
+        resilience run (`pytest -m resilience`)."""
+        return {(req, h) for req, token in self.breaks for h in _hosts(token, lab) if ("-RES-" in req) == resilience}
 
     def commands(self, lab: Lab, fam: Family = ROCKY,
                  steps: tuple[tuple[str, str], ...] | None = None) -> list[tuple[str, str]]:
@@ -98,7 +100,7 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
     _d("dns-no-dns-none", "nothing shows yet — until NetworkManager next touches the first node's network",
        "the first node loses its NetworkManager drop-in `dns=none`",
        [(NODE, "rm -f /etc/NetworkManager/conf.d/99-dns-none.conf")],
-       [("DNS-CLI-2", NODE)]),
+       [("DNS-CLI-2", NODE), ("DNS-RES-3", NODE)]),
     _d("nm-rewrites-resolv", "the first node cannot resolve names any more (`dig google.com` fails)",
        "the first node loses its drop-in `dns=none` and NetworkManager restarts: it rewrites resolv.conf",
        [(NODE, "rm -f /etc/NetworkManager/conf.d/99-dns-none.conf && systemctl restart NetworkManager")],
@@ -120,6 +122,29 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
         (ADMIN, f"cp {KEEP}/chrony.conf.good /etc/chrony.conf && systemctl restart chronyd")],
        [("NTP-CLI-2", NODES), ("NTP-SRV-6", NODES)],
        [(NODES, "chronyc burst 4/4 >/dev/null")]),
+    # what only a fault shows (`pytest -m resilience`)
+    _d("ntp-no-local-stratum", "nothing shows while the internet is there",
+       "admin's chrony.conf loses `local stratum 10`: cut off and restarted, admin serves no usable time",
+       [(ADMIN, "sed -i '/^local stratum/d' /etc/chrony.conf && systemctl restart chronyd")],
+       [("NTP-SRV-2", ADMIN), ("NTP-RES-1", ADMIN)]),
+    _d("ntp-breaks-on-restart", "nothing shows — until chronyd on admin next restarts",
+       "a typo (`loca stratum 10`) appended to admin's chrony.conf, never restarted: the next restart fails",
+       [(ADMIN, "echo 'loca stratum 10' >> /etc/chrony.conf")],
+       [("NTP-RES-2", "lab")]),
+    _d("ntp-node-not-enabled", "nothing shows — until the first node reboots",
+       "chronyd is disabled on the first node: after a reboot it does not start",
+       [(NODE, "systemctl disable chronyd")],
+       [("NTP-RES-3", NODE)],
+       [(NODE, "systemctl enable --now chronyd")]),
+    _d("dns-slow-failure", "nothing shows while the internet is there",
+       "admin's named waits 30 s (`resolver-query-timeout 30`) before giving up on a name it cannot reach",
+       [(ADMIN, "sed -i 's/recursion yes;/recursion yes;\\n\\tresolver-query-timeout 30;/' /etc/named.conf && "
+                "systemctl restart named")],
+       [("DNS-RES-1", "lab")]),
+    _d("dns-breaks-on-restart", "nothing visible on the wire — until named on admin next restarts",
+       "a second `options` block appended to admin's named.conf, never restarted: the next restart fails",
+       [(ADMIN, "echo 'options { };' >> /etc/named.conf")],
+       [("DNS-SRV-1", ADMIN), ("DNS-RES-2", NODES)]),
 )}
 
 

@@ -49,6 +49,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--sync-timeout", dest="airgaplab_sync_timeout", type=float, default=None,
                 metavar="S", help="how long the whole run waits for things that converge (NTP sync, reach); "
                 f"default {DEFAULT_SYNC_TIMEOUT:.0f} s, longer on emulated VMs")
+    g.addoption("--req", dest="airgaplab_req", action="append", default=[], metavar="ID",
+                help="only the tests of this requirement (repeatable), e.g. --req DNS-SRV-3")
     g.addoption("--airgaplab-results", dest="airgaplab_results", metavar="FILE",
                 help="write each test's requirement, host and outcome as JSON")
 
@@ -57,6 +59,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(id): the requirement id (catalog) a test proves")
     for m in ("ntp", "dns", "isolation", "host", "protocol"):
         config.addinivalue_line("markers", f"{m}: airgaplab {m} checks")
+    config.addinivalue_line("markers", "resilience: faults injected and undone (NTP-RES, DNS-RES); run only when "
+                            "asked for: `pytest -m resilience`")
     for n in sorted({r.step for r in catalog().values() if r.step}):
         config.addinivalue_line("markers", f"step{n}: the checks of exercise step {n} (`airgaplab check {n}`)")
     config.stash[_state_key] = _State()
@@ -169,6 +173,20 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         rid = _req_of(item)
         if rid is not None and rid not in known:
             raise pytest.UsageError(f"{item.nodeid}: requirement {rid} is not in the catalog")
+    wanted = set(config.getoption("airgaplab_req") or [])
+    if wanted:
+        unknown = wanted - set(known)
+        if unknown:
+            raise pytest.UsageError(f"--req {', '.join(sorted(unknown))}: not in the catalog (src/airgaplab/catalog.yaml)")
+        others = [i for i in items if _req_of(i) not in wanted]
+        config.hook.pytest_deselected(items=others)
+        items[:] = [i for i in items if _req_of(i) in wanted]
+    # Resilience checks inject faults: only when the run asks for them (`-m resilience`, or `-m "… or resilience"`).
+    if "resilience" not in (config.getoption("markexpr", "") or ""):
+        skipped = [i for i in items if i.get_closest_marker("resilience")]
+        if skipped:
+            config.hook.pytest_deselected(items=skipped)
+            items[:] = [i for i in items if not i.get_closest_marker("resilience")]
     # Checks that wait for chrony run last: the rest overlaps with the sync instead of following it.
     items.sort(key=lambda i: (rid := _req_of(i)) is not None and known[rid].kind == CONVERGING)
     needs_lab = any(_req_of(i) and "backend" in getattr(i, "fixturenames", ()) for i in items)

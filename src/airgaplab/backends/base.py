@@ -137,6 +137,21 @@ class Backend(ABC):
         NetworkManager rewrites resolv.conf)."""
         return "eth0"
 
+    def reboot(self, host: str) -> None:
+        """Bring `host` down and up as a reboot would. This default (hosts that are not machines of their own):
+        every daemon stops, then those enabled start again, NetworkManager first."""
+        units = ("NetworkManager", self.family.named_service, self.family.chrony_service)
+        script = (f"for u in {' '.join(units)}; do systemctl stop $u 2>/dev/null; done; "
+                  f"for u in {' '.join(units)}; do if systemctl is-enabled --quiet $u 2>/dev/null; then "
+                  "systemctl start $u || exit 1; fi; done")
+        proc = self.exec(host, ["sh", "-c", script], timeout=120)
+        if proc.returncode != 0:
+            raise LabError(f"{host}: its daemons did not come back after the reboot: {proc.stderr.decode().strip()}")
+
+    def keep_reachable(self, host: str) -> str | None:
+        """The network `host` must keep reaching when its internet goes (its management link), if any."""
+        return None
+
     def firewalled(self, host: str) -> bool:
         """A host firewall on `host` drops what outsiders send (VMs with hardening and firewalld)."""
         return False

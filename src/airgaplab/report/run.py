@@ -112,10 +112,11 @@ def baseline(lab: Backend) -> dict[str, str]:
 
 
 def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: float = 30.0,
-                 rehearsal: str | None = None) -> tuple[Path, dict[str, Any]]:
+                 rehearsal: str | None = None, resilience: bool = False) -> tuple[Path, dict[str, Any]]:
     """Run the suite on `lab` and write the report; returns (run dir, summary).
 
-    `lab_up_s`: how long this run took to bring the lab up (None: it was up before the run)."""
+    `lab_up_s`: how long this run took to bring the lab up (None: it was up before the run);
+    `resilience`: also the resilience requirements (faults injected and undone)."""
     started = _now()
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
     lab_dir = reports_root() / lab.lab.name
@@ -127,7 +128,8 @@ def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: f
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(project_root() / "tests" / "conformance"),
          "--lab", lab.lab.name, "--sync-timeout", str(sync_timeout), f"--junitxml={run_dir / 'junit.xml'}",
-         f"--alluredir={results}", "--clean-alluredir", f"--airgaplab-results={outcomes_file}"],
+         f"--alluredir={results}", "--clean-alluredir", f"--airgaplab-results={outcomes_file}",
+         *(["-m", "resilience or not resilience"] if resilience else [])],
         cwd=project_root(), capture_output=True, text=True,
     )
     suite_s = time.monotonic() - t0

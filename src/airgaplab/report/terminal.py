@@ -52,5 +52,8 @@ def write_table(tr: Any, results: Sequence[Result], node_names: list[str], backe
         line = r.ljust(12) + "".join(value(r, c).ljust(width) for c in columns)
         tr.write_line(line, red=status in FAILED, green=status == "PASS", yellow=status == "SKIP")
     ok, skipped = statuses.count("PASS"), statuses.count("SKIP")
-    of = f" (of {len(catalog())} in the catalog)" if len(reqs) < len(catalog()) else ""
+    missing = [r for r in catalog().values() if r.id not in reqs]
+    of = (f" ({len(missing)} resilience requirements not run: `pytest -m resilience`)"
+          if missing and all(r.kind == "resilience" for r in missing)
+          else f" (of {len(catalog())} in the catalog)" if missing else "")
     tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}" + (f", {skipped} skipped" if skipped else ""))

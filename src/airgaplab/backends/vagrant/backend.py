@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from airgaplab import provisioner, render
+from airgaplab import provisioner, render, retry
 from airgaplab.backends.base import Backend, DnssecNames, HostStatus, LabStatus, Progress, _quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns.backend import NetnsBackend
@@ -311,6 +311,21 @@ class VagrantBackend(Backend):
             return None
         m = re.search(rf"^Host {re.escape(host)}\n(?:\s+.*\n)*?\s+HostName (\S+)", self.channels.config().read_text(), re.M)
         return m.group(1) if m else None
+
+    def reboot(self, host: str) -> None:
+        """A real reboot; back when systemd says the VM is up again."""
+        self.exec(host, ["systemctl", "reboot"], timeout=60)  # the ssh connection drops with it
+        self.channels.close([host])
+
+        def back() -> bool:
+            proc = self.exec(host, ["systemctl", "is-system-running", "--wait"], timeout=120)
+            return proc.stdout.decode().strip() in ("running", "degraded")
+
+        if not retry.until(back, timeout=900, interval=3):
+            raise LabError(f"{host} did not come back from its reboot within 900 s")
+
+    def keep_reachable(self, host: str) -> str | None:
+        return self.lab.vm.management_nat if self.lab.host(host).internet else self.lab.vm.management_isolated
 
     def nm_connection(self, host: str) -> str:
         return "internal"  # the base step's connection

@@ -1,0 +1,40 @@
+"""`airgaplab fault`: take the internet, a daemon or a host away, and give it back (airgaplab.faults)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from airgaplab import faults
+from airgaplab.backends import open_lab
+from airgaplab.console import out
+
+VERBS = "internet-down | internet-up | stop|start|restart HOST SERVICE | reboot HOST | isolate HOST | " \
+        "loss HOST PERCENT | clear"
+
+
+def fault(
+    verb: Annotated[str, typer.Argument(metavar="FAULT", help=VERBS)],
+    host: Annotated[str | None, typer.Argument(metavar="[HOST]", help="admin, k8s-node1, …")] = None,
+    arg: Annotated[str | None, typer.Argument(metavar="[SERVICE|PERCENT]",
+                                              help="chronyd, named, NetworkManager; or the loss in percent")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")] = None,
+) -> None:
+    """Inject a fault; `airgaplab status` lists what is in effect, `airgaplab fault clear` undoes it all.
+
+    internet-down/up: admin's outside link · stop|start|restart HOST SERVICE · reboot HOST (its daemons
+    come back as a boot brings them) · isolate HOST (off the internal network) · loss HOST PERCENT
+    (nftables, each way).
+    """
+    be = open_lab(name)
+    if verb == "clear":
+        undone = faults.clear(be)
+        out.print(f"cleared: {', '.join(map(str, undone))}" if undone else "no fault was in effect")
+        return
+    with out.status(f"fault {verb} …"):
+        done = faults.inject(be, verb, host, arg)
+    out.print(f"fault: {done}" + ("" if verb in ("start", "restart", "reboot", "internet-up") else
+                                  " — `airgaplab fault clear` undoes it"), highlight=False)
+    if verb == "loss" and not faults.netem_available(be, host or ""):
+        out.print("(delay is not offered: this kernel has no sch_netem; loss needs only nftables)")

@@ -1,0 +1,149 @@
+"""NTP-RES, DNS-RES: the lab when the internet, a daemon or a host goes away (`pytest -m resilience`).
+
+Each check injects its fault (airgaplab.faults), proves the claim on the wire, and leaves the lab as
+healthy as it found it. Every wait has a bound, stated beside it.
+"""
+
+import time
+import uuid
+
+import pytest
+
+from airgaplab import facts, faults, retry
+from airgaplab.errors import LabError
+from airgaplab.finding import fail
+from airgaplab.probes import dns as dnsprobe
+from airgaplab.probes.dns import check
+
+pytestmark = pytest.mark.resilience
+LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
+BURST_S = 12.0  # `chronyc burst 4/4` or an iburst: 4 requests 2 s apart, then selection (netns; scaled on VMs)
+SERVFAIL_S = 15.0  # BIND's resolver-query-timeout (10 s) and a margin
+BACK_S = 5.0  # named answers when `systemctl restart` returns; a node's first lookup after it
+
+
+def scaled(backend, seconds: float) -> float:
+    """A bound on this backend: the netns figure, stretched as the backend's sync timeout is (emulated VMs)."""
+    return seconds * max(1.0, backend.sync_timeout / 30.0)
+
+
+def sh(backend, host: str, cmd: str) -> str:
+    return backend.exec(host, ["sh", "-c", cmd]).stdout.decode()
+
+
+def admin_upstream_synced(backend, admin):
+    t = facts.tracking(backend, admin)
+    return t if t and t.refid != LOCAL_REFID and t.leap == "Normal" and facts.synced_source(backend, admin) else None
+
+
+def node_follows(backend, admin, node, stratum=None):
+    """The node's `^*` is admin, at admin's stratum + 1 (or at `stratum`)."""
+    sel, a, n = facts.synced_source(backend, node), facts.tracking(backend, admin), facts.tracking(backend, node)
+    want = stratum if stratum is not None else (a.stratum + 1 if a else -1)
+    return n if sel and sel.name == backend.lab.host(admin).ip and n and n.stratum == want else None
+
+
+@pytest.fixture
+def heal(backend, admin, nodes):
+    """After the check: faults cleared, admin back on its upstream, the nodes on admin (bounded)."""
+    yield
+    faults.clear(backend)
+    sh(backend, admin, "chronyc burst 4/4 >/dev/null")
+    assert retry.until(lambda: admin_upstream_synced(backend, admin), timeout=scaled(backend, 3 * BURST_S)), \
+        f"admin did not get back to its upstream: {facts.describe_sources(backend, admin)}"
+    for n in nodes:  # a fresh iburst: nodes that followed admin's local clock take its upstream stratum at once
+        sh(backend, n, "systemctl restart chronyd")
+    for n in nodes:
+        assert retry.until(lambda n=n: node_follows(backend, admin, n), timeout=scaled(backend, 3 * BURST_S)), \
+            f"{n} did not get back to admin: {facts.describe_sources(backend, n)}"
+
+
+@pytest.mark.req("NTP-RES-1")
+def test_admin_cut_off_serves_local_stratum_and_nodes_follow(backend, admin, nodes, heal):
+    faults.inject(backend, "internet-down")
+    try:
+        faults.inject(backend, "restart", admin, "chronyd")
+    except LabError as e:
+        fail(f"admin's chronyd did not come back after a restart: {e}")
+    local = retry.until(lambda: (t := facts.tracking(backend, admin)) and t.refid == LOCAL_REFID and t, timeout=5)
+    t = local.value or facts.tracking(backend, admin)
+    if not local or t.stratum != 10 or t.leap != "Normal":
+        fail(f"admin, restarted while cut off, tracks {t}: expected its local clock at stratum 10 "
+             "(refid 7F7F0101, leap Normal)")
+    for n in nodes:  # ask now rather than at the node's next poll (64 s or more)
+        sh(backend, n, "chronyc burst 4/4 >/dev/null")
+    for n in nodes:
+        got = retry.until(lambda n=n: node_follows(backend, admin, n, stratum=11), timeout=scaled(backend, BURST_S))
+        assert got, f"{n} does not follow admin's local clock at stratum 11: {facts.describe_sources(backend, n)}; " \
+            f"{facts.tracking(backend, n)}"
+    faults.inject(backend, "internet-up")
+    sh(backend, admin, "chronyc burst 4/4 >/dev/null")
+    back = retry.until(lambda: admin_upstream_synced(backend, admin), timeout=scaled(backend, BURST_S))
+    assert back, f"the upstream is back but admin does not re-select it: {facts.describe_sources(backend, admin)}"
+
+
+@pytest.mark.req("NTP-RES-2")
+def test_admin_restart_nodes_keep_admin(backend, admin, nodes, heal):
+    try:
+        faults.inject(backend, "restart", admin, "chronyd")
+    except LabError as e:
+        fail(f"admin's chronyd did not come back after a restart: {e}")
+    assert retry.until(lambda: admin_upstream_synced(backend, admin), timeout=scaled(backend, BURST_S)), \
+        f"admin did not synchronize to its upstream again: {facts.describe_sources(backend, admin)}"
+    ip = backend.lab.host(admin).ip
+    for n in nodes:
+        # `^*` admin: kept through the restart (a node samples admin only at its poll interval, so the bound is
+        # that interval, read from `chronyc sources`, plus a burst's time)
+        poll = next((2 ** s.poll for s in facts.sources(backend, n) if s.name == ip), 64)
+        got = retry.until(lambda n=n: (sel := facts.synced_source(backend, n)) and sel.name == ip,
+                          timeout=poll + scaled(backend, BURST_S))
+        assert got, f"{n} lost admin after its restart: {facts.describe_sources(backend, n)}"
+
+
+@pytest.mark.req("NTP-RES-3")
+def test_rebooted_node_resynchronizes_within_the_iburst(backend, admin, node, heal):
+    faults.inject(backend, "reboot", node)
+    t0 = time.monotonic()
+    got = retry.until(lambda: node_follows(backend, admin, node), timeout=scaled(backend, BURST_S))
+    assert got, f"not synchronized to admin {time.monotonic() - t0:.0f} s after the reboot (bound " \
+        f"{scaled(backend, BURST_S):.0f} s): {facts.describe_sources(backend, node)}"
+
+
+@pytest.mark.req("DNS-RES-1")
+def test_internet_down_cache_servfail_and_own_zones(backend, spec, admin, nodes, heal):
+    server, src = spec.host(admin).ip, nodes[0]
+    first = dnsprobe.query(backend, src, server, "google.com")
+    check.has_addresses(first)
+    faults.inject(backend, "internet-down")
+    cached = dnsprobe.query(backend, src, server, "google.com")
+    check.has_addresses(cached)
+    assert dnsprobe.min_ttl(cached) <= dnsprobe.min_ttl(first), \
+        f"google.com's TTL went up ({dnsprobe.min_ttl(first)} → {dnsprobe.min_ttl(cached)}): not from admin's cache"
+    t0 = time.monotonic()
+    fresh = dnsprobe.query(backend, src, server, f"airgaplab-{uuid.uuid4().hex[:10]}.google.com", timeout=SERVFAIL_S)
+    check.servfail(fresh)
+    took = time.monotonic() - t0
+    assert took <= SERVFAIL_S, f"SERVFAIL came after {took:.1f} s (bound {SERVFAIL_S:.0f} s)"
+    check.noerror(dnsprobe.query(backend, src, server, "localhost."))
+    loopback = dnsprobe.query(backend, src, server, "1.0.0.127.in-addr.arpa.", rdtype="PTR")
+    check.noerror(loopback)
+
+
+@pytest.mark.req("DNS-RES-2")
+def test_named_restart_nodes_resolve_again(backend, admin, node, heal):
+    try:
+        faults.inject(backend, "restart", admin, "named")
+    except LabError as e:
+        fail(f"admin's named did not come back after a restart: {e}")
+    got = retry.until(lambda: "198.51.100." in sh(backend, node, "dig +short +time=1 +tries=1 google.com")
+                      or sh(backend, node, "getent hosts google.com").strip(), timeout=BACK_S)
+    assert got, f"{node} does not resolve {BACK_S:.0f} s after named is back: " + \
+        sh(backend, node, "dig +time=1 +tries=1 google.com 2>&1 | tail -3")
+
+
+@pytest.mark.req("DNS-RES-3")
+def test_rebooted_node_keeps_admin_as_resolver(backend, spec, admin, node, heal):
+    faults.inject(backend, "reboot", node)
+    ns = facts.nameservers(sh(backend, node, "cat /etc/resolv.conf"))
+    assert ns == [spec.host(admin).ip], f"after the reboot /etc/resolv.conf names {' '.join(ns) or 'nothing'}"
+    assert sh(backend, node, "getent hosts google.com").strip(), "after the reboot the node resolves nothing"
