@@ -91,7 +91,9 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
     _d("ntp-wrong-server", "the first node's clock is not synchronized",
        "the first node points chrony at a server that does not exist",
        [(NODE, "sed -i 's/^server .*/server $unused_ip iburst/' /etc/chrony.conf && systemctl restart chronyd")],
-       [("NTP-CLI-1", NODE), ("NTP-CLI-2", NODE), ("NTP-SRV-6", NODE)]),
+       # a node that never follows admin fails the resilience checks that wait for it, too
+       [("NTP-CLI-1", NODE), ("NTP-CLI-2", NODE), ("NTP-SRV-6", NODE),
+        ("NTP-RES-1", ADMIN), ("NTP-RES-2", "lab"), ("NTP-RES-3", NODE)]),
     _d("node-default-route", "the first node could send packets towards the internet",
        "the first node gets a default route through admin",
        [(NODE, "ip route add default via $admin_ip")],

@@ -47,11 +47,18 @@ def test_catalog_entries_are_complete() -> None:
     for r in catalog().values():
         assert r.scope in ("admin", "node", "lab") and r.claim and r.source and r.hint, r.id
         assert r.kind in KINDS, r.id
+        # the exercise grades every requirement of the notes' steps; resilience is no step of theirs
+        assert (r.step in (1, 2, 3, 4) and r.nudge) if r.kind != "resilience" else not r.step, r.id
+
+
+def test_every_resilience_requirement_has_a_drill_that_breaks_it() -> None:
+    broken = {req for d in DRILLS.values() for req, _ in d.breaks}
+    assert {r.id for r in catalog().values() if r.kind == "resilience"} <= broken
 
 
 def test_drills_cover_every_family() -> None:
     families = {req.rsplit("-", 1)[0] for d in DRILLS.values() for req, _ in d.breaks}
-    assert families == {"NET", "NTP-SRV", "NTP-CLI", "DNS-SRV", "DNS-CLI"}
+    assert families == {"NET", "NTP-SRV", "NTP-CLI", "DNS-SRV", "DNS-CLI", "NTP-RES", "DNS-RES"}
 
 
 @pytest.mark.lab

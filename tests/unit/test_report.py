@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from airgaplab.catalog import catalog
+from airgaplab.drills import DRILLS
 
 from .conftest import cli, lab_name, lab_traces, needs_root
 
@@ -60,7 +61,7 @@ def test_report_twice_gives_history_of_two_and_a_page_that_renders(netns_lab, re
     assert [json.loads(h)["run"] for h in history] == [first.name, second.name]
     s = json.loads((second / "summary.json").read_text())
     assert s["schema"] == "airgaplab-summary/2" and s["verdict"] == "PASS" and s["rehearsal"] is None
-    assert {r["id"] for r in s["requirements"]} == set(catalog())
+    assert {r["id"] for r in s["requirements"]} == {r for r in catalog() if "-RES-" not in r}
     # the lab was up before these runs: no "lab up" time of this run to show
     assert s["timings"]["lab_up_s"] is None and s["timings"]["suite_s"] > 0 and s["timings"]["ntp_synchronized"]
     # a passing run still carries its evidence (collapsed on the page), from admin and a node
@@ -70,7 +71,7 @@ def test_report_twice_gives_history_of_two_and_a_page_that_renders(netns_lab, re
     assert all(v is not None and v < 30 for v in s["timings"]["ntp_sync_s"].values())
     assert len(s["history"]) == 2
     dom, log = chromium_check(second / "summary.html", tmp_path)
-    for rid in catalog():
+    for rid in (r for r in catalog() if "-RES-" not in r):
         assert f'id="req-{rid}"' in dom, rid
     assert 'id="topology"' in dom and 'id="matrix"' in dom
     assert re.search(r'id="chart-pass" data-points="2"', dom) and re.search(r'id="chart-sync" data-points="2"', dom)
@@ -123,8 +124,10 @@ def test_nightly_exit_status_and_nothing_left_up(drill, reports, state_dir) -> N
     s = json.loads((run / "summary.json").read_text())
     assert s["verdict"] == ("FAIL" if drill else "PASS")
     assert s["timings"]["lab_up_s"] > 0  # this run brought the lab up
+    assert {r["id"] for r in s["requirements"]} == set(catalog())  # nightly: resilience included
     if drill:
-        assert {x["id"] for x in s["requirements"] if x["failures"]} == {"NTP-CLI-1", "NTP-CLI-2", "NTP-SRV-6"}
+        # nightly runs the resilience requirements too: the drill's whole set fails
+        assert {x["id"] for x in s["requirements"] if x["failures"]} == {r for r, _ in DRILLS[drill].breaks}
 
 
 def test_report_html_with_allure3(netns_lab, reports) -> None:
