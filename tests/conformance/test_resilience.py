@@ -43,6 +43,14 @@ def node_follows(backend, admin, node, stratum=None):
     return n if sel and sel.name == backend.lab.host(admin).ip and n and n.stratum == want else None
 
 
+def restart(backend, host: str, service: str) -> None:
+    """`fault restart HOST SERVICE`; a daemon that does not come back is the finding, not a harness error."""
+    try:
+        faults.inject(backend, "restart", host, service)
+    except LabError as e:
+        fail(f"{host}'s {service} did not come back after a restart: {e}")
+
+
 @pytest.fixture
 def heal(backend, admin, nodes):
     """After the check: faults cleared, and the lab as healthy as it was before it (bounded): admin back on
@@ -65,10 +73,7 @@ def heal(backend, admin, nodes):
 @pytest.mark.req("NTP-RES-1")
 def test_admin_cut_off_serves_local_stratum_and_nodes_follow(backend, admin, nodes, heal):
     faults.inject(backend, "internet-down")
-    try:
-        faults.inject(backend, "restart", admin, "chronyd")
-    except LabError as e:
-        fail(f"admin's chronyd did not come back after a restart: {e}")
+    restart(backend, admin, "chronyd")
     local = retry.until(lambda: (t := facts.tracking(backend, admin)) and t.refid == LOCAL_REFID and t, timeout=5)
     t = local.value or facts.tracking(backend, admin)
     if not local or t.stratum != 10 or t.leap != "Normal":
@@ -88,10 +93,7 @@ def test_admin_cut_off_serves_local_stratum_and_nodes_follow(backend, admin, nod
 
 @pytest.mark.req("NTP-RES-2")
 def test_admin_restart_nodes_keep_admin(backend, admin, nodes, heal):
-    try:
-        faults.inject(backend, "restart", admin, "chronyd")
-    except LabError as e:
-        fail(f"admin's chronyd did not come back after a restart: {e}")
+    restart(backend, admin, "chronyd")
     assert retry.until(lambda: admin_upstream_synced(backend, admin), timeout=scaled(backend, BURST_S)), \
         f"admin did not synchronize to its upstream again: {facts.describe_sources(backend, admin)}"
     ip = backend.lab.host(admin).ip
@@ -136,10 +138,7 @@ def test_internet_down_cache_servfail_and_own_zones(backend, spec, admin, nodes,
 
 @pytest.mark.req("DNS-RES-2")
 def test_named_restart_nodes_resolve_again(backend, admin, node, heal):
-    try:
-        faults.inject(backend, "restart", admin, "named")
-    except LabError as e:
-        fail(f"admin's named did not come back after a restart: {e}")
+    restart(backend, admin, "named")
     got = retry.until(lambda: "198.51.100." in sh(backend, node, "dig +short +time=1 +tries=1 google.com")
                       or sh(backend, node, "getent hosts google.com").strip(), timeout=BACK_S)
     assert got, f"{node} does not resolve {BACK_S:.0f} s after named is back: " + \
