@@ -18,6 +18,7 @@ from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.backends.lifecycle import throwaway, up_or_clean
 from airgaplab.console import Steps, err, out
 from airgaplab.errors import LabError, UserError
+from airgaplab.family import machine_os
 from airgaplab.paths import default_lab_file
 from airgaplab.spec import Lab, load_spec, with_vm_options
 
@@ -55,13 +56,6 @@ HypervisorOpt = Annotated[str | None, typer.Option("--hypervisor", help=HYPERVIS
 def _load(spec_file: Path | None, nodes: int | None, os_name: str | None = None, hypervisor: str | None = None) -> Lab:
     """The spec (default labs/ntp-dns.yaml), scaled and with the VM options of the command line."""
     return with_vm_options(load_spec(spec_file or default_lab_file(), nodes), os_name, hypervisor)
-
-def _machine_os() -> str:
-    for line in Path("/etc/os-release").read_text().splitlines():
-        if line.startswith("PRETTY_NAME="):
-            return line.split("=", 1)[1].strip('"')
-    return "Linux"
-
 
 def _status_table(st: LabStatus) -> Table:
     table = Table(title=f"lab {st.lab} ({st.backend}): {st.state}", title_justify="left")
@@ -138,7 +132,7 @@ def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json",
         return
     out.print(_status_table(st))
     out.print(f"hosts: {be.family.pretty} as this lab shows them — " + (
-        f"views of this machine ({_machine_os()}): its own chronyd, named and tools" if be.box is None
+        f"views of this machine ({machine_os()}): its own chronyd, named and tools" if be.box is None
         else f"VMs booted from the box {be.box}"), highlight=False)
     if d:
         out.print(f"[yellow]drill active:[/] {d.name} — {d.symptom} (`airgaplab drill --reset` undoes it)")

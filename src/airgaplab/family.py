@@ -10,7 +10,9 @@ stratum, ACLs, forwarders, ...) are the same on every family.
 
 from __future__ import annotations
 
+import platform
 from dataclasses import dataclass
+from pathlib import Path
 
 from airgaplab.errors import UserError
 from airgaplab.spec import OS_NAMES
@@ -95,3 +97,11 @@ def family(os_name: str) -> Family:
         return FAMILIES[os_name]
     except KeyError:
         raise UserError(f"--os {os_name}: unknown guest OS — use one of {', '.join(OS_NAMES)}") from None
+
+
+def machine_os() -> str:
+    """This machine's own OS, as its /etc/os-release names it (what netns hosts really run)."""
+    for line in Path("/etc/os-release").read_text().splitlines():
+        if line.startswith("PRETTY_NAME="):
+            return line.split("=", 1)[1].strip('"')
+    return platform.system()

@@ -17,6 +17,7 @@ from typing import Any
 from airgaplab import facts
 from airgaplab.backends.base import Backend
 from airgaplab.catalog import KINDS, catalog
+from airgaplab.family import machine_os
 from airgaplab.paths import project_root
 from airgaplab.report import evidence, html, summary
 
@@ -39,8 +40,6 @@ def _first_line(argv: list[str]) -> str:
 
 def environment(lab: Backend) -> dict[str, str]:
     spec = json.dumps(lab.lab.model_dump(), sort_keys=True).encode()
-    os_name = next((line.split("=", 1)[1].strip('"') for line in Path("/etc/os-release").read_text().splitlines()
-                    if line.startswith("PRETTY_NAME=")), platform.system())
     env = {
         "backend": lab.name,
         "lab": lab.lab.name,
@@ -53,7 +52,7 @@ def environment(lab: Backend) -> dict[str, str]:
     if lab.box:
         env["box"] = lab.box
     else:  # the hosts are views of this machine
-        env["host.os"] = os_name
+        env["host.os"] = machine_os()
     env["chrony"] = version(facts.out(lab, admin.name, ["chronyd", "-v"])[1], r"version (\S+)")
     env["bind"] = version(facts.out(lab, admin.name, ["named", "-v"])[1], r"BIND (\S+)")
     return env
