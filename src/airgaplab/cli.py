@@ -13,17 +13,17 @@ import typer
 from rich.table import Table
 
 from airgaplab import drills, exercise, faults, render
-from airgaplab.backends import make_backend, open_lab, resolve_backend_name
+from airgaplab.backends import lab_to_take_down, make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.backends.lifecycle import throwaway, up_or_clean
 from airgaplab.console import Steps, err, out
 from airgaplab.errors import LabError, UserError
 from airgaplab.family import machine_os
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import Lab, load_spec, with_vm_options
+from airgaplab.spec import LabSpec, load_spec, with_vm_options
 
 if TYPE_CHECKING:
-    from airgaplab.doctor import Finding
+    from airgaplab.doctor import Diagnosis
 
 app = typer.Typer(
     help=(
@@ -53,12 +53,12 @@ OsOpt = Annotated[str | None, typer.Option("--os", help=OS_HELP)]
 HypervisorOpt = Annotated[str | None, typer.Option("--hypervisor", help=HYPERVISOR_HELP)]
 
 
-def _load(spec_file: Path | None, nodes: int | None, os_name: str | None = None, hypervisor: str | None = None) -> Lab:
+def _load(spec_file: Path | None, nodes: int | None, os_name: str | None = None, hypervisor: str | None = None) -> LabSpec:
     """The spec (default labs/ntp-dns.yaml), scaled and with the VM options of the command line."""
     return with_vm_options(load_spec(spec_file or default_lab_file(), nodes), os_name, hypervisor)
 
 def _status_table(st: LabStatus) -> Table:
-    table = Table(title=f"lab {st.lab} ({st.backend}): {st.state}", title_justify="left")
+    table = Table(title=f"lab {st.lab_name} ({st.backend}): {st.state}", title_justify="left")
     for col in ("host", "state", "addresses", "chronyd", "named"):
         table.add_column(col)
     for h in st.hosts:
@@ -66,7 +66,8 @@ def _status_table(st: LabStatus) -> Table:
 
         def mark(d: str, daemons: dict[str, str] = h.daemons) -> str:
             state = daemons.get(d, "-")
-            return {"active": "[green]active[/]", "inactive": "[dim]-[/]"}.get(state, state)
+            return {"active": "[green]active[/]", "inactive": "[dim]-[/]", "activating": "[yellow]activating[/]",
+                    "failed": "[red]failed[/]"}.get(state, state)
 
         table.add_row(h.name, h.state, addrs, mark("chronyd"), mark("named"))
     return table
@@ -89,9 +90,10 @@ def up(
         spec = spec.model_copy(update={"name": name})
     chosen, why = resolve_backend_name(backend, spec)
     if dry_run:
-        if chosen != "vagrant":
-            raise UserError("--dry-run: only the vagrant backend has a plan to show — add --backend vagrant")
-        print(json.dumps(make_backend(chosen, spec).dry_run(), indent=2))  # type: ignore[attr-defined]
+        plan = make_backend(chosen, spec).dry_run()
+        if plan is None:
+            raise UserError(f"--dry-run: the {chosen} backend has no plan to show — add --backend vagrant")
+        print(json.dumps(plan, indent=2))
         return
     out.print(f"backend: [bold]{chosen}[/] ({why})")
     if chosen == "vagrant":
@@ -113,11 +115,18 @@ def up(
 
 @app.command()
 def down(name: NameOpt = None) -> None:
-    """Take a lab down: daemons, mounts, namespaces, state — also after an interrupted `up`."""
+    """Take a lab down: daemons, mounts, namespaces, state — also after an interrupted `up`.
+
+    Idempotent, like `vagrant destroy`: a lab that is not there is nothing to take down (exit 0)."""
     with Steps() as steps:
-        be = open_lab(name, steps)
-        be.down()
-    out.print(f"lab {be.lab.name} is down")
+        be = lab_to_take_down(name, steps)
+        existed = be.down() if be is not None else False
+    if be is None:
+        out.print("no lab is up: nothing to take down")
+    elif existed:
+        out.print(f"lab {be.spec.name} is down")
+    else:
+        out.print(f"no lab named {be.spec.name} is up: nothing to take down")
 
 
 @app.command()
@@ -125,15 +134,15 @@ def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json",
     """Hosts, their addresses on each network, and their daemons."""
     be = open_lab(name)
     st = be.status()
-    d, in_effect = drills.active(be.lab.name), faults.active(be.lab.name)
+    d, in_effect = drills.active(be.state), faults.active(be.state)
     if as_json:
         print(json.dumps({**st.as_dict(), "drill": d.name if d else None, "faults": [str(f) for f in in_effect]},
                          indent=2))
         return
     out.print(_status_table(st))
     out.print(f"hosts: {be.family.pretty} as this lab shows them — " + (
-        f"views of this machine ({machine_os()}): its own chronyd, named and tools" if be.box is None
-        else f"VMs booted from the box {be.box}"), highlight=False)
+        f"views of this machine ({machine_os()}): its own chronyd, named and tools" if be.world.box is None
+        else f"VMs booted from the box {be.world.box}"), highlight=False)
     if d:
         out.print(f"[yellow]drill active:[/] {d.name} — {d.symptom} (`airgaplab drill --reset` undoes it)")
     if in_effect:
@@ -147,7 +156,7 @@ def exec(
     name: NameOpt = None,
 ) -> None:
     """Run a command on a host (its network, its /etc, systemctl/dnf as on Rocky). Exit code = the command's."""
-    raise typer.Exit(open_lab(name).interactive(host, list(command)))
+    raise typer.Exit(open_lab(name).transport.interactive(host, list(command)))
 
 
 @app.command()
@@ -155,10 +164,10 @@ def shell(host: Annotated[str, typer.Argument(help="admin, k8s-node1, …")], na
     """An interactive shell on a host."""
     be = open_lab(name)
     prompt = f"[root@{host} \\W]# "
-    raise typer.Exit(be.interactive(host, ["env", f"PS1={prompt}", "bash", "--norc", "-i"]))
+    raise typer.Exit(be.transport.interactive(host, ["env", f"PS1={prompt}", "bash", "--norc", "-i"]))
 
 
-def _doctor_table(chosen: str, why: str, found: list[Finding]) -> Table:
+def _doctor_table(chosen: str, why: str, found: list[Diagnosis]) -> Table:
     table = Table("check", "", "found", "fix", title=f"doctor: {chosen} backend ({why})", title_justify="left")
     for x in found:
         mark = "[green]ok[/]" if x.ok else ("[red]FAIL[/]" if x.blocking else "[yellow]warn[/]")
@@ -166,7 +175,7 @@ def _doctor_table(chosen: str, why: str, found: list[Finding]) -> Table:
     return table
 
 
-def _doctor_or_stop(chosen: str, spec: Lab) -> None:
+def _doctor_or_stop(chosen: str, spec: LabSpec) -> None:
     from airgaplab import doctor as doc
 
     found = doc.findings(chosen, spec)
@@ -243,17 +252,17 @@ def _lab_for_report(name: str | None, lab_up: str | None, spec_file: Path | None
     if not lab_up:
         be = open_lab(name)
         if not be.is_up():
-            raise UserError(f"lab {be.lab.name!r} is not (fully) up: `make lab-down lab-up`, or pass --lab-up")
+            raise UserError(f"lab {be.spec.name!r} is not (fully) up: `make lab-down lab-up`, or pass --lab-up")
         yield be, None
         return
     spec = _load(spec_file, None)
     if name:
         spec = spec.model_copy(update={"name": name})
     chosen, _ = resolve_backend_name(lab_up)
-    with ExitStack() as lab:
+    with ExitStack() as stack:
         with Steps() as steps:
             be = make_backend(chosen, spec, steps)
-            up_s = lab.enter_context(throwaway(be))
+            up_s = stack.enter_context(throwaway(be))
         be.progress = lambda _m: None
         yield be, up_s
 
@@ -299,23 +308,24 @@ def _modern(argv: list[str]) -> list[str]:
     return new
 
 
-def main() -> None:
+def run(argv: list[str]) -> int:
+    """The CLI on `argv`: its exit code; bad input and lab errors end as one line on stderr."""
     try:
-        rc = app(args=_modern(sys.argv[1:]), standalone_mode=False)  # returns a command's typer.Exit code in this mode
-        sys.exit(rc if isinstance(rc, int) else 0)
+        rc = app(args=_modern(argv), standalone_mode=False)  # returns a command's typer.Exit code in this mode
+        return rc if isinstance(rc, int) else 0
     except UserError as e:
         err.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
-        sys.exit(e.exit_code)
+        return e.exit_code
     except LabError as e:
         err.print(f"[red]lab error:[/] {e}", highlight=False, soft_wrap=True)
-        sys.exit(e.exit_code)
+        return e.exit_code
     except typer.Exit as e:
-        sys.exit(e.exit_code)
+        return e.exit_code
     except typer.Abort:
         err.print("aborted")
-        sys.exit(130)
+        return 130
     except KeyboardInterrupt:
-        sys.exit(130)
+        return 130
     except Exception as e:
         # Usage errors: click's exceptions, which typer vendors privately (no `click` module to import);
         # they carry exit_code 2 and format_message()
@@ -323,9 +333,12 @@ def main() -> None:
         if getattr(e, "exit_code", None) == 2 and callable(message):
             known = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
             known |= {g.name for g in app.registered_groups if g.name}
-            command = next((a for a in sys.argv[1:2] if a in known), None)
+            command = next((a for a in argv[:1] if a in known), None)
             err.print(f"[red]error:[/] {message()} — see `airgaplab {command + ' ' if command else ''}--help`",
                       highlight=False, soft_wrap=True)
-            sys.exit(2)
+            return 2
         raise
 
+
+def main() -> None:
+    sys.exit(run(sys.argv[1:]))

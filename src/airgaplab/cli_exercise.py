@@ -35,7 +35,7 @@ def check(
     total = passed = 0
     for s in steps:
         reqs = [r for r in catalog().values() if r.step == s.number]
-        wait = be.sync_timeout if sync_timeout is None else sync_timeout
+        wait = be.world.sync_timeout if sync_timeout is None else sync_timeout
         converges = any(r.kind == CONVERGING for r in reqs)
         why = f"waiting for chrony to converge (up to {wait:.0f} s) while " if converges else ""
         with out.status(f"{why}checking step {s.number} {s.name} …"):

@@ -11,11 +11,11 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from airgaplab.spec import Lab
+from airgaplab.spec import LabSpec
 
 
 @dataclass(frozen=True)
-class Finding:
+class Diagnosis:
     check: str
     ok: bool
     detail: str
@@ -55,75 +55,75 @@ def mem_available_mib() -> int:
     return int(m.group(1)) // 1024 if m else 0
 
 
-def vagrant_findings(lab: Lab) -> list[Finding]:
+def vagrant_findings(spec: LabSpec) -> list[Diagnosis]:
     from airgaplab.backends.vagrant.plan import network_names, subnets
 
-    f: list[Finding] = []
+    f: list[Diagnosis] = []
     vagrant = shutil.which("vagrant")
     ver = _run(["vagrant", "--version"]) if vagrant else None
-    f.append(Finding("vagrant", bool(ver and ver.returncode == 0),
+    f.append(Diagnosis("vagrant", bool(ver and ver.returncode == 0),
                      ver.stdout.strip() if ver and ver.returncode == 0 else "vagrant not found",
                      "install it: apt-get install vagrant (Debian/Ubuntu) or dnf install vagrant (Fedora)"))
     plugins = _run(["vagrant", "plugin", "list"]) if vagrant else None
     has_plugin = bool(plugins and "vagrant-libvirt" in plugins.stdout)
-    f.append(Finding("vagrant-libvirt plugin", has_plugin,
+    f.append(Diagnosis("vagrant-libvirt plugin", has_plugin,
                      next((line for line in (plugins.stdout if plugins else "").splitlines() if "libvirt" in line),
                           "not installed"),
                      "install it: apt-get install vagrant-libvirt (or: vagrant plugin install vagrant-libvirt)"))
-    hv, private = _hypervisor_finding(lab)
+    hv, private = _hypervisor_finding(spec)
     f.append(hv)
-    f.append(_accel_finding(lab))
-    if lab.vm.os == "rocky10":
+    f.append(_accel_finding(spec))
+    if spec.vm.os == "rocky10":
         v3 = _x86_64_v3()
-        f.append(Finding("x86-64-v3 CPU (Rocky 10 guests)", v3, "avx2, bmi2, fma, movbe present" if v3 else
+        f.append(Diagnosis("x86-64-v3 CPU (Rocky 10 guests)", v3, "avx2, bmi2, fma, movbe present" if v3 else
                          "this CPU lacks x86-64-v3 features Rocky 10 needs", "use --os debian12, or a newer CPU",
                          blocking=False))
     f.append(_firewall_backend_finding())
-    names = set(network_names(lab).values())
-    collisions = subnet_collisions(subnets(lab), ignore_devices=tuple(_libvirt_bridges(names)))
-    f.append(Finding("lab subnets free on this host", not collisions,
-                     "; ".join(collisions) or ", ".join(str(s) for s in subnets(lab)),
+    names = set(network_names(spec).values())
+    collisions = subnet_collisions(subnets(spec), ignore_devices=tuple(_libvirt_bridges(names)))
+    f.append(Diagnosis("lab subnets free on this host", not collisions,
+                     "; ".join(collisions) or ", ".join(str(s) for s in subnets(spec)),
                      "change network.internal or vm.management_nat/vm.management_isolated in the lab spec"))
-    f.append(_box_finding(lab) if lab.vm.os != "rocky10" else _rocky_box_finding(lab, private))
-    if lab.vm.box_url and lab.vm.os == "rocky10" and not lab.vm.box_checksum:
-        f.append(Finding("box pinned by checksum", False, "vm.box_checksum is not set",
+    f.append(_box_finding(spec) if spec.vm.os != "rocky10" else _rocky_box_finding(spec, private))
+    if spec.vm.box_url and spec.vm.os == "rocky10" and not spec.vm.box_checksum:
+        f.append(Diagnosis("box pinned by checksum", False, "vm.box_checksum is not set",
                          "set vm.box_checksum to the sha256 published next to the box (its CHECKSUM file)",
                          blocking=False))
-    need = sum(h.memory or lab.vm.memory for h in lab.hosts) + 1024
+    need = sum(h.memory or spec.vm.memory for h in spec.hosts) + 1024
     avail = mem_available_mib()
-    f.append(Finding("free memory", avail >= need, f"{avail} MiB available, the VMs need ~{need} MiB",
+    f.append(Diagnosis("free memory", avail >= need, f"{avail} MiB available, the VMs need ~{need} MiB",
                      "free memory, or lower vm.memory / use fewer --nodes"))
     return f
 
 
-def _hypervisor_finding(lab: Lab) -> tuple[Finding, bool]:
+def _hypervisor_finding(spec: LabSpec) -> tuple[Diagnosis, bool]:
     """The finding, and whether the lab would run on a private hypervisor."""
     from airgaplab.backends import private_hypervisor_missing
     from airgaplab.backends.vagrant.backend import system_libvirt_reachable
 
-    system = system_libvirt_reachable() if lab.vm.hypervisor != "private" else False
+    system = system_libvirt_reachable() if spec.vm.hypervisor != "private" else False
     missing = private_hypervisor_missing()
     if system:
-        return Finding("hypervisor", True, "the system libvirtd (qemu:///system)"), False
-    if lab.vm.hypervisor == "system":
-        return Finding("hypervisor", False, "no libvirtd at qemu:///system",
+        return Diagnosis("hypervisor", True, "the system libvirtd (qemu:///system)"), False
+    if spec.vm.hypervisor == "system":
+        return Diagnosis("hypervisor", False, "no libvirtd at qemu:///system",
                        "start it (systemctl enable --now libvirtd), or use --hypervisor private"), False
-    return Finding("hypervisor", not missing,
+    return Diagnosis("hypervisor", not missing,
                    "a private libvirtd in the lab's own namespace (no usable system libvirtd)" if not missing
                    else f"no system libvirtd; a private one needs {', '.join(missing)}",
                    "make deps-vm (libvirt-daemon-system, qemu-system-x86, dnsmasq-base, iptables), as root"), True
 
 
-def _accel_finding(lab: Lab) -> Finding:
+def _accel_finding(spec: LabSpec) -> Diagnosis:
     from airgaplab.backends.vagrant import accel
 
     kernel = None
-    if lab.vm.os != "rocky10":
+    if spec.vm.os != "rocky10":
         from airgaplab import box
 
-        kernel = box.kernel_file(box.recipe(lab.vm.os))
-    chosen = accel.choose(kernel) if lab.vm.accel == "auto" else accel.Accel(lab.vm.accel, "set in the spec")
-    return Finding("accelerator", True, f"{chosen.driver}: {chosen.why}")
+        kernel = box.kernel_file(box.recipe(spec.vm.os))
+    chosen = accel.choose(kernel) if spec.vm.accel == "auto" else accel.Accel(spec.vm.accel, "set in the spec")
+    return Diagnosis("accelerator", True, f"{chosen.driver}: {chosen.why}")
 
 
 def _x86_64_v3() -> bool:
@@ -132,28 +132,28 @@ def _x86_64_v3() -> bool:
     return {"avx2", "bmi2", "fma", "movbe"} <= have
 
 
-def _box_finding(lab: Lab) -> Finding:
+def _box_finding(spec: LabSpec) -> Diagnosis:
     from airgaplab import box
 
-    r = box.recipe(lab.vm.os)
+    r = box.recipe(spec.vm.os)
     cached = box.box_file(r).exists()
     tools = [t for t in box.BUILD_TOOLS if shutil.which(t) is None]
-    return Finding("box", cached or not tools,
+    return Diagnosis("box", cached or not tools,
                    f"{r.box_name} cached" if cached else f"not built yet; `up` builds it (~3 min) from {r.mirror}",
                    f"make deps-vm (missing {', '.join(tools)})")
 
 
-def _rocky_box_finding(lab: Lab, private: bool) -> Finding:
+def _rocky_box_finding(spec: LabSpec, private: bool) -> Diagnosis:
     boxes = _run(["vagrant", "box", "list"]) if shutil.which("vagrant") else None
-    cached = bool(boxes and re.search(rf"^{re.escape(lab.vm.box)}\s", boxes.stdout, re.M))
+    cached = bool(boxes and re.search(rf"^{re.escape(spec.vm.box)}\s", boxes.stdout, re.M))
     if cached:
-        return Finding("box", True, f"{lab.vm.box} cached")
+        return Diagnosis("box", True, f"{spec.vm.box} cached")
     if private:  # vagrant runs inside the private hypervisor's namespace: it sees only the simulated internet
-        return Finding("box", False, f"{lab.vm.box} not cached, and a private hypervisor cannot download it",
-                       f"`vagrant box add {lab.vm.box} <the Rocky 10 libvirt box>` on this machine first, "
+        return Diagnosis("box", False, f"{spec.vm.box} not cached, and a private hypervisor cannot download it",
+                       f"`vagrant box add {spec.vm.box} <the Rocky 10 libvirt box>` on this machine first, "
                        "or use --os debian12 (built here from Debian packages)")
-    return Finding("box", bool(lab.vm.box_url),
-                   f"not cached; `vagrant up` downloads {lab.vm.box_url}" if lab.vm.box_url else "not cached, no box_url",
+    return Diagnosis("box", bool(spec.vm.box_url),
+                   f"not cached; `vagrant up` downloads {spec.vm.box_url}" if spec.vm.box_url else "not cached, no box_url",
                    "set vm.box_url (and vm.box_checksum) in the lab spec, or `vagrant box add` the box")
 
 
@@ -168,7 +168,7 @@ def _libvirt_bridges(names: set[str]) -> list[str]:
     return out
 
 
-def _firewall_backend_finding() -> Finding:
+def _firewall_backend_finding() -> Diagnosis:
     """libvirt ≥ 10 may use nftables while Docker/iptables-legacy rules drop forwarded guest traffic."""
     conf = Path("/etc/libvirt/network.conf")
     backend = "iptables"
@@ -179,27 +179,27 @@ def _firewall_backend_finding() -> Finding:
     drop = bool(legacy and legacy.returncode == 0 and "-P FORWARD DROP" in legacy.stdout)
     ok = not (drop and backend in ("nftables", "default"))
     detail = f"libvirt firewall backend: {backend}" + ("; iptables-legacy FORWARD policy DROP" if drop else "")
-    return Finding("libvirt firewall backend", ok, detail,
+    return Diagnosis("libvirt firewall backend", ok, detail,
                    'set firewall_backend = "iptables" in /etc/libvirt/network.conf and restart libvirtd '
                    "(guest DHCP/DNS are dropped otherwise)", blocking=False)
 
 
-def netns_findings(lab: Lab) -> list[Finding]:
+def netns_findings(spec: LabSpec) -> list[Diagnosis]:
     from airgaplab.backends.netns.addressing import SIM_RANGES, machine_networks
 
-    f = [Finding("root", os.geteuid() == 0, "running as root" if os.geteuid() == 0 else f"uid {os.geteuid()}",
+    f = [Diagnosis("root", os.geteuid() == 0, "running as root" if os.geteuid() == 0 else f"uid {os.geteuid()}",
                  "run as root (sudo): namespaces and mounts need it")]
     from airgaplab.backends.netns.backend import missing_tools
 
     missing = set(missing_tools().values())
-    f.append(Finding("chronyd, named, dig, iproute2", not missing,
+    f.append(Diagnosis("chronyd, named, dig, iproute2", not missing,
                      "all present" if not missing else f"missing packages: {', '.join(sorted(missing))}",
                      f"make deps (apt-get install {' '.join(sorted(missing))})"))
     has_overlay = "overlay" in Path("/proc/filesystems").read_text() or _modprobe_overlay()
-    f.append(Finding("overlayfs", has_overlay, "available" if has_overlay else "not in /proc/filesystems",
+    f.append(Diagnosis("overlayfs", has_overlay, "available" if has_overlay else "not in /proc/filesystems",
                      "modprobe overlay (hosts' /etc and /var are overlays)"))
     clash = [f"{own} overlaps {r}" for own in machine_networks() for r in SIM_RANGES if own.overlaps(r)]
-    f.append(Finding("simulated internet ranges free", not clash, "; ".join(clash) or
+    f.append(Diagnosis("simulated internet ranges free", not clash, "; ".join(clash) or
                      ", ".join(str(r) for r in SIM_RANGES), "run the lab on a machine that is not itself on these ranges"))
     return f
 
@@ -209,9 +209,9 @@ def _modprobe_overlay() -> bool:
     return bool(p and p.returncode == 0) and "overlay" in Path("/proc/filesystems").read_text()
 
 
-def findings(backend: str, lab: Lab) -> list[Finding]:
-    return vagrant_findings(lab) if backend == "vagrant" else netns_findings(lab)
+def findings(backend: str, spec: LabSpec) -> list[Diagnosis]:
+    return vagrant_findings(spec) if backend == "vagrant" else netns_findings(spec)
 
 
-def blocking_failures(found: list[Finding]) -> list[Finding]:
+def blocking_failures(found: list[Diagnosis]) -> list[Diagnosis]:
     return [x for x in found if not x.ok and x.blocking]

@@ -10,32 +10,29 @@ tools lead to the cause, and `drill --reset` restores the provisioned lab.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from string import Template
 
-from airgaplab import provisioner
 from airgaplab.backends.base import Backend
-from airgaplab.backends.journal import Journal
-from airgaplab.errors import LabError, UserError
+from airgaplab.backends.state import LabState
+from airgaplab.errors import UserError
 from airgaplab.family import ROCKY, Family
-from airgaplab.paths import state_root
-from airgaplab.spec import Lab
+from airgaplab.spec import LabSpec
 
 # Host tokens, resolved against the lab: its NTP/DNS server, every node, the first node.
 ADMIN, NODES, NODE = "@admin", "@nodes", "@node"
 
 
-def _hosts(token: str, lab: Lab) -> list[str]:
-    nodes = [h.name for h in lab.nodes_list]
-    admin = (lab.server_for("ntp") or lab.server_for("dns") or lab.hosts[0]).name
+def _hosts(token: str, spec: LabSpec) -> list[str]:
+    nodes = [h.name for h in spec.nodes_list]
+    admin = (spec.server_for("ntp") or spec.server_for("dns") or spec.hosts[0]).name
     return {ADMIN: [admin], NODES: nodes, NODE: nodes[:1]}.get(token, [token])
 
 
-def _values(lab: Lab) -> dict[str, str]:
+def _values(spec: LabSpec) -> dict[str, str]:
     """What a drill's command may name ($admin_ip, $unused_ip): derived from the lab, never hard-coded."""
-    admin = lab.server_for("ntp") or lab.server_for("dns") or lab.hosts[0]
-    taken = {h.ip for h in lab.hosts}
-    unused = next(str(a) for a in reversed(list(lab.network.net.hosts())) if str(a) not in taken)
+    admin = spec.server_for("ntp") or spec.server_for("dns") or spec.hosts[0]
+    taken = {h.ip for h in spec.hosts}
+    unused = next(str(a) for a in reversed(list(spec.network.net.hosts())) if str(a) not in taken)
     return {"admin_ip": admin.ip, "unused_ip": unused}
 
 
@@ -48,17 +45,17 @@ class Drill:
     breaks: frozenset[tuple[str, str]]  # (requirement id, host token, name or "lab")
     undo: tuple[tuple[str, str], ...] = ()  # what re-provisioning does not restore (routes, running daemons)
 
-    def expected(self, lab: Lab, resilience: bool = False) -> set[tuple[str, str]]:
+    def expected(self, spec: LabSpec, resilience: bool = False) -> set[tuple[str, str]]:
         """(requirement, host) this drill makes fail: in the default run, or with `resilience` in the
         resilience run (`pytest -m resilience`)."""
-        return {(req, h) for req, token in self.breaks for h in _hosts(token, lab) if ("-RES-" in req) == resilience}
+        return {(req, h) for req, token in self.breaks for h in _hosts(token, spec) if ("-RES-" in req) == resilience}
 
-    def commands(self, lab: Lab, fam: Family = ROCKY,
+    def commands(self, spec: LabSpec, fam: Family = ROCKY,
                  steps: tuple[tuple[str, str], ...] | None = None) -> list[tuple[str, str]]:
         """(host, command) with the lab's names and addresses and the OS family's paths."""
-        values = _values(lab)
+        values = _values(spec)
         return [(h, fam.localize(Template(cmd).safe_substitute(values)))
-                for token, cmd in (self.steps if steps is None else steps) for h in _hosts(token, lab)]
+                for token, cmd in (self.steps if steps is None else steps) for h in _hosts(token, spec)]
 
 
 def _d(name: str, symptom: str, what: str, steps: list[tuple[str, str]], breaks: list[tuple[str, str]],
@@ -150,43 +147,36 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
 )}
 
 
-def _marker(lab: str) -> Path:
-    return state_root() / lab / "drill"
-
-
-def active(lab: str) -> Drill | None:
-    """The drill applied to lab `lab` and not reset since."""
-    marker = _marker(lab)
-    return DRILLS.get(marker.read_text().strip()) if marker.exists() else None
+def active(state: LabState) -> Drill | None:
+    """The drill applied to a lab and not reset since."""
+    name = state.drill()
+    return DRILLS.get(name) if name else None
 
 
 def _run(be: Backend, commands: list[tuple[str, str]]) -> None:
     for host, cmd in commands:
-        proc = be.exec(host, ["sh", "-c", cmd], timeout=60)
-        if proc.returncode != 0:
-            raise LabError(f"{host}: a drill command failed: {proc.stderr.decode(errors='replace').strip()}")
+        be.transport.run(host, ["sh", "-c", cmd], what="a drill command", timeout=60)
 
 
 def apply(be: Backend, which: str) -> Drill:
     """Apply drill `which` to the lab, and record it as the lab's active drill."""
     if which not in DRILLS:
         raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
-    journal = Journal.load(state_root() / be.lab.name / "state.json")
+    journal = be.state.journal()
     if journal is not None and journal.bare:
-        raise UserError(f"lab {be.lab.name!r} is bare: drills break a provisioned lab — `airgaplab up` one")
+        raise UserError(f"lab {be.spec.name!r} is bare: drills break a provisioned lab — `airgaplab up` one")
     d = DRILLS[which]
-    _run(be, d.commands(be.lab, be.family))
-    _marker(be.lab.name).write_text(d.name + "\n")
+    _run(be, d.commands(be.spec, be.family))
+    be.state.record_drill(d.name)
     return d
 
 
 def reset(be: Backend) -> str | None:
     """Undo the active drill: its undo commands, then the provisioning again (files restored, daemons whose
     files changed restarted). Returns the drill's name, if one was active."""
-    d = active(be.lab.name)
+    d = active(be.state)
     if d is not None:
-        _run(be, d.commands(be.lab, be.family, d.undo))
-    plan = be.provision_plan() if hasattr(be, "provision_plan") else provisioner.Plan()
-    provisioner.provision(be, plan)
-    _marker(be.lab.name).unlink(missing_ok=True)
+        _run(be, d.commands(be.spec, be.family, d.undo))
+    be.provision()
+    be.state.record_drill(None)
     return d.name if d else None

@@ -16,6 +16,7 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from airgaplab import provisioner
 from airgaplab.backends.base import Backend
@@ -86,7 +87,7 @@ def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) ->
     with tempfile.TemporaryDirectory(prefix="airgaplab-check-") as tmp:
         results = Path(tmp) / "results.json"
         argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header",
-                str(project_root() / "tests" / "conformance"), "--lab", be.lab.name,
+                str(project_root() / "tests" / "conformance"), "--lab", be.spec.name,
                 f"--airgaplab-results={results}"]
         if which:
             argv += ["-m", f"step{which.number}"]
@@ -94,6 +95,12 @@ def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) ->
             argv += ["--sync-timeout", str(sync_timeout)]
         subprocess.run(argv, cwd=project_root(), capture_output=True, text=True)
         outcomes = json.loads(results.read_text()) if results.exists() else []
+    return graded(outcomes)
+
+
+def graded(outcomes: list[dict[str, Any]]) -> list[Graded]:
+    """The suite's outcomes as `check` shows them: one line per requirement and host (its first failure, if
+    any), in the catalog's order."""
     merged: dict[tuple[str, str], Graded] = {}
     for o in outcomes:
         key = (o["req"], o["host"])
@@ -107,8 +114,8 @@ def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) ->
 
 def solve(be: Backend, which: Step) -> list[str]:
     """The reference solution of a step: its provisioning step on every host with that role; the hosts."""
-    plan = be.provision_plan() if hasattr(be, "provision_plan") else provisioner.Plan()
-    hosts = [h for h in be.lab.hosts if h.has(which.role)]
-    provisioner.parallel([h.name for h in hosts], lambda n: provisioner.provision_host(be, be.lab.host(n), plan,
-                                                                                       [which.role]))
+    hosts = [h for h in be.spec.hosts if h.has(which.role)]
+    plan = be.provision_plan()
+    provisioner.parallel([h.name for h in hosts], lambda n: provisioner.provision_host(
+        be.transport, be.spec, be.family, be.spec.host(n), plan, [which.role]))
     return [h.name for h in hosts]

@@ -1,25 +1,25 @@
-"""Facts the suite reads off a lab host (through the backend's exec verb), parsed once per call."""
+"""Facts the suite reads off a lab host (through its host transport), parsed once per call."""
 
 from __future__ import annotations
 
 import re
 
-from airgaplab.backends.base import Backend
 from airgaplab.probes import chrony
+from airgaplab.transport import Transport
 
 
-def out(lab: Backend, host: str, argv: list[str]) -> tuple[int, str]:
-    proc = lab.exec(host, argv)
+def out(tx: Transport, host: str, argv: list[str]) -> tuple[int, str]:
+    proc = tx.exec(host, argv)
     return proc.returncode, (proc.stdout + proc.stderr).decode(errors="replace")
 
 
-def sources(lab: Backend, host: str) -> list[chrony.Source]:
-    rc, text = out(lab, host, ["chronyc", "-c", "-n", "sources"])
+def sources(tx: Transport, host: str) -> list[chrony.Source]:
+    rc, text = out(tx, host, ["chronyc", "-c", "-n", "sources"])
     return chrony.sources(text) if rc == 0 else []
 
 
-def tracking(lab: Backend, host: str) -> chrony.Tracking | None:
-    rc, text = out(lab, host, ["chronyc", "-c", "-n", "tracking"])
+def tracking(tx: Transport, host: str) -> chrony.Tracking | None:
+    rc, text = out(tx, host, ["chronyc", "-c", "-n", "tracking"])
     if rc != 0 or not text.strip():
         return None
     try:
@@ -28,29 +28,29 @@ def tracking(lab: Backend, host: str) -> chrony.Tracking | None:
         return None
 
 
-def synced_source(lab: Backend, host: str) -> chrony.Source | None:
+def synced_source(tx: Transport, host: str) -> chrony.Source | None:
     """The `^*` source with a non-zero reach register, if the host has one."""
-    sel = chrony.selected(sources(lab, host))
+    sel = chrony.selected(sources(tx, host))
     return sel if sel and sel.mode == "^" and sel.reach else None
 
 
 IBURST = 4  # requests an `iburst` source gets at once; none answered means waiting will not help
 
 
-def unanswered(lab: Backend, host: str, server: str | None = None) -> str | None:
+def unanswered(tx: Transport, host: str, server: str | None = None) -> str | None:
     """Why waiting for `host`'s chronyd to synchronize cannot help, or None: it has sent its iburst
     to `server` (to every source, when None) and had no reply at all."""
-    if server and server not in {s.name for s in sources(lab, host)}:
+    if server and server not in {s.name for s in sources(tx, host)}:
         return f"{host}'s chronyd does not use {server} at all"
-    _, text = out(lab, host, ["chronyc", "-n", "ntpdata"] + ([server] if server else []))
+    _, text = out(tx, host, ["chronyc", "-n", "ntpdata"] + ([server] if server else []))
     rows = chrony.traffic(text)
     if not rows or any(t.received or t.sent < IBURST for t in rows):
         return None
     return "; ".join(f"{host}'s chronyd sent {t.sent} requests to {t.address} and got no reply" for t in rows)
 
 
-def describe_sources(lab: Backend, host: str) -> str:
-    srcs = sources(lab, host)
+def describe_sources(tx: Transport, host: str) -> str:
+    srcs = sources(tx, host)
     return "; ".join(str(s) for s in srcs) or "no sources"
 
 
@@ -84,9 +84,9 @@ def acl_meaning(items: list[str]) -> set[str]:
     return {"127.0.0.1" if i in ("localhost", "127.0.0.1/32") else i for i in items}
 
 
-def timedatectl(lab: Backend, host: str) -> dict[str, str]:
+def timedatectl(tx: Transport, host: str) -> dict[str, str]:
     """`timedatectl status` as key → value (`System clock synchronized` → `yes`)."""
-    _, text = out(lab, host, ["timedatectl", "status"])
+    _, text = out(tx, host, ["timedatectl", "status"])
     pairs = (line.split(":", 1) for line in text.splitlines() if ":" in line)
     return {k.strip(): v.strip() for k, v in pairs}
 
@@ -95,11 +95,11 @@ def nameservers(resolv_conf: str) -> list[str]:
     return [line.split()[1] for line in directives(resolv_conf) if line.startswith("nameserver ") and len(line.split()) > 1]
 
 
-def sync_seconds(lab: Backend, host: str) -> float | None:
+def sync_seconds(tx: Transport, host: str) -> float | None:
     """chrony's own figure: seconds from chronyd's start to its first `Selected source` (1 s resolution)."""
     from datetime import datetime
 
-    _, text = out(lab, host, ["sh", "-c", "cat /var/log/chrony/chronyd.log 2>/dev/null || "
+    _, text = out(tx, host, ["sh", "-c", "cat /var/log/chrony/chronyd.log 2>/dev/null || "
                                             "journalctl -u chronyd -o short-iso --no-pager -b"])
     start = sel = None
     for line in text.splitlines():

@@ -14,14 +14,13 @@ recorded in the lab's state (faults.json) and shown by `airgaplab status`.
 
 from __future__ import annotations
 
-import json
+import difflib
 import re
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 from airgaplab.backends.base import Backend
-from airgaplab.errors import LabError, UserError
-from airgaplab.paths import state_root
+from airgaplab.backends.state import LabState
+from airgaplab.errors import UserError
 
 SERVICES = ("chronyd", "named", "NetworkManager")
 TABLE = "inet airgaplab_fault"
@@ -39,21 +38,28 @@ class Fault:
         return f"{self.verb} {self.host}{extra}"
 
 
-def _path(lab: str) -> Path:
-    return state_root() / lab / "faults.json"
+VERBS = ("internet-down", "internet-up", "stop", "start", "restart", "reboot", "isolate", "loss", "clear")
 
 
-def active(lab: str) -> list[Fault]:
+def active(state: LabState) -> list[Fault]:
+    """The faults recorded as in effect in a lab."""
     try:
-        return [Fault(**f) for f in json.loads(_path(lab).read_text())]
-    except (OSError, ValueError):
+        return [Fault(**f) for f in state.faults()]
+    except TypeError:  # a record from another version: nothing is known to be in effect
         return []
 
 
-def _record(lab: str, faults: list[Fault]) -> None:
-    path = _path(lab)
-    if path.parent.is_dir():
-        path.write_text(json.dumps([asdict(f) for f in faults], indent=1))
+def _record(state: LabState, faults: list[Fault]) -> None:
+    state.record_faults([asdict(f) for f in faults])
+
+
+def known_verb(verb: str) -> str:
+    """`verb` if it is a fault; else one line naming the closest one."""
+    if verb in VERBS:
+        return verb
+    close = difflib.get_close_matches(verb, VERBS, n=1)
+    hint = f" — did you mean {close[0]}?" if close else ""
+    raise UserError(f"fault: unknown fault {verb!r}{hint} (faults: {', '.join(VERBS)})")
 
 
 def _unit(be: Backend, service: str) -> str:
@@ -63,29 +69,22 @@ def _unit(be: Backend, service: str) -> str:
 
 
 def _host(be: Backend, host: str) -> str:
-    be.lab.host(host)  # one line, exit 2, for a host the lab does not have
+    be.spec.host(host)  # one line, exit 2, for a host the lab does not have
     return host
-
-
-def _sh(be: Backend, host: str, cmd: str, what: str) -> str:
-    proc = be.exec(host, ["sh", "-c", cmd], timeout=120)
-    if proc.returncode != 0:
-        raise LabError(f"{host}: {what}: {(proc.stderr or proc.stdout).decode(errors='replace').strip()}")
-    return proc.stdout.decode()
 
 
 def internal_interface(be: Backend, host: str) -> str:
     """The host's NIC on the internal network (the one holding its internal address)."""
-    ip = be.lab.host(host).ip
-    for line in _sh(be, host, "ip -o -4 addr show", "listing addresses").splitlines():
+    ip = be.spec.host(host).ip
+    for line in be.transport.sh(host, "ip -o -4 addr show", what="listing addresses").splitlines():
         if f" {ip}/" in line:
             return line.split()[1]
-    raise LabError(f"{host}: no interface holds {ip}")
+    raise UserError(f"{host}: no interface holds its internal address {ip} — is the lab up?")
 
 
 def outside_interface(be: Backend, host: str) -> str:
     """The host's NIC towards the internet: the one its default route leaves by."""
-    m = re.search(r"\bdev (\S+)", _sh(be, host, "ip -4 route show default", "reading its default route"))
+    m = re.search(r"\bdev (\S+)", be.transport.sh(host, "ip -4 route show default", what="reading its default route"))
     if not m:
         raise UserError(f"fault internet-down: {host} has no default route — it has no internet to lose")
     return m.group(1)
@@ -101,7 +100,7 @@ def _ruleset(be: Backend, host: str, faults: list[Fault]) -> str:
         if f.verb == "internet-down":
             # nothing comes back from the internet, as when the link dies beyond admin: what admin sends
             # goes unanswered and times out (a local drop would fail at once, which no outage does)
-            dev, keep = outside_interface(be, host), be.keep_reachable(host)
+            dev, keep = outside_interface(be, host), be.world.keep_reachable(host)
             rules_in.append(f'iifname "{dev}" ' + (f"ip saddr != {keep} " if keep else "") + "drop")
         else:
             dev = internal_interface(be, host)
@@ -115,32 +114,31 @@ def _ruleset(be: Backend, host: str, faults: list[Fault]) -> str:
 
 
 def _apply_rules(be: Backend, host: str, faults: list[Fault]) -> None:
-    proc = be.exec(host, ["nft", "-f", "-"], input=_ruleset(be, host, faults).encode())
-    if proc.returncode != 0:
-        raise LabError(f"{host}: nftables (faults): {proc.stderr.decode(errors='replace').strip()}")
+    be.transport.run(host, ["nft", "-f", "-"], input=_ruleset(be, host, faults).encode(), what="nftables (faults)")
 
 
 def inject(be: Backend, verb: str, host: str | None = None, arg: str | None = None) -> str:
     """Apply one fault (or event); returns what was done, in words."""
-    lab, faults = be.lab.name, active(be.lab.name)
+    verb = known_verb(verb)
+    state, faults = be.state, active(be.state)
     if verb in ("internet-down", "internet-up"):
-        hosts = [h.name for h in be.lab.hosts if h.internet] if host is None else [_host(be, host)]
+        hosts = [h.name for h in be.spec.hosts if h.internet] if host is None else [_host(be, host)]
         faults = [f for f in faults if not (f.verb == "internet-down" and f.host in hosts)]
         if verb == "internet-down":
             faults += [Fault("internet-down", h) for h in hosts]
         for h in hosts:
             _apply_rules(be, h, faults)
-        _record(lab, faults)
+        _record(state, faults)
         return f"{'no' if verb == 'internet-down' else 'the'} internet for {', '.join(hosts)}"
     if host is None:
         raise UserError(f"fault {verb}: name the host, e.g. `airgaplab fault {verb} k8s-node1`")
     host = _host(be, host)
     if verb in ("stop", "start", "restart"):
         unit = _unit(be, arg or "")
-        _sh(be, host, f"systemctl {verb} {unit}", f"systemctl {verb} {unit}")
+        be.transport.sh(host, f"systemctl {verb} {unit}", what=f"systemctl {verb} {unit}")
         faults = [f for f in faults if not (f.verb == "stop" and f.host == host and f.service == arg)]
         faults += [Fault("stop", host, arg or "")] if verb == "stop" else []
-        _record(lab, faults)
+        _record(state, faults)
         return f"{verb} {unit} on {host}"
     if verb == "reboot":
         be.reboot(host)
@@ -153,25 +151,24 @@ def inject(be: Backend, verb: str, host: str | None = None, arg: str | None = No
             percent = int(arg)
         faults = [f for f in faults if not (f.verb == verb and f.host == host)] + [Fault(verb, host, "", percent)]
         _apply_rules(be, host, faults)
-        _record(lab, faults)
+        _record(state, faults)
         return f"{host} off the internal network" if verb == "isolate" else f"{percent}% loss on {host}, each way"
-    raise UserError(f"fault: unknown fault {verb!r} — internet-down, internet-up, stop, start, restart, reboot, "
-                    "isolate, loss or clear")
+    raise UserError(f"fault {verb}: use `airgaplab fault clear` on its own")
 
 
 def netem_available(be: Backend, host: str) -> bool:
     """Can the kernel delay packets (sch_netem)? Loss needs only nftables; delay would need netem."""
-    proc = be.exec(host, ["sh", "-c", "test -d /sys/module/sch_netem || modprobe -n sch_netem 2>/dev/null"])
+    proc = be.transport.exec(host, ["sh", "-c", "test -d /sys/module/sch_netem || modprobe -n sch_netem 2>/dev/null"])
     return proc.returncode == 0
 
 
 def clear(be: Backend) -> list[Fault]:
     """Undo every recorded fault: rules removed, stopped services started again."""
-    faults = active(be.lab.name)
+    faults = active(be.state)
     for h in sorted({f.host for f in faults}):
         _apply_rules(be, h, [])
     for f in faults:
         if f.verb == "stop":
-            _sh(be, f.host, f"systemctl start {_unit(be, f.service)}", f"systemctl start {f.service}")
-    _record(be.lab.name, [])
+            be.transport.sh(f.host, f"systemctl start {_unit(be, f.service)}", what=f"systemctl start {f.service}")
+    _record(be.state, [])
     return faults

@@ -1,23 +1,23 @@
 """Provisioning, the same on every backend: stage the rendered files and the steps, run the steps.
 
-It drives a backend only through `put_many` and `exec`, so netns hosts and VMs
-get byte-identical steps (provision/steps/*.sh) and files rendered for their
-OS family. Servers first (the nodes' iburst must find a provisioned admin),
-then the nodes in parallel.
+It touches hosts only through a host transport (`put_many` and `run`), so netns
+hosts and VMs get byte-identical steps (provision/steps/*.sh) and files rendered
+for their OS family. Servers first (the nodes' iburst must find a provisioned
+admin), then the nodes in parallel.
 """
 
 from __future__ import annotations
 
-import shlex
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from airgaplab import render
-from airgaplab.backends.base import Backend
-from airgaplab.errors import LabError
+from airgaplab.family import Family
 from airgaplab.paths import provision_dir
-from airgaplab.spec import Host
+from airgaplab.spec import Host, LabSpec
+from airgaplab.transport import Transport
 
 STEPS_DIR = "/var/lib/airgaplab/steps"
 # Steps that must wait for the servers: a node's chrony iburst has to find admin's provisioned chronyd
@@ -42,44 +42,62 @@ def steps_for(host: Host, plan: Plan) -> list[str]:
     return [*plan.first_steps, *render.steps_for(host)]
 
 
-def provision_host(be: Backend, host: Host, plan: Plan, steps: list[str] | None = None) -> None:
-    """Stage the host's files and run its steps (default: all of them, in order)."""
-    files = {render.STAGE_DIR + p: c.encode() for p, c in render.files_for(be.lab, host, be.family).items()}
-    be.put_many(host.name, {**_steps_files(), **files, **plan.extra_files(host)})
-    env = [f"{k}={v}" for k, v in {**be.family.step_env(), **plan.env(host)}.items()]
-    for step in steps_for(host, plan) if steps is None else steps:
-        proc = be.exec(host.name, ["env", *env, "bash", f"{STEPS_DIR}/{step}.sh"], timeout=600)
-        if proc.returncode != 0:
-            out = (proc.stdout + proc.stderr).decode(errors="replace").strip().splitlines()[-8:]
-            cmd = shlex.join(["bash", f"{STEPS_DIR}/{step}.sh"])
-            raise LabError(f"{host.name}: provision step {step} failed (exit {proc.returncode}; `{cmd}`):\n"
-                           + "\n".join(out))
+def provision_host(tx: Transport, spec: LabSpec, fam: Family, host: Host, plan: Plan,
+                   steps: list[str] | None = None, *, stage: bool = True) -> None:
+    """Stage the host's files (unless `stage` is False: already staged) and run its steps (default: all of
+    them, in order)."""
+    if stage and steps_for(host, plan):  # a host with nothing to run gets nothing (a bare host shows no answers)
+        files = {render.STAGE_DIR + p: c.encode() for p, c in render.files_for(spec, host, fam).items()}
+        tx.put_many(host.name, {**_steps_files(), **files, **plan.extra_files(host)})
+    steps = steps_for(host, plan) if steps is None else steps
+    env = [f"{k}={v}" for k, v in {**fam.step_env(), **plan.env(host)}.items()]
+    for step in steps:
+        script = f"{STEPS_DIR}/{step}.sh"
+        tx.run(host.name, ["env", *env, "bash", script], what=f"provision step {step} (`bash {script}`)", timeout=600,
+               lines=8)
 
 
-def provision(be: Backend, plan: Plan, hosts: list[Host] | None = None) -> None:
+def provision(tx: Transport, spec: LabSpec, fam: Family, plan: Plan, hosts: list[Host] | None = None,
+              progress: Callable[[str], None] = lambda _m: None, timings: dict[str, float] | None = None) -> None:
     """The servers one by one while the other hosts run the steps that need no server (in parallel, at most 8
-    at a time); then the other hosts' AFTER_SERVERS steps."""
-    hosts = be.lab.hosts if hosts is None else hosts
+    at a time); then the other hosts' AFTER_SERVERS steps (their files are staged by then). `timings` gets
+    each phase's seconds."""
+    timings = {} if timings is None else timings
+    t0 = time.monotonic()
+    hosts = spec.hosts if hosts is None else hosts
     servers = [h for h in hosts if h.is_server]
     others = {h.name: h for h in hosts if not h.is_server}
     early = {n: [s for s in steps_for(h, plan) if s not in AFTER_SERVERS] for n, h in others.items()}
     late = {n: [s for s in steps_for(h, plan) if s in AFTER_SERVERS] for n, h in others.items()}
-    if others:
-        be.progress(f"provision {len(others)} node(s): {', '.join(next(iter(early.values()))) or 'files'}")
+
+    def run(h: Host, steps: list[str] | None = None, stage: bool = True) -> None:
+        provision_host(tx, spec, fam, h, plan, steps, stage=stage)
+
+    def early_steps() -> None:
+        parallel(list(others), lambda n: run(others[n], early[n]))
+        timings["phase.provision.nodes_early_s"] = round(time.monotonic() - t0, 3)
+
+    if any(early.values()):
+        progress(f"provision {len(others)} node(s): {', '.join(next(iter(early.values())))}")
     with ThreadPoolExecutor(max_workers=1) as side:
-        first = side.submit(parallel, list(others), lambda n: provision_host(be, others[n], plan, early[n]))
+        first = side.submit(early_steps)
         try:
             for h in servers:
-                be.progress(f"provision {h.name}: {', '.join(steps_for(h, plan))}")
-                provision_host(be, h, plan)
+                if steps_for(h, plan):
+                    progress(f"provision {h.name}: {', '.join(steps_for(h, plan))}")
+                run(h)
+            timings["phase.provision.servers_s"] = round(time.monotonic() - t0, 3)
         finally:
             first.result()
     if any(late.values()):
-        be.progress(f"provision {len(others)} node(s): {', '.join(next(iter(late.values())))}")
-        parallel(list(others), lambda n: provision_host(be, others[n], plan, late[n]))
+        t1 = time.monotonic()
+        progress(f"provision {len(others)} node(s): {', '.join(next(iter(late.values())))}")
+        parallel(list(others), lambda n: run(others[n], late[n], stage=False))
+        timings["phase.provision.nodes_late_s"] = round(time.monotonic() - t1, 3)
 
 
 def parallel(names: list[str], fn: Callable[[str], None]) -> None:
+    """fn(name) for each name, at most 8 at a time; the first error is raised once all have ended."""
     with ThreadPoolExecutor(max_workers=min(8, max(1, len(names)))) as pool:
         for f in [pool.submit(fn, n) for n in names]:
             f.result()

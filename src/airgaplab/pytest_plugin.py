@@ -4,6 +4,8 @@
     pytest --lab NAME           # one of several
     pytest --lab-up[=netns]     # bring up a throwaway lab, take it down afterwards
     pytest -m ntp               # only the NTP requirements
+    pytest --resilience         # also the resilience requirements (faults injected and undone)
+    pytest -m resilience        # only those
 
 A test names its requirement with `@pytest.mark.req("NTP-SRV-1")` and states its claim with a plain
 `assert` (or `airgaplab.finding.fail`); this plugin adds the requirement id, the host and the
@@ -29,7 +31,7 @@ from airgaplab import finding, retry
 from airgaplab.backends.base import Backend
 from airgaplab.catalog import catalog, requirement
 from airgaplab.family import Family
-from airgaplab.spec import Lab
+from airgaplab.spec import LabSpec
 
 NO_LAB = "no lab is up: run `make lab-up`, or pass --lab-up"
 DEFAULT_SYNC_TIMEOUT = 30.0
@@ -49,6 +51,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--sync-timeout", dest="airgaplab_sync_timeout", type=float, default=None,
                 metavar="S", help="how long the whole run waits for things that converge (NTP sync, reach); "
                 f"default {DEFAULT_SYNC_TIMEOUT:.0f} s, longer on emulated VMs")
+    g.addoption("--resilience", dest="airgaplab_resilience", action="store_true", default=False,
+                help="also run the resilience requirements (faults injected and undone; about a minute more on "
+                     "netns); `-m resilience` runs only them")
     g.addoption("--req", dest="airgaplab_req", action="append", default=[], metavar="ID",
                 help="only the tests of this requirement (repeatable), e.g. --req DNS-SRV-3")
     g.addoption("--airgaplab-results", dest="airgaplab_results", metavar="FILE",
@@ -60,7 +65,7 @@ def pytest_configure(config: pytest.Config) -> None:
     for m in ("ntp", "dns", "isolation", "host", "protocol"):
         config.addinivalue_line("markers", f"{m}: airgaplab {m} checks")
     config.addinivalue_line("markers", "resilience: faults injected and undone (NTP-RES, DNS-RES); run only when "
-                            "asked for: `pytest -m resilience`")
+                            "asked for: `pytest --resilience` (with the rest) or `pytest -m resilience` (only them)")
     for n in sorted({r.step for r in catalog().values() if r.step}):
         config.addinivalue_line("markers", f"step{n}: the checks of exercise step {n} (`airgaplab check {n}`)")
     config.stash[_state_key] = _State()
@@ -128,9 +133,9 @@ def _resolve(config: pytest.Config) -> _State:
         else:
             be = open_lab(config.getoption("airgaplab_lab"))
             if not be.is_up():
-                raise UserError(f"lab {be.lab.name!r} is not (fully) up: run `make lab-down lab-up`, or pass --lab-up")
+                raise UserError(f"lab {be.spec.name!r} is not (fully) up: run `make lab-down lab-up`, or pass --lab-up")
         st.backend = be
-        st.node_names = [h.name for h in be.lab.nodes_list]
+        st.node_names = [h.name for h in be.spec.nodes_list]
     except UserError as e:
         st.error = NO_LAB if "no lab is up" in str(e) else str(e).replace("with --name", "with `pytest --lab NAME`")
     except LabError as e:
@@ -181,14 +186,21 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         others = [i for i in items if _req_of(i) not in wanted]
         config.hook.pytest_deselected(items=others)
         items[:] = [i for i in items if _req_of(i) in wanted]
-    # Resilience checks inject faults: only when the run asks for them (`-m resilience`, or `-m "… or resilience"`).
-    if "resilience" not in (config.getoption("markexpr", "") or ""):
+    # Resilience checks inject faults: only when the run asks for them (--resilience, or -m naming them).
+    asked = config.getoption("airgaplab_resilience") or "resilience" in (config.getoption("markexpr", "") or "")
+    if not asked:
         skipped = [i for i in items if i.get_closest_marker("resilience")]
         if skipped:
             config.hook.pytest_deselected(items=skipped)
             items[:] = [i for i in items if not i.get_closest_marker("resilience")]
-    # Checks that wait for chrony run last: the rest overlaps with the sync instead of following it.
-    items.sort(key=lambda i: (rid := _req_of(i)) is not None and known[rid].kind == CONVERGING)
+    # Resilience checks first (the rest then proves the lab healthy after them); checks that wait for chrony
+    # last: the rest overlaps with the sync instead of following it.
+    def order(i: pytest.Item) -> tuple[bool, bool]:
+        rid = _req_of(i)
+        kind = known[rid].kind if rid is not None else ""
+        return kind != "resilience", kind == CONVERGING
+
+    items.sort(key=order)
     needs_lab = any(_req_of(i) and "backend" in getattr(i, "fixturenames", ()) for i in items)
     if needs_lab and _resolve(config).error:
         raise pytest.UsageError(_resolve(config).error)  # said once, not once per test
@@ -197,12 +209,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 # --- fixtures ------------------------------------------------------------------------
 @pytest.fixture(scope="session")
 def backend(request: pytest.FixtureRequest) -> Backend:
-    """The lab under test: its verbs (exec, put, exchange, …) and capabilities; `backend.lab` is its spec."""
+    """The lab under test: `backend.transport` reaches its hosts (exec, put_many, exchange), `backend.world` says
+    what surrounds them (the outsider, the forwarders' side), `backend.spec` is its spec."""
     st = _resolve(request.config)
     if st.backend is None:
         pytest.fail(st.error or NO_LAB, pytrace=False)
     if st.deadline is None:
-        timeout = request.config.getoption("airgaplab_sync_timeout") or st.backend.sync_timeout
+        timeout = request.config.getoption("airgaplab_sync_timeout") or st.backend.world.sync_timeout
         st.deadline = time.monotonic() + timeout
     return st.backend
 
@@ -215,9 +228,9 @@ def lab(backend: Backend) -> Backend:
 
 
 @pytest.fixture(scope="session")
-def spec(backend: Backend) -> Lab:
+def spec(backend: Backend) -> LabSpec:
     """The lab's spec: hosts, addresses, the NTP and DNS settings of the reference."""
-    return backend.lab
+    return backend.spec
 
 
 @pytest.fixture(scope="session")
@@ -227,7 +240,7 @@ def fam(backend: Backend) -> Family:
 
 
 @pytest.fixture(scope="session")
-def admin(spec: Lab) -> str:
+def admin(spec: LabSpec) -> str:
     """The name of the host serving NTP and DNS."""
     server = spec.server_for("ntp") or spec.server_for("dns")
     assert server is not None, "the spec names no NTP or DNS server"
@@ -235,7 +248,7 @@ def admin(spec: Lab) -> str:
 
 
 @pytest.fixture(scope="session")
-def nodes(spec: Lab) -> list[str]:
+def nodes(spec: LabSpec) -> list[str]:
     return [h.name for h in spec.nodes_list]
 
 
@@ -246,7 +259,7 @@ def hosts(backend: Backend) -> dict[str, Any]:
 
     class _Hosts(dict[str, Any]):
         def __missing__(self, name: str) -> Any:
-            self[name] = lab_host(backend, name)
+            self[name] = lab_host(backend.transport, name)
             return self[name]
 
     return _Hosts()
@@ -279,7 +292,7 @@ def _host_of(item: pytest.Item) -> str:
     rid = _req_of(item)
     if ("admin" in names and "nodes" not in names) or (rid and requirement(rid).scope == "admin"):
         be = _state(item.config).backend
-        server = be.lab.server_for("ntp") if be is not None else None
+        server = be.spec.server_for("ntp") if be is not None else None
         return server.name if server else "admin"
     return "lab"
 
@@ -338,10 +351,10 @@ def _evidence(config: pytest.Config, backend: Backend, family: str, host: str) -
     """Collect the failure's evidence (once per host and family) and attach it to Allure, if recording."""
     from airgaplab.report import evidence
 
-    where = evidence.where(backend, family, host)
+    where = evidence.where(backend.spec, family, host)
     cache = _state(config).evidence
     if (family, where) not in cache:
-        cache[(family, where)] = evidence.collect(backend, family, where)
+        cache[(family, where)] = evidence.collect(backend.transport, backend.family, family, where)
     found = cache[(family, where)]
     if config.getoption("allure_report_dir", None):
         import allure

@@ -7,7 +7,7 @@ import jinja2
 from airgaplab.errors import UserError
 from airgaplab.family import ROCKY, Family
 from airgaplab.paths import provision_dir
-from airgaplab.spec import Host, Lab
+from airgaplab.spec import Host, LabSpec
 
 MANAGED = "Managed by airgaplab (rendered from the lab spec); a re-provision overwrites it."
 
@@ -28,23 +28,23 @@ def _env() -> jinja2.Environment:
     )
 
 
-def files_for(lab: Lab, host: Host, fam: Family = ROCKY) -> dict[str, str]:
+def files_for(spec: LabSpec, host: Host, fam: Family = ROCKY) -> dict[str, str]:
     """Absolute path on the host → content, for every file the host's roles install (paths of family `fam`)."""
     env = _env()
-    ctx = {"lab": lab, "host": host, "ntp": lab.ntp, "dns": lab.dns, "managed": MANAGED, "fam": fam}
+    ctx = {"lab": spec, "host": host, "ntp": spec.ntp, "dns": spec.dns, "managed": MANAGED, "fam": fam}
     out: dict[str, str] = {}
     if host.has("ntp-server"):
         out[fam.chrony_conf] = env.get_template("chrony-server.conf.j2").render(ctx)
     elif host.has("ntp-client"):
-        server = lab.server_for("ntp")
+        server = spec.server_for("ntp")
         out[fam.chrony_conf] = env.get_template("chrony-client.conf.j2").render(ctx, server=server)
     if host.has("dns-server"):
-        assert lab.dns is not None
+        assert spec.dns is not None
         out[fam.named_conf] = env.get_template("named.conf.j2").render(ctx)
         out["/etc/NetworkManager/conf.d/99-dns-none.conf"] = env.get_template("99-dns-none.conf.j2").render(ctx)
         out["/etc/resolv.conf"] = env.get_template("resolv.conf.j2").render(ctx, server=host)
     elif host.has("dns-client"):
-        server = lab.server_for("dns")
+        server = spec.server_for("dns")
         out["/etc/NetworkManager/conf.d/99-dns-none.conf"] = env.get_template("99-dns-none.conf.j2").render(ctx)
         out["/etc/resolv.conf"] = env.get_template("resolv.conf.j2").render(ctx, server=server)
     return out

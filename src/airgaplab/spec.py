@@ -141,7 +141,7 @@ class Vm(_Strict):
         return _cidr(v)
 
 
-class Lab(_Strict):
+class LabSpec(_Strict):
     name: str = Field(pattern=NAME_PATTERN)
     network: Network
     hosts: list[Host] = Field(min_length=1)
@@ -151,7 +151,7 @@ class Lab(_Strict):
     nodes: int | None = Field(default=None, ge=1, le=250, description="scale the nodes to k8s-node1..N")
 
     @model_validator(mode="after")
-    def _check_lab(self) -> Lab:
+    def _check_lab(self) -> LabSpec:
         net = self.network.net
         for i, h in enumerate(self.hosts):
             if ipaddress.IPv4Address(h.ip) not in net or h.ip in (str(net.network_address), str(net.broadcast_address)):
@@ -199,13 +199,13 @@ class Lab(_Strict):
         return [h for h in self.hosts if not h.is_server]
 
 
-def scale_nodes(lab: Lab, count: int) -> Lab:
+def scale_nodes(spec: LabSpec, count: int) -> LabSpec:
     """Replace the lab's nodes by k8s-node1..count on consecutive addresses after the first node's."""
-    template = next((h for h in lab.hosts if not h.is_server), None)
+    template = next((h for h in spec.hosts if not h.is_server), None)
     if template is None:
         raise UserError("--nodes: the lab has no node to copy (a host with client roles only) — add one to the spec")
-    servers = [h for h in lab.hosts if h.is_server]
-    net = lab.network.net
+    servers = [h for h in spec.hosts if h.is_server]
+    net = spec.network.net
     first = ipaddress.IPv4Address(template.ip)
     taken = {h.ip for h in servers}
     nodes: list[Host] = []
@@ -219,13 +219,13 @@ def scale_nodes(lab: Lab, count: int) -> Lab:
         if str(addr) not in taken:
             nodes.append(template.model_copy(update={"name": f"k8s-node{len(nodes) + 1}", "ip": str(addr)}))
         addr += 1
-    data = lab.model_dump()
+    data = spec.model_dump()
     data["hosts"] = [h.model_dump() for h in servers + nodes]
     data["nodes"] = None
-    return Lab.model_validate(data)
+    return LabSpec.model_validate(data)
 
 
-def with_vm_options(spec: Lab, os_name: str | None, hypervisor: str | None) -> Lab:
+def with_vm_options(spec: LabSpec, os_name: str | None, hypervisor: str | None) -> LabSpec:
     """The spec with --os/--hypervisor applied (checked: one line and exit 2 on a bad value)."""
     vm = spec.vm
     if os_name is not None:
@@ -270,32 +270,32 @@ def _one_line(err: ValidationError, data: object) -> str:
     return f"{where}: {msg}"
 
 
-def parse_spec(data: object, source: str = "spec") -> Lab:
+def parse_spec(data: object, source: str = "spec") -> LabSpec:
     if not isinstance(data, dict):
         raise UserError(f"{source}: not a lab spec (expected a YAML mapping with name, network, hosts)")
     try:
-        lab = Lab.model_validate(data)
+        spec = LabSpec.model_validate(data)
     except ValidationError as err:
         raise UserError(f"{source}: {_one_line(err, data)}") from None
-    if lab.nodes:
-        lab = scale_nodes(lab, lab.nodes)
-    return lab
+    if spec.nodes:
+        spec = scale_nodes(spec, spec.nodes)
+    return spec
 
 
-def load_spec(path: Path, nodes: int | None = None) -> Lab:
+def load_spec(path: Path, nodes: int | None = None) -> LabSpec:
     try:
         text = Path(path).read_text()
     except OSError as exc:
-        raise UserError(f"{path}: cannot read the lab spec ({exc.strerror}) — check the path given to --lab") from None
+        raise UserError(f"{path}: cannot read the lab spec ({exc.strerror}) — check the path given to --spec") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         at = f" at line {mark.line + 1}" if mark else ""
         raise UserError(f"{path}: not valid YAML{at} — fix the syntax ({getattr(exc, 'problem', exc)})") from None
-    lab = parse_spec(data, str(path))
+    spec = parse_spec(data, str(path))
     if nodes is not None:
         if nodes < 1:
             raise UserError(f"--nodes {nodes}: must be at least 1")
-        lab = scale_nodes(lab, nodes)
-    return lab
+        spec = scale_nodes(spec, nodes)
+    return spec

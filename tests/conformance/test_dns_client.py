@@ -26,7 +26,7 @@ def test_networkmanager_leaves_resolv_conf_alone(hosts, backend, node):
     assert "[main]" in lines and "dns=none" in lines, \
         f"{DROP_IN} holds {' / '.join(lines) or 'nothing'}, expected [main] and dns=none"
     # the event the notes warn about: a connection coming up makes NetworkManager write resolv.conf
-    conn = backend.nm_connection(node)
+    conn = backend.world.nm_connection(node)
     before = hosts[node].file("/etc/resolv.conf").content_string
     up = hosts[node].run(f"nmcli connection up {conn}")
     after = hosts[node].file("/etc/resolv.conf").content_string
@@ -52,5 +52,5 @@ def test_node_resolves_external_name(hosts, node):
 @pytest.mark.req("DNS-CLI-4")
 def test_node_cannot_query_internet_dns(backend, spec, node):
     for target in spec.dns.forwarders:
-        answer = dnsprobe.unanswered(backend, node, target, timeout=backend.silence_s)
+        answer = dnsprobe.unanswered(backend.transport, node, target, timeout=backend.world.silence_s)
         assert answer is None, f"queried internet DNS server {target} directly and got {answer}"

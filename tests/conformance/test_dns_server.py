@@ -15,9 +15,9 @@ LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.r
 
 
 def outside_address(backend, admin):
-    target = backend.outside_address(admin)
-    assert backend.outsider is not None and target is not None, (
-        f"the {backend.name} backend offers no vantage point outside the ACLs (outsider {backend.outsider!r}, "
+    target = backend.world.outside_address(admin)
+    assert backend.world.outsider is not None and target is not None, (
+        f"the {backend.name} backend offers no vantage point outside the ACLs (outsider {backend.world.outsider!r}, "
         f"admin's outside address {target!r}), so the claim cannot be proven")
     return target
 
@@ -30,7 +30,7 @@ def acl_query(backend, admin, qname, tcp=False):
     """
     target = outside_address(backend, admin)
     try:
-        return dnsprobe.query(backend, admin, target, qname, tcp=tcp, source=target)
+        return dnsprobe.query(backend.transport, admin, target, qname, tcp=tcp, source=target)
     except dns.exception.Timeout:
         fail(f"no answer at all at admin's outside address {target}",
              hint="named should answer REFUSED: is it listening on every address (`listen-on port 53 { any; };`)?")
@@ -53,7 +53,7 @@ def test_named_installed_enabled_running(hosts, admin, fam):
 @pytest.mark.req("DNS-SRV-2")
 @pytest.mark.parametrize("proto", ["udp", "tcp"])
 def test_named_listens_on_admins_addresses(hosts, backend, spec, admin, proto):
-    addrs = [spec.host(admin).ip] + ([o] if (o := backend.outside_address(admin)) else [])
+    addrs = [spec.host(admin).ip] + ([o] if (o := backend.world.outside_address(admin)) else [])
     for addr in addrs:
         assert hosts[admin].socket(f"{proto}://{addr}:53").is_listening, f"nothing listens on {addr}:53/{proto}"
 
@@ -61,13 +61,13 @@ def test_named_listens_on_admins_addresses(hosts, backend, spec, admin, proto):
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-3")
 def test_allow_query_answers_internal_node(backend, spec, admin, node):
-    check.noerror(dnsprobe.query(backend, node, spec.host(admin).ip, LOCAL_NAME))
+    check.noerror(dnsprobe.query(backend.transport, node, spec.host(admin).ip, LOCAL_NAME))
 
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-3")
 def test_allow_query_answers_localhost(backend, admin):
-    check.noerror(dnsprobe.query(backend, admin, "127.0.0.1", LOCAL_NAME))
+    check.noerror(dnsprobe.query(backend.transport, admin, "127.0.0.1", LOCAL_NAME))
 
 
 @pytest.mark.protocol
@@ -85,8 +85,9 @@ def test_allow_query_refuses_outside_addresses(backend, admin, tcp):
 @pytest.mark.req("DNS-SRV-3")
 def test_outsider_on_the_wire_is_refused_or_dropped(backend, admin):
     target = outside_address(backend, admin)
-    answer = dnsprobe.unanswered(backend, backend.outsider, target, LOCAL_NAME, timeout=backend.silence_s)
-    if backend.firewalled(admin):  # hardening: the host firewall drops it before named sees it
+    world = backend.world
+    answer = dnsprobe.unanswered(backend.transport, world.outsider, target, LOCAL_NAME, timeout=world.silence_s)
+    if backend.world.firewalled(admin):  # hardening: the host firewall drops it before named sees it
         if answer is not None:
             fail(f"admin's firewall let the outsider's query through: {answer}",
                  hint="With hardening, firewalld opens dns only to the internal network (zone internal).")
@@ -107,7 +108,7 @@ def test_allow_query_acl_in_named_conf(hosts, spec, admin, fam):
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-4")
 def test_recursion_for_internal_node(backend, spec, admin, node):
-    msg = dnsprobe.query(backend, node, spec.host(admin).ip, "google.com")
+    msg = dnsprobe.query(backend.transport, node, spec.host(admin).ip, "google.com")
     check.noerror(msg)
     check.ra(msg)
     check.has_addresses(msg)
@@ -139,24 +140,24 @@ def _fresh_name() -> str:
 
 
 def _forwarder_saw(backend, qname: str) -> list[str]:
-    log = backend.forwarder_log()
+    log = backend.world.forwarder_log()
     return [line for line in (log or "").splitlines() if f"({qname})" in line or f" {qname} IN" in line]
 
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-5")
 def test_external_name_goes_through_a_forwarder(backend, spec, admin, nodes, converge, fam):
-    if backend.forwarder_log() is None:
+    if backend.world.forwarder_log() is None:
         pytest.skip(f"the forwarders' query log: the {backend.name} lab reaches the real internet here, whose "
                     "forwarders cannot be read (the netns lab and a private hypervisor show it)")
-    conf_fwd = facts.named_option(backend.exec(admin, ["cat", fam.named_conf]).stdout.decode(), "forwarders")
+    conf_fwd = facts.named_option(backend.transport.exec(admin, ["cat", fam.named_conf]).stdout.decode(), "forwarders")
     want = spec.dns.forwarders
     assert conf_fwd == want, \
         f"admin's named.conf forwards to {' '.join(conf_fwd or []) or 'no forwarders'}, expected {' '.join(want)}"
     qname = _fresh_name()
-    msg = dnsprobe.query(backend, nodes[0], spec.host(admin).ip, qname)
+    msg = dnsprobe.query(backend.transport, nodes[0], spec.host(admin).ip, qname)
     check.has_addresses(msg)
-    admin_out = backend.egress_address(admin)
+    admin_out = backend.world.egress_address(admin)
     seen = converge(lambda: _forwarder_saw(backend, qname), interval=0.1).value
     assert seen, f"{qname} was answered ({dnsprobe.describe(msg)}) but no forwarder saw the query"
     assert not admin_out or any(admin_out in line for line in seen), \
@@ -167,21 +168,21 @@ def test_external_name_goes_through_a_forwarder(backend, spec, admin, nodes, con
 @pytest.mark.req("DNS-SRV-6")
 def test_repeated_query_comes_from_admins_cache(backend, spec, admin, nodes, converge):
     server = spec.host(admin).ip
-    can_see = backend.forwarder_log() is not None
+    can_see = backend.world.forwarder_log() is not None
     # a never-asked name where the forwarder's side is visible; a well-known one elsewhere
-    qname = _fresh_name() if can_see else backend.dnssec_names().insecure
-    first = dnsprobe.query(backend, nodes[0], server, qname)
+    qname = _fresh_name() if can_see else backend.world.dnssec_names().insecure
+    first = dnsprobe.query(backend.transport, nodes[0], server, qname)
     check.has_addresses(first)
     asked = len(converge(lambda: _forwarder_saw(backend, qname), interval=0.05).value) if can_see else 0
 
     if can_see:  # the forwarder's side: answered again, and the forwarder was not asked again
-        check.has_addresses(dnsprobe.query(backend, nodes[0], server, qname))
+        check.has_addresses(dnsprobe.query(backend.transport, nodes[0], server, qname))
         assert len(_forwarder_saw(backend, qname)) == asked, \
             f"the forwarder was asked for {qname} again: admin did not answer from its cache"
         return
 
     def from_cache():  # elsewhere: the TTL counts down (whole seconds: up to a second's wait)
-        again = dnsprobe.query(backend, nodes[0], server, qname)
+        again = dnsprobe.query(backend.transport, nodes[0], server, qname)
         return again if again.answer and dnsprobe.min_ttl(again) < dnsprobe.min_ttl(first) else None
 
     assert converge(from_cache, interval=0.3), \
@@ -191,17 +192,17 @@ def test_repeated_query_comes_from_admins_cache(backend, spec, admin, nodes, con
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-7")
 def test_dnssec_validation(backend, spec, admin, nodes, fam):
-    server, names, src = spec.host(admin).ip, backend.dnssec_names(), nodes[0]
-    secure = dnsprobe.query(backend, src, server, names.secure, dnssec=True)
+    server, names, src = spec.host(admin).ip, backend.world.dnssec_names(), nodes[0]
+    secure = dnsprobe.query(backend.transport, src, server, names.secure, dnssec=True)
     with hint(f"{names.secure} is signed with a valid chain: no AD means admin does not validate. "
               f"Check `dnssec-validation yes;` and the include of {fam.root_key}."):
         check.noerror(secure)
         check.ad(secure)
-    insecure = dnsprobe.query(backend, src, server, names.insecure, dnssec=True)
+    insecure = dnsprobe.query(backend.transport, src, server, names.insecure, dnssec=True)
     check.noerror(insecure)
     check.no_ad(insecure)
-    bogus = dnsprobe.query(backend, src, server, names.bogus, dnssec=True)
+    bogus = dnsprobe.query(backend.transport, src, server, names.bogus, dnssec=True)
     with hint(f"{names.bogus} has a broken chain of trust and must fail validation. "
               f"Check `dnssec-validation yes;` in admin's {fam.named_conf}."):
         check.servfail(bogus)
-    check.has_addresses(dnsprobe.query(backend, src, server, names.bogus, dnssec=True, cd=True))
+    check.has_addresses(dnsprobe.query(backend.transport, src, server, names.bogus, dnssec=True, cd=True))

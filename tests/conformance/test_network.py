@@ -10,15 +10,15 @@ pytestmark = [pytest.mark.isolation, pytest.mark.req("NET-1")]
 
 @pytest.mark.host
 def test_node_has_no_route_off_the_internal_network(backend, spec, node):
-    rc, routes = facts.out(backend, node, ["ip", "-4", "route", "show", "default"])
+    rc, routes = facts.out(backend.transport, node, ["ip", "-4", "route", "show", "default"])
     assert not routes.strip(), f"has a default route: `{routes.strip()}`"
     for target in spec.dns.forwarders:
-        rc, text = facts.out(backend, node, ["ip", "-4", "route", "get", target])
+        rc, text = facts.out(backend.transport, node, ["ip", "-4", "route", "get", target])
         assert rc != 0, f"has a route to the internet address {target}: `{text.strip()}`"
 
 
 @pytest.mark.protocol
 def test_admin_reaches_the_internet(backend, spec, admin):
-    answers = {t: dnsprobe.unanswered(backend, admin, t, "google.com", timeout=3) for t in spec.dns.forwarders}
+    answers = {t: dnsprobe.unanswered(backend.transport, admin, t, "google.com", timeout=3) for t in spec.dns.forwarders}
     assert any(a is not None for a in answers.values()), \
         f"no forwarder answers admin ({', '.join(answers)}): admin cannot reach the internet"

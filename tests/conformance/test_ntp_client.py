@@ -31,15 +31,15 @@ def test_node_synchronized_to_admin(backend, spec, admin, node, converge):
     server = spec.host(admin).ip
 
     def synced():
-        sel = facts.synced_source(backend, node)
-        a, n = facts.tracking(backend, admin), facts.tracking(backend, node)
+        sel = facts.synced_source(backend.transport, node)
+        a, n = facts.tracking(backend.transport, admin), facts.tracking(backend.transport, node)
         ok = sel and sel.name == server and a and n and n.stratum == a.stratum + 1 and n.leap == "Normal"
         return n if ok else None
 
-    got = converge(synced, give_up=lambda: facts.unanswered(backend, node, server))
+    got = converge(synced, give_up=lambda: facts.unanswered(backend.transport, node, server))
     if not got:
-        a, n = facts.tracking(backend, admin), facts.tracking(backend, node)
-        fail(f"is not synchronized to admin: `{facts.describe_sources(backend, node)}`; node {n}; admin {a}"
+        a, n = facts.tracking(backend.transport, admin), facts.tracking(backend.transport, node)
+        fail(f"is not synchronized to admin: `{facts.describe_sources(backend.transport, node)}`; node {n}; admin {a}"
              + (f" ({got.gave_up})" if got.gave_up else ""))
     offset = got.value.offset
     assert abs(offset) <= OFFSET_BOUND_S, f"offset to admin {offset * 1000:.1f} ms exceeds {OFFSET_BOUND_S * 1000:.0f} ms"
@@ -50,8 +50,10 @@ def test_node_synchronized_to_admin(backend, spec, admin, node, converge):
 @pytest.mark.req("NTP-CLI-3")
 def test_node_cannot_reach_internet_ntp(backend, admin, node, converge):
     # admin's sources appear once chronyd has resolved their names
-    targets = converge(lambda: sorted({s.name for s in facts.sources(backend, admin)})).value
+    targets = converge(lambda: sorted({s.name for s in facts.sources(backend.transport, admin)})).value
     assert targets, "admin has no upstream NTP sources to try from the node"
-    answered = {t: s for t in targets if (s := ntpprobe.request(backend, node, t, timeout=backend.silence_s)) is not None}
+    silence = backend.world.silence_s
+    answered = {t: s for t in targets
+                if (s := ntpprobe.request(backend.transport, node, t, timeout=silence)) is not None}
     assert not answered, "got time directly from internet servers: " + \
         "; ".join(f"{t}: {ntpprobe.describe(s)}" for t, s in answered.items())

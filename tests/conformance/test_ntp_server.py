@@ -41,18 +41,18 @@ def test_chrony_conf_matches_the_reference(hosts, spec, admin, fam):
 @pytest.mark.req("NTP-SRV-3")
 def test_admin_synchronized_to_upstream(backend, admin, converge):
     def synced():
-        sel, trk = facts.synced_source(backend, admin), facts.tracking(backend, admin)
+        sel, trk = facts.synced_source(backend.transport, admin), facts.tracking(backend.transport, admin)
         return (sel, trk) if sel and trk and trk.stratum == sel.stratum + 1 and trk.leap == "Normal" else None
 
-    got = converge(synced, give_up=lambda: facts.unanswered(backend, admin))
+    got = converge(synced, give_up=lambda: facts.unanswered(backend.transport, admin))
     if not got:
-        fail(f"not synchronized to an upstream: sources {facts.describe_sources(backend, admin)}; "
-             f"tracking {facts.tracking(backend, admin)}" + (f" ({got.gave_up})" if got.gave_up else ""))
+        fail(f"not synchronized to an upstream: sources {facts.describe_sources(backend.transport, admin)}; "
+             f"tracking {facts.tracking(backend.transport, admin)}" + (f" ({got.gave_up})" if got.gave_up else ""))
     # the notes' own check, as they show it
-    status = converge(lambda: (t := facts.timedatectl(backend, admin)).get("System clock synchronized") == "yes"
+    status = converge(lambda: (t := facts.timedatectl(backend.transport, admin)).get("System clock synchronized") == "yes"
                       and t.get("NTP service") == "active" and t)
     assert status, "`timedatectl status` does not say `System clock synchronized: yes` and `NTP service: active`: " + \
-        "; ".join(f"{k}: {v}" for k, v in facts.timedatectl(backend, admin).items() if k in TIMEDATECTL_KEYS)
+        "; ".join(f"{k}: {v}" for k, v in facts.timedatectl(backend.transport, admin).items() if k in TIMEDATECTL_KEYS)
 
 
 @pytest.mark.protocol
@@ -62,12 +62,12 @@ def test_admin_answers_ntp_on_the_internal_network(backend, spec, admin, node, c
     seen = [None, None]  # the last answer and admin's tracking, for the failure message
 
     def answer():
-        seen[:] = ntpprobe.request(backend, node, server), facts.tracking(backend, admin)
+        seen[:] = ntpprobe.request(backend.transport, node, server), facts.tracking(backend.transport, admin)
         stats, trk = seen
         return stats and trk and stats.leap != ntpprobe.LEAP_ALARM and stats.stratum == trk.stratum \
             and stats.ref_id == trk.refid
 
-    got = converge(answer, give_up=lambda: facts.unanswered(backend, node, server))
+    got = converge(answer, give_up=lambda: facts.unanswered(backend.transport, node, server))
     stats, trk = seen
     assert stats is not None, f"no NTP answer from admin {server}" + (f" ({got.gave_up})" if got.gave_up else "")
     assert stats.mode == ntpprobe.MODE_SERVER and stats.leap != ntpprobe.LEAP_ALARM, \
@@ -80,7 +80,7 @@ def test_admin_answers_ntp_on_the_internal_network(backend, spec, admin, node, c
 @pytest.mark.isolation
 @pytest.mark.req("NTP-SRV-5")
 def test_admin_ignores_ntp_from_outside_allow(backend, spec, admin):
-    src, target = backend.outsider, backend.outside_address(admin)
+    src, target = backend.world.outsider, backend.world.outside_address(admin)
     assert src is not None and target is not None, (
         f"the {backend.name} backend offers no vantage point outside the ACLs (outsider {src!r}, admin's outside "
         f"address {target!r}), so the claim cannot be proven")
@@ -93,7 +93,8 @@ def test_admin_ignores_ntp_from_outside_allow(backend, spec, admin):
     vantages = ((admin, target), (src, None))
     with ThreadPoolExecutor(len(vantages)) as pool:
         replies = list(pool.map(
-            lambda v: ntpprobe.request(backend, v[0], target, timeout=backend.silence_s, source=v[1]), vantages))
+            lambda v: ntpprobe.request(backend.transport, v[0], target, timeout=backend.world.silence_s,
+                                       source=v[1]), vantages))
     for (vantage, source), stats in zip(vantages, replies, strict=True):
         assert stats is None, f"answered {vantage} at {target} (from {source or 'outside'}): {ntpprobe.describe(stats)}"
 
@@ -104,15 +105,15 @@ def test_chronyc_clients_lists_the_node(backend, spec, admin, node, converge):
     ip = spec.host(node).ip
 
     def clients():
-        rc, text = facts.out(backend, admin, ["chronyc", "-c", "-n", "clients"])
+        rc, text = facts.out(backend.transport, admin, ["chronyc", "-c", "-n", "clients"])
         return facts.chrony.clients(text) if rc == 0 else []
 
     def replied() -> bool:  # the node's own chronyd was answered (the suite's probes are clients too)
-        _, text = facts.out(backend, node, ["chronyc", "-n", "ntpdata", spec.host(admin).ip])
+        _, text = facts.out(backend.transport, node, ["chronyc", "-n", "ntpdata", spec.host(admin).ip])
         return any(t.received for t in facts.chrony.traffic(text))
 
     got = converge(lambda: ip in clients() and replied(),
-                   give_up=lambda: facts.unanswered(backend, node, spec.host(admin).ip))
+                   give_up=lambda: facts.unanswered(backend.transport, node, spec.host(admin).ip))
     if not got:
         listed = clients()
         seen = (f"{node} ({ip}) is in admin's `chronyc clients` only for the suite's probes: its own chronyd had "

@@ -1,22 +1,21 @@
-"""Helpers for the harness's own tests: a private state dir, the CLI as a subprocess, throwaway labs."""
+"""The unit tier: no root, no lab, no namespaces; the CLI runs in this process (typer's CliRunner)."""
 
 from __future__ import annotations
 
 import os
-import subprocess
+import shlex
 import sys
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 
+os.environ["COLUMNS"] = "200"  # before rich's consoles are made: tables and lines unwrapped, as a wide terminal shows
+
 import pytest
+from typer.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def needs_root() -> pytest.MarkDecorator:
-    return pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network and mount namespaces)")
+from airgaplab.backends.fake import FakeBackend
+from airgaplab.paths import default_lab_file
+from airgaplab.spec import load_spec
 
 
 @pytest.fixture
@@ -27,47 +26,29 @@ def state_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return d
 
 
-def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "airgaplab", *args], capture_output=True, text=True,
-                          env={**os.environ, "COLUMNS": "200", **(env or {})}, timeout=timeout, cwd=ROOT)
+@dataclass
+class Result:
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def lab_name(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:6]}"
+def cli(*args: str) -> Result:
+    """`airgaplab ARGS` in this process: its exit code and what it printed on each stream."""
+    from airgaplab.cli import run
+
+    with CliRunner().isolation(env={"COLUMNS": "200"}) as (out, err, _both):
+        code = run(list(args))
+        sys.stdout.flush()  # plain print()s sit in the text wrapper's buffer until then
+        sys.stderr.flush()
+        return Result(code, out.getvalue().decode(errors="replace"), err.getvalue().decode(errors="replace"))
 
 
 @pytest.fixture
-def netns_lab(state_dir: Path) -> Iterator:
-    """Factory: up(name=..., nodes=...) brings up a throwaway netns lab, taken down at teardown."""
-    from airgaplab.backends.lifecycle import throwaway
-    from airgaplab.backends.netns.backend import NetnsBackend
-    from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec
-
-    with ExitStack() as labs:
-
-        def up(prefix: str = "t", nodes: int | None = None, bare: bool = False) -> NetnsBackend:
-            spec = load_spec(default_lab_file(), nodes).model_copy(update={"name": lab_name(prefix)})
-            be = NetnsBackend(spec)
-            labs.enter_context(throwaway(be, bare=bare))
-            return be
-
-        yield up
+def fake(state_dir: Path) -> FakeBackend:
+    """The default lab on in-memory hosts (airgaplab.backends.fake), not yet up."""
+    return FakeBackend(load_spec(default_lab_file()))
 
 
-def lab_traces(name: str) -> dict[str, list[str]]:
-    """Everything of lab `name` visible from the root namespace (should be empty after down)."""
-    prefix = f"agl.{name}."
-    netns = [n for n in (os.listdir("/run/netns") if os.path.isdir("/run/netns") else []) if n.startswith(prefix)]
-    mounts = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines() if f"/{name}/" in line]
-    return {"netns": netns, "mounts": mounts}
-
-
-def root_ns_lab_addresses() -> list[str]:
-    """Lab addresses or veths in the machine's root namespace (must always be empty)."""
-    addrs = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True).stdout
-    links = subprocess.run(["ip", "-o", "link"], capture_output=True, text=True).stdout
-    bad = [line for line in addrs.splitlines()
-           if any(r in line for r in (" 192.168.10.", " 203.0.113.", " 198.51.100."))]
-    bad += [line for line in links.splitlines() if "veth" in line or " eth1" in line or "link-netns agl." in line]
-    return bad
+def argv(line: str) -> list[str]:
+    return shlex.split(line)

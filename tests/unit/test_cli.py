@@ -42,3 +42,16 @@ def test_old_lab_option_still_names_the_spec_with_a_one_line_notice(tmp_path: Pa
         assert r.returncode == 2 and str(spec) in r.stderr, r.stderr
     new = cli("render", "--spec", str(spec))
     assert new.returncode == 2 and "note:" not in new.stderr, new.stderr
+
+
+def test_down_of_a_lab_that_is_not_there_is_nothing_to_do_and_exit_0(state_dir: Path) -> None:
+    r = cli("down", "--name", "nosuch")
+    assert r.returncode == 0 and "no lab named nosuch is up: nothing to take down" in r.stdout, r.stdout + r.stderr
+    r = cli("down")
+    assert r.returncode == 0 and "no lab is up: nothing to take down" in r.stdout, r.stdout + r.stderr
+    assert not state_dir.exists() or not any(state_dir.iterdir())
+
+
+def test_status_of_no_lab_is_one_line_and_exit_2(state_dir: Path) -> None:
+    r = cli("status", "--name", "nosuch")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "no lab named 'nosuch' is up" in r.stderr, r.stderr

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from airgaplab import finding, retry
-
-from .conftest import ROOT
+from tests.helpers import ROOT
 
 
 def test_observed_is_the_assert_message_without_pytests_explanation() -> None:

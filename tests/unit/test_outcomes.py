@@ -42,7 +42,7 @@ def test_summary_counts_a_skip_only_requirement_as_skipped_not_passed() -> None:
 
     outcomes = [{"req": "DNS-SRV-5", "host": "lab", "outcome": "SKIP", "message": ""},
                 {"req": "NET-1", "host": "k8s-node1", "outcome": "PASS", "message": ""}]
-    s = build(lab=load_spec(default_lab_file()), backend="netns", started="s", finished="f", outcomes=outcomes,
+    s = build(spec=load_spec(default_lab_file()), backend="netns", started="s", finished="f", outcomes=outcomes,
               timings={}, environment={}, history=[])
     assert s["counts"]["requirements_passed"] == 1 and s["counts"]["requirements_skipped"] == 1
     assert s["counts"]["requirements_failed"] == 0 and s["verdict"] == "PASS"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+
 from airgaplab.report import html
+from tests.helpers import ROOT
 
 
 def test_sync_chart_marks_a_run_that_never_synchronized_and_shows_dates_and_units() -> None:
@@ -26,3 +29,10 @@ def test_topology_marks_the_hosts_whose_requirements_fail() -> None:
 
 def test_backticks_become_code_and_the_rest_is_escaped() -> None:
     assert str(html._code("add `dns=none` <here>")) == "add <code>dns=none</code> &lt;here&gt;"
+
+
+def test_report_html_without_node_is_one_line() -> None:
+    r = subprocess.run(["bash", "scripts/report-html.sh"], cwd=ROOT, capture_output=True, text=True,
+                       env={"PATH": "/nonexistent"}, executable="/bin/bash")  # no node, no npm
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0 and "Node.js/npm is missing" in r.stderr

@@ -16,8 +16,9 @@ from airgaplab.errors import UserError
 from airgaplab.family import family
 from airgaplab.paths import default_lab_file
 from airgaplab.spec import load_spec
+from tests.helpers import ROOT
 
-from .conftest import ROOT, cli
+from .conftest import cli
 
 CHECKSUM = "a" * 64
 

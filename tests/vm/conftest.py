@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.conftest import cli, lab_traces
+from tests.helpers import cli, lab_traces
 
 OS = "debian12"
 UP_TIMEOUT = 1200

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.conftest import ROOT, needs_root
+from tests.helpers import ROOT, needs_root
 
 from .conftest import OS, assert_gone, run, vm_processes
 

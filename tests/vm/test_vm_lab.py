@@ -9,6 +9,7 @@ nothing behind.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.unit.conftest import ROOT, needs_root
+from tests.helpers import ROOT, needs_root
 
 from .conftest import OS, UP_TIMEOUT, assert_gone, run
 
@@ -32,6 +33,9 @@ def vmlab(state: Path) -> Iterator[str]:
     print(f"up: {time.monotonic() - t0:.0f} s", file=sys.stderr)
     try:
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        # the table that ends `up` says what is true then: admin's daemons started, not still activating
+        admin_row = next((line for line in r.stdout.splitlines() if re.match(r"\W*admin\b", line)), "")
+        assert admin_row.count("active") == 2 and "activating" not in admin_row, r.stdout[-2000:]
         yield name
     finally:
         d = run(["down", "--name", name], state)

@@ -1,23 +1,35 @@
-"""The verbs every backend offers; the CLI, the provisioner and the suite use only these."""
+"""A Backend in three parts, as containerlab's runtimes and netlab's providers separate them:
+
+- `transport` (airgaplab.transport): exec, put_many, exchange, interactive — the only way anything
+  touches a host;
+- the lifecycle, written here once: `up` refuses a lab that is up or half-created, journals, creates,
+  provisions and marks the lab up; `down` is idempotent; both over `state` (a LabState);
+- `world` (airgaplab.world): what the hypervisor offers around the hosts.
+
+A backend module provides the hooks: `preflight`, `create`, `destroy`, `running`, `host_status`, and
+optionally `provision_plan` and `reboot`. The CLI and every other module know no backend by name.
+"""
 
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from airgaplab.errors import LabError
-from airgaplab.family import ROCKY, Family
-from airgaplab.spec import Lab
+from airgaplab import provisioner
+from airgaplab.backends.journal import Journal
+from airgaplab.backends.state import LabState
+from airgaplab.errors import UserError
+from airgaplab.family import Family
+from airgaplab.spec import LabSpec
+from airgaplab.transport import Transport
+from airgaplab.world import World
 
 Progress = Callable[[str], None]
 
 
-def _quiet(_: str) -> None:
+def quiet(_: str) -> None:
     pass
 
 
@@ -26,116 +38,121 @@ class HostStatus:
     name: str
     state: str  # running | stopped | missing | not created
     addresses: dict[str, str] = field(default_factory=dict)  # interface -> address/prefix
-    daemons: dict[str, str] = field(default_factory=dict)  # daemon -> active | inactive
+    daemons: dict[str, str] = field(default_factory=dict)  # daemon -> active | activating | inactive | failed
 
 
 @dataclass
 class LabStatus:
-    lab: str
+    lab_name: str
     backend: str
     state: str  # up | partial | down
     hosts: list[HostStatus] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "lab": self.lab,
-            "backend": self.backend,
-            "state": self.state,
-            "hosts": [h.__dict__ for h in self.hosts],
-        }
+        return {"lab": self.lab_name, "backend": self.backend, "state": self.state,
+                "hosts": [h.__dict__ for h in self.hosts]}
 
 
 class Backend(ABC):
-    """One lab, on one kind of machinery. Subclasses: netns (embedded), vagrant (VMs)."""
+    """One lab on one kind of machinery: its transport, its lifecycle, its world."""
 
     name: str = "base"
+    transport: Transport
+    """How to reach the hosts (each backend sets its own in __init__)."""
+    world: World
+    """What surrounds the hosts (each backend sets its own in __init__)."""
 
-    def __init__(self, lab: Lab, progress: Progress = _quiet) -> None:
-        self.lab = lab
+    def __init__(self, spec: LabSpec, progress: Progress = quiet) -> None:
+        self.spec = spec
         self.progress = progress
+        self.state = LabState(spec.name)
 
-    @abstractmethod
+    @property
+    def family(self) -> Family:
+        return self.world.family
+
+    # --- lifecycle ---------------------------------------------------------------------
     def up(self, *, bare: bool = False) -> None:
-        """Create the hosts and networks and provision them (`bare`: stock configs, no NTP/DNS steps).
+        """Create the hosts and networks and provision them (`bare`: stock hosts, no NTP/DNS steps).
 
-        Raises UserError before creating anything when it cannot start (the lab is already up, a tool is
-        missing); any other error may leave a half-created lab, which `down` removes
-        (backends.lifecycle does both)."""
+        Raises UserError before creating anything when it cannot start (the lab is up or half-created, a
+        tool is missing); any other error may leave a half-created lab, which `down` removes
+        (backends.lifecycle.up_or_clean does both)."""
+        self.preflight()
+        if self.is_up():
+            raise UserError(f"lab {self.spec.name!r} is already up — see `airgaplab status --name {self.spec.name}`")
+        if self.state.exists():
+            raise UserError(f"lab {self.spec.name!r} was left half-created by an interrupted `up` — "
+                            f"run `airgaplab down --name {self.spec.name}` first")
+        t0 = time.monotonic()
+        self.prepare()
+        journal = self.state.begin(self.name, self.spec.model_dump(), bare)
+        with journal.phase("create"):
+            self.create(journal, bare=bare)
+        with journal.phase("provision"):
+            self.provision(bare=bare, timings=journal.timings)
+        with journal.phase("settle"):
+            self.settle()
+        journal.finish(t0)
+
+    def down(self) -> bool:
+        """Remove everything of the lab: daemons, VMs, mounts, namespaces, state. Idempotent: works on a
+        half-created lab and after a killed `up`; False when there was nothing to take down."""
+        existed = self.state.exists() or self.leftovers()
+        if existed:
+            self.destroy()
+            self.state.remove()
+        return existed
+
+    def is_up(self) -> bool:
+        """The lab came up completely and all its hosts are running."""
+        journal = self.state.journal()
+        return journal is not None and journal.complete and self.running(journal)
+
+    def provision(self, *, bare: bool = False, timings: dict[str, float] | None = None) -> None:
+        """The backend-neutral provisioner with this backend's plan; bare: only the plan's first steps."""
+        hosts = self.spec.hosts
+        if bare:
+            hosts = [h.model_copy(update={"roles": []}) for h in hosts]
+        provisioner.provision(self.transport, self.spec, self.family, self.provision_plan(), hosts, self.progress,
+                              timings)
+
+    # --- hooks -------------------------------------------------------------------------
+    def preflight(self) -> None:
+        """Refuse (UserError) before anything exists when this machine cannot run the lab."""
+        return None  # a no-op hook (netlab's providers' shape): backends override what they need
+
+    def prepare(self) -> None:
+        """What must exist before the lab does (a VM box); a refusal here leaves nothing to take down."""
+        return None  # a no-op hook (netlab's providers' shape): backends override what they need
 
     @abstractmethod
-    def down(self) -> None:
-        """Remove everything of the lab: daemons, VMs, mounts, namespaces, state. Idempotent; works on a
-        half-created lab and after a killed `up`."""
+    def create(self, journal: Journal, *, bare: bool) -> None:
+        """Hosts and networks, recording in `journal` what `destroy` must find; booted, not provisioned."""
+
+    def settle(self) -> None:
+        """Wait until what `up` started answers (so the status printed after it is true)."""
+        return None  # a no-op hook (netlab's providers' shape): backends override what they need
+
+    @abstractmethod
+    def destroy(self) -> None:
+        """Remove what `create` made, from the journal and from what exists; never fails for missing parts."""
+
+    def leftovers(self) -> bool:
+        """Something of the lab exists outside its state directory (a killed `up`)."""
+        return False
+
+    @abstractmethod
+    def running(self, journal: Journal) -> bool:
+        """Everything the journal says was created is there and running."""
 
     @abstractmethod
     def status(self) -> LabStatus:
         """What exists now: each host's state, addresses and daemons; never raises for a lab that is down."""
 
-    @abstractmethod
-    def is_up(self) -> bool:
-        """The lab came up completely and all its hosts are running."""
-
-    @abstractmethod
-    def exec(
-        self, host: str, argv: list[str], *, input: bytes | None = None, timeout: float | None = 120
-    ) -> subprocess.CompletedProcess[bytes]:
-        """Run argv on host; never raises for a non-zero exit."""
-
-    @abstractmethod
-    def interactive(self, host: str, argv: list[str]) -> int:
-        """Run argv on host attached to this terminal (for `airgaplab shell`)."""
-
-    def put(self, host: str, path: str, data: bytes) -> None:
-        """Write one file on host (see put_many)."""
-        self.put_many(host, {path: data})
-
-    def put_many(self, host: str, files: dict[str, bytes]) -> None:
-        """Write files (absolute path → content, mode 0644, parents created) on host in one round trip."""
-        buf = io.BytesIO()
-        with tarfile.open(fileobj=buf, mode="w") as tar:
-            for path, data in files.items():
-                info = tarfile.TarInfo(path.lstrip("/"))
-                info.size, info.mode, info.mtime = len(data), 0o644, int(time.time())
-                tar.addfile(info, io.BytesIO(data))
-        # --no-overwrite-dir: existing directories keep their owners and modes (e.g. /etc/bind root:bind)
-        proc = self.exec(host, ["tar", "-x", "--no-same-owner", "--no-overwrite-dir", "-C", "/", "-f", "-"],
-                         input=buf.getvalue())
-        if proc.returncode != 0:
-            raise LabError(f"{host}: could not write files: {proc.stderr.decode().strip()}")
-
-    @abstractmethod
-    def exchange(
-        self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp", timeout: float = 2.0,
-        source: str | None = None,
-    ) -> bytes | None:
-        """Send `payload` from inside `host` (from its address `source`, if given) to server:port, return the
-        reply (None: no answer, no route).
-
-        The protocol probes (dnspython, ntplib) build and parse packets here;
-        only this exchange happens on the lab host. proto: udp | tcp-dns.
-        """
-
-    # --- what the conformance suite needs to know about the backend's world ---------
-    @property
-    def family(self) -> Family:
-        """The hosts' OS family: paths, service names, packages (netns hosts are Rocky-shaped)."""
-        return ROCKY
-
-    @property
-    def box(self) -> str | None:
-        """The VM box the hosts boot from (None: the hosts are not VMs)."""
-        return None
-
-    sync_timeout: float = 30.0
-    """How long things that converge (NTP sync) may take on this backend."""
-
-    silence_s: float = 2.0
-    """How long a probe waits before it concludes that no answer will come (a round trip is far shorter)."""
-
-    def nm_connection(self, host: str) -> str:
-        """The NetworkManager connection of `host`'s internal NIC (`nmcli connection up` it to see whether
-        NetworkManager rewrites resolv.conf)."""
-        return "eth0"
+    def provision_plan(self) -> provisioner.Plan:
+        """What this backend adds to the common provisioning (a first step, extra files, step environment)."""
+        return provisioner.Plan()
 
     def reboot(self, host: str) -> None:
         """Bring `host` down and up as a reboot would. This default (hosts that are not machines of their own):
@@ -144,41 +161,8 @@ class Backend(ABC):
         script = (f"for u in {' '.join(units)}; do systemctl stop $u 2>/dev/null; done; "
                   f"for u in {' '.join(units)}; do if systemctl is-enabled --quiet $u 2>/dev/null; then "
                   "systemctl start $u || exit 1; fi; done")
-        proc = self.exec(host, ["sh", "-c", script], timeout=120)
-        if proc.returncode != 0:
-            raise LabError(f"{host}: its daemons did not come back after the reboot: {proc.stderr.decode().strip()}")
+        self.transport.sh(host, script, what="its daemons coming back after the reboot")
 
-    def keep_reachable(self, host: str) -> str | None:
-        """The network `host` must keep reaching when its internet goes (its management link), if any."""
+    def dry_run(self) -> dict[str, object] | None:
+        """What `up` would do, without doing it (None: this backend has nothing to show)."""
         return None
-
-    def firewalled(self, host: str) -> bool:
-        """A host firewall on `host` drops what outsiders send (VMs with hardening and firewalld)."""
-        return False
-
-    def egress_address(self, host: str) -> str | None:
-        """The address `host`'s traffic to the internet comes from, as the internet sees it."""
-        return self.outside_address(host)
-
-    outsider: str | None = None
-    """A host outside every ACL, to probe from (None: the machine running the suite)."""
-
-    def outside_address(self, host: str) -> str | None:
-        """The address `host` has towards the internet, as the outsider reaches it."""
-        return None
-
-    def forwarder_log(self) -> str | None:
-        """The forwarders' query log, if this backend can see the forwarder's side."""
-        return None
-
-    def dnssec_names(self) -> DnssecNames:
-        return DnssecNames()
-
-
-@dataclass(frozen=True)
-class DnssecNames:
-    """Names whose DNSSEC status is known: signed and valid, signed but bogus, unsigned."""
-
-    secure: str = "www.isc.org"
-    bogus: str = "www.dnssec-failed.org"
-    insecure: str = "google.com"

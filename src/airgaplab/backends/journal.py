@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,7 +14,7 @@ from pathlib import Path
 @dataclass
 class Journal:
     path: Path
-    lab: str = ""
+    lab_name: str = ""
     backend: str = "netns"
     spec: dict[str, object] = field(default_factory=dict)
     bare: bool = False
@@ -42,6 +44,15 @@ class Journal:
         self.timings["up_done_epoch"] = time.time()
         self.complete = True
         self.save()
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase of `up` into timings["phase.<name>_s"] (the bench prints the split)."""
+        t0 = time.monotonic()
+        try:
+            yield
+        finally:
+            self.timings[f"phase.{name}_s"] = round(time.monotonic() - t0, 3)
 
     def will_create_netns(self, names: list[str]) -> None:
         self.netns.extend(n for n in names if n not in self.netns)

@@ -13,11 +13,11 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from airgaplab.backends.base import Backend
+from airgaplab.transport import Transport
 
 
 def query(
-    lab: Backend,
+    tx: Transport,
     src: str,
     server: str,
     qname: str,
@@ -38,17 +38,17 @@ def query(
         q.flags &= ~dns.flags.RD
     if cd:
         q.flags |= dns.flags.CD
-    wire = lab.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout,
+    wire = tx.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout,
                         source=source)
     if wire is None:
         raise dns.exception.Timeout(f"no DNS answer from {server} (asked from {src}; waited up to {timeout:g} s)")  # type: ignore[no-untyped-call]
     return dns.message.from_wire(wire)
 
 
-def unanswered(lab: Backend, src: str, server: str, qname: str = "google.com", timeout: float = 1.5) -> str | None:
+def unanswered(tx: Transport, src: str, server: str, qname: str = "google.com", timeout: float = 1.5) -> str | None:
     """None if `server` cannot be reached from `src`; else a description of the answer it gave."""
     try:
-        msg = query(lab, src, server, qname, timeout=timeout)
+        msg = query(tx, src, server, qname, timeout=timeout)
     except (dns.exception.Timeout, OSError):
         return None
     return describe(msg)

@@ -6,13 +6,13 @@ import time
 
 import ntplib
 
-from airgaplab.backends.base import Backend
+from airgaplab.transport import Transport
 
 MODE_SERVER = 4
 LEAP_ALARM = 3
 
 
-def request(lab: Backend, src: str, server: str, timeout: float = 2.0,
+def request(tx: Transport, src: str, server: str, timeout: float = 2.0,
             source: str | None = None) -> ntplib.NTPStats | None:
     """One NTPv4 client request (mode 3) from `src` (its address `source`); None if no answer came (chrony
     denies silently).
@@ -20,7 +20,7 @@ def request(lab: Backend, src: str, server: str, timeout: float = 2.0,
     ntplib builds and parses the packets; the lab host only relays the bytes.
     """
     query = ntplib.NTPPacket(mode=3, version=4, tx_timestamp=ntplib.system_to_ntp_time(time.time()))
-    reply = lab.exchange(src, server, 123, query.to_data(), timeout=timeout, source=source)
+    reply = tx.exchange(src, server, 123, query.to_data(), timeout=timeout, source=source)
     if reply is None:
         return None
     stats = ntplib.NTPStats()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from airgaplab.backends.base import Backend
+from airgaplab.family import Family
+from airgaplab.spec import LabSpec
+from airgaplab.transport import Transport
 
 CHRONY_LOG = "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u {fam.chrony_service} -n 20 --no-pager"
 # (label, shell command) per family; each runs where the fault is (see where()).
@@ -35,22 +37,22 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def where(lab: Backend, family: str, host: str) -> str:
+def where(spec: LabSpec, family: str, host: str) -> str:
     """The host whose state explains a failure: admin for the server families (the node only saw the
     symptom), else the failing host; admin for lab-wide checks."""
-    server = lab.lab.server_for("ntp" if family.startswith("NTP") else "dns") or lab.lab.hosts[0]
-    if family.endswith("-SRV") or host not in lab.lab.host_names:
+    server = spec.server_for("ntp" if family.startswith("NTP") else "dns") or spec.hosts[0]
+    if family.endswith("-SRV") or host not in spec.host_names:
         return server.name
     return host
 
 
-def collect(lab: Backend, family: str, host: str) -> dict[str, str]:
+def collect(tx: Transport, fam: Family, family: str, host: str) -> dict[str, str]:
     """label → output; never raises (evidence must not turn a failure into an error)."""
     out: dict[str, str] = {}
     for label, cmd in COMMANDS.get(family, []):
-        label, cmd = label.format(fam=lab.family), cmd.format(fam=lab.family)
+        label, cmd = label.format(fam=fam), cmd.format(fam=fam)
         try:
-            proc = lab.exec(host, ["sh", "-c", cmd], timeout=15)
+            proc = tx.exec(host, ["sh", "-c", cmd], timeout=15)
             out[f"{host}: {label}"] = (proc.stdout + proc.stderr).decode(errors="replace").strip() or "(no output)"
         except Exception as e:
             out[f"{host}: {label}"] = f"(could not run: {e})"

@@ -38,23 +38,23 @@ def _first_line(argv: list[str]) -> str:
     return ((p.stdout or p.stderr).strip().splitlines() or ["?"])[0]
 
 
-def environment(lab: Backend) -> dict[str, str]:
-    spec = json.dumps(lab.lab.model_dump(), sort_keys=True).encode()
+def environment(be: Backend) -> dict[str, str]:
+    spec = json.dumps(be.spec.model_dump(), sort_keys=True).encode()
     env = {
-        "backend": lab.name,
-        "lab": lab.lab.name,
-        "nodes": str(len(lab.lab.nodes_list)),
+        "backend": be.name,
+        "lab": be.spec.name,
+        "nodes": str(len(be.spec.nodes_list)),
         "kernel": platform.release(),
         "spec.sha256": hashlib.sha256(spec).hexdigest()[:16],
     }
-    admin = lab.lab.server_for("ntp") or lab.lab.hosts[0]
-    env["guest.os"] = lab.family.pretty
-    if lab.box:
-        env["box"] = lab.box
+    admin = be.spec.server_for("ntp") or be.spec.hosts[0]
+    env["guest.os"] = be.family.pretty
+    if be.world.box:
+        env["box"] = be.world.box
     else:  # the hosts are views of this machine
         env["host.os"] = machine_os()
-    env["chrony"] = version(facts.out(lab, admin.name, ["chronyd", "-v"])[1], r"version (\S+)")
-    env["bind"] = version(facts.out(lab, admin.name, ["named", "-v"])[1], r"BIND (\S+)")
+    env["chrony"] = version(facts.out(be.transport, admin.name, ["chronyd", "-v"])[1], r"version (\S+)")
+    env["bind"] = version(facts.out(be.transport, admin.name, ["named", "-v"])[1], r"BIND (\S+)")
     return env
 
 
@@ -97,28 +97,28 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def sync_times(lab: Backend) -> dict[str, float | None]:
-    return {h.name: facts.sync_seconds(lab, h.name) for h in lab.lab.nodes_list}
+def sync_times(be: Backend) -> dict[str, float | None]:
+    return {h.name: facts.sync_seconds(be.transport, h.name) for h in be.spec.nodes_list}
 
 
-def baseline(lab: Backend) -> dict[str, str]:
+def baseline(be: Backend) -> dict[str, str]:
     """The evidence of a healthy run too (shown collapsed): each family's, where its faults would be."""
-    first = lab.lab.nodes_list[0].name if lab.lab.nodes_list else lab.lab.hosts[0].name
+    first = be.spec.nodes_list[0].name if be.spec.nodes_list else be.spec.hosts[0].name
     found: dict[str, str] = {}
     for family in evidence.COMMANDS:
-        found.update(evidence.collect(lab, family, evidence.where(lab, family, first)))
+        found.update(evidence.collect(be.transport, be.family, family, evidence.where(be.spec, family, first)))
     return found
 
 
-def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: float = 30.0,
+def write_report(be: Backend, *, lab_up_s: float | None = None, sync_timeout: float = 30.0,
                  rehearsal: str | None = None, resilience: bool = False) -> tuple[Path, dict[str, Any]]:
-    """Run the suite on `lab` and write the report; returns (run dir, summary).
+    """Run the suite on the lab of `be` and write the report; returns (run dir, summary).
 
     `lab_up_s`: how long this run took to bring the lab up (None: it was up before the run);
     `resilience`: also the resilience requirements (faults injected and undone)."""
     started = _now()
     stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    lab_dir = reports_root() / lab.lab.name
+    lab_dir = reports_root() / be.spec.name
     run_dir = lab_dir / stamp
     run_dir.mkdir(parents=True, exist_ok=True)
     results = run_dir / "allure-results"
@@ -126,26 +126,26 @@ def write_report(lab: Backend, *, lab_up_s: float | None = None, sync_timeout: f
     t0 = time.monotonic()
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(project_root() / "tests" / "conformance"),
-         "--lab", lab.lab.name, "--sync-timeout", str(sync_timeout), f"--junitxml={run_dir / 'junit.xml'}",
+         "--lab", be.spec.name, "--sync-timeout", str(sync_timeout), f"--junitxml={run_dir / 'junit.xml'}",
          f"--alluredir={results}", "--clean-alluredir", f"--airgaplab-results={outcomes_file}",
-         *(["-m", "resilience or not resilience"] if resilience else [])],
+         *(["--resilience"] if resilience else [])],
         cwd=project_root(), capture_output=True, text=True,
     )
     suite_s = time.monotonic() - t0
     (run_dir / "pytest.log").write_text(proc.stdout + proc.stderr)
     outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
-    env = environment(lab)
-    _write_allure_extras(results, env, f"{lab.lab.name} {stamp}")
-    syncs = sync_times(lab)
+    env = environment(be)
+    _write_allure_extras(results, env, f"{be.spec.name} {stamp}")
+    syncs = sync_times(be)
     synchronized = bool(syncs) and all(v is not None for v in syncs.values())
     timings = {"lab_up_s": lab_up_s, "ntp_sync_s": syncs, "ntp_synchronized": synchronized,
                "ntp_sync_max_s": max(v for v in syncs.values() if v is not None) if synchronized else None,
                "suite_s": round(suite_s, 2)}
     history_path = lab_dir / "history.jsonl"
     past = _load_history(history_path)
-    s = summary.build(lab=lab.lab, backend=lab.name, started=started.isoformat(timespec="seconds"),
+    s = summary.build(spec=be.spec, backend=be.name, started=started.isoformat(timespec="seconds"),
                       finished=_now().isoformat(timespec="seconds"), outcomes=outcomes, timings=timings,
-                      environment=env, history=past, baseline=baseline(lab), rehearsal=rehearsal)
+                      environment=env, history=past, baseline=baseline(be), rehearsal=rehearsal)
     line = summary.history_line(s, stamp)
     s["history"] = [*past, line]  # the page's trend includes this run
     (run_dir / "summary.json").write_text(json.dumps(s, indent=1) + "\n")

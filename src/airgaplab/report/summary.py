@@ -21,20 +21,20 @@ from typing import Any
 
 from airgaplab.catalog import catalog
 from airgaplab.outcomes import FAILED, per_host, worst
-from airgaplab.spec import Lab
+from airgaplab.spec import LabSpec
 
 SCHEMA = "airgaplab-summary/2"
 
 
-def topology(lab: Lab) -> dict[str, Any]:
+def topology(spec: LabSpec) -> dict[str, Any]:
     serves = []
     for kind, what in (("ntp", "NTP"), ("dns", "DNS")):
-        server = lab.server_for(kind)
+        server = spec.server_for(kind)
         if server:
-            serves += [{"from": server.name, "to": h.name, "what": what} for h in lab.hosts if h.has(f"{kind}-client")]
+            serves += [{"from": server.name, "to": h.name, "what": what} for h in spec.hosts if h.has(f"{kind}-client")]
     return {
-        "network": lab.network.internal,
-        "hosts": [{"name": h.name, "ip": h.ip, "roles": list(h.roles), "internet": h.internet} for h in lab.hosts],
+        "network": spec.network.internal,
+        "hosts": [{"name": h.name, "ip": h.ip, "roles": list(h.roles), "internet": h.internet} for h in spec.hosts],
         "serves": serves,
     }
 
@@ -53,7 +53,7 @@ def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list[dict[str, Any]],
+def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes: list[dict[str, Any]],
           timings: dict[str, Any], environment: dict[str, str], history: list[dict[str, Any]],
           baseline: dict[str, str] | None = None, rehearsal: str | None = None) -> dict[str, Any]:
     reqs = requirements(outcomes)
@@ -66,7 +66,7 @@ def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list
     verdict = "PASS" if reqs and not failed else "FAIL"
     return {
         "schema": SCHEMA,
-        "lab": lab.name,
+        "lab": spec.name,
         "backend": backend,
         "started": started,
         "finished": finished,
@@ -82,7 +82,7 @@ def build(*, lab: Lab, backend: str, started: str, finished: str, outcomes: list
         },
         "timings": timings,
         "environment": environment,
-        "topology": topology(lab),
+        "topology": topology(spec),
         "requirements": reqs,
         "evidence": evidence,
         "history": history,

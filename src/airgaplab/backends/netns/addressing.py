@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 
 from airgaplab.errors import UserError
-from airgaplab.spec import Lab
+from airgaplab.spec import LabSpec
 
 DOC_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
 SIM_RANGES = (WAN_RANGE := ipaddress.IPv4Network("203.0.113.0/24"), ipaddress.IPv4Network("198.51.100.0/24"))
@@ -50,18 +50,18 @@ def in_doc_ranges(addr: str) -> bool:
 class Internet:
     """Where everything of the simulated internet lives, derived from the spec once."""
 
-    lab: Lab
+    spec: LabSpec
 
     @property
     def forwarders(self) -> dict[str, str]:
         """Spec forwarder → the stand-in resolver's address."""
-        fwd = self.lab.dns.forwarders if self.lab.dns else []
+        fwd = self.spec.dns.forwarders if self.spec.dns else []
         return {real: str(FORWARDER_BASE + i) for i, real in enumerate(fwd)}
 
     @property
     def upstream_names(self) -> dict[str, str]:
         """NTP upstream name → the simulated NTP server's address."""
-        names = self.lab.ntp.upstream if self.lab.ntp else []
+        names = self.spec.ntp.upstream if self.spec.ntp else []
         return {name: str(NTP_BASE + i) for i, name in enumerate(names)}
 
     @property
@@ -70,7 +70,7 @@ class Internet:
         return str(FORWARDER_BASE)
 
     def wan_address(self, host: str) -> str:
-        outside = [h.name for h in self.lab.hosts if h.internet]
+        outside = [h.name for h in self.spec.hosts if h.internet]
         return str(WAN.network_address + 10 + outside.index(host))
 
     @property
@@ -84,7 +84,7 @@ class Internet:
 
     def check_safety(self) -> None:
         """Refuse a lab that would configure an address outside its own ranges."""
-        net = self.lab.network.net
+        net = self.spec.network.net
         # private only: the documentation ranges belong to the simulated internet (and this kind of machine)
         if not any(net.subnet_of(r) for r in PRIVATE_RANGES):
             raise UserError(

@@ -10,12 +10,12 @@ upstream names.
 
 from __future__ import annotations
 
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from airgaplab.backends.netns import addressing as A
 from airgaplab.errors import LabError
+from airgaplab.transport import run_here
 
 ROOT_CONF = "/etc/named-root.conf"
 RESOLVER_CONF = "/etc/named-resolver.conf"
@@ -31,10 +31,7 @@ class InternetBuild:
 
 
 def _run(argv: list[str], cwd: Path) -> str:
-    proc = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise LabError(f"{argv[0]} failed while signing the simulated root: {proc.stderr.strip()}")
-    return proc.stdout.strip()
+    return run_here(argv, cwd=str(cwd), what=f"{argv[0]} (signing the simulated root)").stdout.decode().strip()
 
 
 def _keygen(zone: str, workdir: Path) -> str:

@@ -11,26 +11,26 @@ from __future__ import annotations
 import uuid
 
 from airgaplab.backends.netns import addressing as A
-from airgaplab.spec import Lab
+from airgaplab.spec import LabSpec
 
 KEYFILE_DIR = "/etc/NetworkManager/system-connections"
 
 
-def keyfile(lab: Lab, name: str, device: str, address: str, gateway: str | None, dns: list[str]) -> str:
-    conn_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"airgaplab:{lab.name}:{name}:{device}")
+def keyfile(spec: LabSpec, name: str, device: str, address: str, gateway: str | None, dns: list[str]) -> str:
+    conn_uuid = uuid.uuid5(uuid.NAMESPACE_URL, f"airgaplab:{spec.name}:{name}:{device}")
     ipv4 = f"address1={address}" + (f",{gateway}" if gateway else "") + "\n"
     ipv4 += f"dns={''.join(d + ';' for d in dns)}\n" if dns else ""
     return (f"[connection]\nid={device}\nuuid={conn_uuid}\ntype=ethernet\ninterface-name={device}\n\n"
             f"[ethernet]\n\n[ipv4]\n{ipv4}method=manual\n\n[ipv6]\nmethod=disabled\n")
 
 
-def keyfiles(lab: Lab, inet: A.Internet, host: str) -> dict[str, bytes]:
+def keyfiles(spec: LabSpec, inet: A.Internet, host: str) -> dict[str, bytes]:
     """Path → keyfile for each of `host`'s NICs: eth0 on the internal network, eth1 outside (admin)."""
-    h = lab.host(host)
-    prefix = lab.network.net.prefixlen
+    h = spec.host(host)
+    prefix = spec.network.net.prefixlen
     files = {f"{KEYFILE_DIR}/eth0.nmconnection":
-             keyfile(lab, host, "eth0", f"{h.ip}/{prefix}", None, [] if h.internet else [inet.isp_resolver])}
+             keyfile(spec, host, "eth0", f"{h.ip}/{prefix}", None, [] if h.internet else [inet.isp_resolver])}
     if h.internet:
         files[f"{KEYFILE_DIR}/eth1.nmconnection"] = keyfile(
-            lab, host, "eth1", f"{inet.wan_address(host)}/24", A.GATEWAY, [inet.isp_resolver])
+            spec, host, "eth1", f"{inet.wan_address(host)}/24", A.GATEWAY, [inet.isp_resolver])
     return {path: text.encode() for path, text in files.items()}

@@ -10,16 +10,13 @@ from contextlib import suppress
 from pathlib import Path
 
 from airgaplab import retry
-from airgaplab.errors import LabError
+from airgaplab.transport import run_here
 
 DAEMONS = ("chronyd", "named")
 
 
 def run(argv: list[str], *, input: bytes | None = None, check: bool = True) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run(argv, input=input, capture_output=True)
-    if check and proc.returncode != 0:
-        raise LabError(f"{' '.join(argv[:4])}… failed: {proc.stderr.decode(errors='replace').strip()}")
-    return proc
+    return run_here(argv, input=input, check=check, what=f"`{' '.join(argv[:4])}…`")
 
 
 def existing_netns(prefix: str) -> list[str]:

@@ -16,21 +16,22 @@ from airgaplab.backends.netns import nm
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.procs import run
 from airgaplab.errors import LabError
-from airgaplab.spec import Lab
+from airgaplab.spec import LabSpec
 
 INTERNET = "internet"
 OUTSIDER = "outsider"
 LAN = "lan"
 
 
-def create_network(lab: Lab, internet: A.Internet, netns: Callable[[str], str], hosts: list[str], journal: Journal) -> None:
+def create_network(spec: LabSpec, internet: A.Internet, netns: Callable[[str], str], hosts: list[str],
+                   journal: Journal) -> None:
     """Namespaces for `hosts` and the LAN bridge, the links between them, addresses and routes."""
     names = [netns(h) for h in hosts] + [netns(LAN)]
     journal.will_create_netns(names)
     lan, inet = netns(LAN), netns(INTERNET)
     lines = [f"netns add {n}" for n in names]
     # Each veth is created directly inside its two namespaces: it never exists in the root namespace.
-    for i, h in enumerate(lab.hosts):
+    for i, h in enumerate(spec.hosts):
         lines.append(f"link add eth0 netns {netns(h.name)} type veth peer name p{i} netns {lan}")
         if h.internet:
             lines.append(f"link add eth1 netns {netns(h.name)} type veth peer name w{i} netns {inet}")
@@ -41,8 +42,8 @@ def create_network(lab: Lab, internet: A.Internet, netns: Callable[[str], str], 
     batches[lan] += ["link add br0 type bridge", "link set br0 up"]
     batches[inet] += ["link add br0 type bridge", f"addr add {A.GATEWAY}/24 dev br0", "link set br0 up"]
     batches[inet] += [f"addr add {a}/32 dev lo" for a in internet.service_addresses]
-    prefix = lab.network.net.prefixlen
-    for i, h in enumerate(lab.hosts):
+    prefix = spec.network.net.prefixlen
+    for i, h in enumerate(spec.hosts):
         ns = netns(h.name)
         batches[lan] += [f"link set p{i} master br0", f"link set p{i} up"]
         batches[ns] += [f"addr add {h.ip}/{prefix} dev eth0", "link set eth0 up"]
@@ -57,7 +58,7 @@ def create_network(lab: Lab, internet: A.Internet, netns: Callable[[str], str], 
         run(["ip", "-n", ns, "-b", "-"], input="\n".join(cmds).encode())
 
 
-def create_views(lab: Lab, inet: A.Internet, view: Callable[[str], HostView], hosts: list[str], ns_dir: Path,
+def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView], hosts: list[str], ns_dir: Path,
                  journal: Journal, built: I.InternetBuild) -> None:
     """Each host's private /etc, /var and /run (overlays), held by a mount namespace bound under `ns_dir`."""
     ns_dir.mkdir(exist_ok=True)
@@ -65,12 +66,12 @@ def create_views(lab: Lab, inet: A.Internet, view: Callable[[str], HostView], ho
     journal.will_mount(str(ns_dir))
     run(["mount", "--bind", str(ns_dir), str(ns_dir)])
     run(["mount", "--make-private", str(ns_dir)])
-    ctx = {"lab": lab, "isp_resolver": inet.isp_resolver, "root_server": A.ROOT_SERVER,
+    ctx = {"lab": spec, "isp_resolver": inet.isp_resolver, "root_server": A.ROOT_SERVER,
            "root_dnskey": built.root_dnskey}
     procs = []
     for host in hosts:
         v = view(host)
-        extra = built.files if host == INTERNET else nm.keyfiles(lab, inet, host) if host in lab.host_names else {}
+        extra = built.files if host == INTERNET else nm.keyfiles(spec, inet, host) if host in spec.host_names else {}
         v.seed({**ctx, "host": host}, extra)
         v.mnt_file.touch()
         v.uts_file.touch()

@@ -8,7 +8,7 @@ simulated resolvers, and nftables at its edge translates the notes' real
 forwarder addresses (168.126.63.1, 8.8.8.8) to their stand-ins, so admin's
 named.conf is the reference value for value and no link carries them.
 
-    hv = PrivateHypervisor(lab, state_dir, progress)
+    hv = PrivateHypervisor(spec, state_dir, progress)
     hv.start()                         # namespaces, simulated internet, libvirtd
     subprocess.run(hv.wrap(["virsh", "list"]))
     hv.stop()                          # everything above, also after a SIGKILLed start
@@ -16,16 +16,23 @@ named.conf is the reference value for value and no link carries them.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 from airgaplab import retry
+from airgaplab.backends import relay
 from airgaplab.backends.base import Progress
 from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.errors import LabError
-from airgaplab.spec import Lab
+from airgaplab.family import Family
+from airgaplab.spec import Host, LabSpec
+from airgaplab.transport import Completed, Transport
+from airgaplab.world import World
 
 HV = "hv"
+LOCAL = "@local"  # system hypervisor: the machine running the suite is the vantage point outside every ACL
+OUTSIDER = "outsider"  # private hypervisor: the hypervisor's namespace, probing admin's management address
 # hv's leg on the (otherwise empty) netns lan: a private /30 no lab uses
 EDGE_NET = "10.255.255.0/30"
 EDGE_IP = "10.255.255.1"
@@ -50,10 +57,45 @@ START = (
 )
 
 
+class LocalTransport(Transport):
+    """This machine itself, as the outsider of a lab on the system libvirtd (a KVM workstation)."""
+
+    def exec(self, host: str, argv: list[str], *, input: bytes | None = None,
+             timeout: float | None = 120) -> Completed:
+        return subprocess.run(argv, input=input, capture_output=True, timeout=timeout)
+
+    def interactive(self, host: str, argv: list[str]) -> int:
+        return subprocess.call(argv)
+
+    def exchange(self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp",
+                 timeout: float = 2.0, source: str | None = None) -> bytes | None:
+        return relay.exchange(proto, server, port, payload, timeout, source)
+
+
+class HostAlias(Transport):
+    """One host of another transport under the name the lab gives it (the outsider is hv's namespace)."""
+
+    def __init__(self, inner: Transport, host: str) -> None:
+        self.inner, self.host = inner, host
+
+    def exec(self, host: str, argv: list[str], *, input: bytes | None = None,
+             timeout: float | None = 120) -> Completed:
+        return self.inner.exec(self.host, argv, input=input, timeout=timeout)
+
+    def interactive(self, host: str, argv: list[str]) -> int:
+        return self.inner.interactive(self.host, argv)
+
+    def exchange(self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp",
+                 timeout: float = 2.0, source: str | None = None) -> bytes | None:
+        return self.inner.exchange(self.host, server, port, payload, proto=proto, timeout=timeout, source=source)
+
+
 class SystemHypervisor:
-    """The machine's libvirtd (a KVM workstation): commands run as they are."""
+    """The machine's libvirtd (a KVM workstation): commands run as they are; the VMs reach the real internet,
+    and the machine running the suite is the outsider."""
 
     private = False
+    outsider = LOCAL
 
     def start(self) -> None:
         pass
@@ -61,39 +103,68 @@ class SystemHypervisor:
     def stop(self) -> None:
         pass
 
+    def is_up(self) -> bool:
+        return True
+
     def wrap(self, argv: list[str]) -> list[str]:
         return argv
 
+    def outsider_transport(self) -> Transport:
+        return LocalTransport()
 
-def edge_spec(lab: Lab) -> Lab:
+    def extra_files(self, host: Host, fam: Family) -> dict[str, bytes]:
+        return {}
+
+    @property
+    def internet(self) -> World:
+        """The real internet: no forwarders' side to see, no egress address known from here."""
+        return World()
+
+
+def edge_spec(spec: LabSpec) -> LabSpec:
     """The netns lab that carries the VMs' world: the simulated internet plus the `hv` host."""
-    data = lab.model_dump()
+    data = spec.model_dump()
     data["network"] = {"internal": EDGE_NET}
     data["hosts"] = [{"name": HV, "ip": EDGE_IP, "internet": True}]
     data["nodes"] = None
-    return Lab.model_validate(data)
+    return LabSpec.model_validate(data)
 
 
 class PrivateHypervisor:
     """libvirtd in a lab-owned namespace whose only way out is the simulated internet."""
 
     private = True
+    outsider = OUTSIDER
 
-    def __init__(self, lab: Lab, state_dir: Path, progress: Progress) -> None:
-        self.lab = lab
+    def __init__(self, spec: LabSpec, state_dir: Path, progress: Progress) -> None:
+        self.spec = spec
         self.progress = progress
         # the edge's own steps read as the hypervisor's; it provisions nothing worth a line
-        self.edge = NetnsBackend(edge_spec(lab), lambda m: None if m.startswith("provision") else progress(m))
-        self.edge.dir = state_dir / "edge"  # inside the VM lab's state dir: one lab, one `down`
+        self.edge = NetnsBackend(edge_spec(spec), lambda m: None if m.startswith("provision") else progress(m))
+        self.edge.state.lab_name = f"{spec.name}/edge"  # inside the VM lab's state dir: one lab, one `down`
 
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run inside hv: its network, its /etc, /var and /run (so qemu:///system is the private one)."""
         return [*self.edge.view(HV).nsenter(), *argv]
 
+    def outsider_transport(self) -> Transport:
+        return HostAlias(self.edge.transport, HV)
+
+    def extra_files(self, host: Host, fam: Family) -> dict[str, bytes]:
+        """For admin: the simulated root's hints and trust anchor where the OS keeps the real ones."""
+        if not host.internet:
+            return {}
+        return {fam.root_key: self.file("/etc/named.root.key"), fam.root_hints: self.file("/var/named/named.ca")}
+
+    @property
+    def internet(self) -> World:
+        """The simulated internet the VMs' NAT leads into: hv's outside address is their egress."""
+        return self.edge.world
+
     def start(self) -> None:
         self.edge.up()
         self.progress("private libvirtd in the lab's own namespace")
-        self.edge.put_many(HV, {
+        self.edge.transport.put_many(HV, {
             "/etc/libvirt/qemu.conf": QEMU_CONF.encode(),
             "/etc/libvirt/libvirtd.conf": LIBVIRTD_CONF.encode(),
             "/etc/resolv.conf": f"nameserver {self.edge.inet.isp_resolver}\n".encode(),
@@ -101,10 +172,10 @@ class PrivateHypervisor:
         self._translate_forwarders()
         self._check(["sh", "-c", START])
         def answers() -> bool:
-            return self.edge.exec(HV, ["virsh", "-c", "qemu:///system", "version"], timeout=10).returncode == 0
+            return self.edge.transport.exec(HV, ["virsh", "-c", "qemu:///system", "version"], timeout=10).returncode == 0
 
         if not retry.until(answers, timeout=30, interval=0.2):
-            log = self.edge.exec(HV, ["sh", "-c", "tail -n 5 /var/log/libvirt/libvirtd.log"]).stdout.decode()
+            log = self.edge.transport.exec(HV, ["sh", "-c", "tail -n 5 /var/log/libvirt/libvirtd.log"]).stdout.decode()
             raise LabError(f"the private libvirtd did not answer within 30 s {log}")
         pool = "virsh -c qemu:///system pool-info default >/dev/null 2>&1 || { " \
                "virsh -c qemu:///system pool-define-as default dir --target /var/lib/libvirt/images && " \
@@ -114,14 +185,11 @@ class PrivateHypervisor:
     def _translate_forwarders(self) -> None:
         """The notes' forwarder addresses → the simulated resolvers, at hv's edge only."""
         ruleset = forwarder_dnat(self.edge.inet.forwarders, forwarded=True)
-        proc = self.edge.exec(HV, ["nft", "-f", "-"], input=ruleset.encode())
-        if proc.returncode != 0:
-            raise LabError(f"nftables in the hypervisor's namespace: {proc.stderr.decode().strip()}")
+        self.edge.transport.run(HV, ["nft", "-f", "-"], input=ruleset.encode(),
+                                what="nftables in the hypervisor's namespace")
 
     def _check(self, argv: list[str]) -> None:
-        proc = self.edge.exec(HV, argv, timeout=120)
-        if proc.returncode != 0:
-            raise LabError(f"hypervisor: `{' '.join(argv)[:80]}` failed: {(proc.stderr or proc.stdout).decode().strip()}")
+        self.edge.transport.run(HV, argv, timeout=120)
 
     def stop(self) -> None:
         self.edge.down()  # kills libvirtd, qemu, dnsmasq, ssh masters (all in the lab's namespaces), unmounts
@@ -131,7 +199,4 @@ class PrivateHypervisor:
 
     def file(self, path: str) -> bytes:
         """A file of hv's view (the simulated root's trust anchor and hints live there)."""
-        proc = self.edge.exec(HV, ["cat", path])
-        if proc.returncode != 0:
-            raise LabError(f"hypervisor: cannot read {path}")
-        return proc.stdout
+        return self.edge.transport.run(HV, ["cat", path], what=f"reading {path}").stdout

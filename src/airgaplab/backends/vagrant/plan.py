@@ -9,100 +9,100 @@ from pathlib import Path
 
 from airgaplab import render
 from airgaplab.family import family
-from airgaplab.spec import Host, Lab
+from airgaplab.spec import Host, LabSpec
 
 FIREWALL_SERVICES = {"dns-server": "dns", "ntp-server": "ntp"}
 
 
-def network_names(lab: Lab) -> dict[str, str]:
+def network_names(spec: LabSpec) -> dict[str, str]:
     """libvirt network names, lab-specific so two labs never share one."""
     return {
-        "internal": f"agl-{lab.name}-internal",
-        "nat": f"agl-{lab.name}-nat",
-        "isolated": f"agl-{lab.name}-isolated",
+        "internal": f"agl-{spec.name}-internal",
+        "nat": f"agl-{spec.name}-nat",
+        "isolated": f"agl-{spec.name}-isolated",
     }
 
 
-def hosts_block(lab: Lab) -> str:
-    lines = ["# BEGIN airgaplab", *[f"{h.ip}\t{h.name}" for h in lab.hosts], "# END airgaplab"]
+def hosts_block(spec: LabSpec) -> str:
+    lines = ["# BEGIN airgaplab", *[f"{h.ip}\t{h.name}" for h in spec.hosts], "# END airgaplab"]
     return "\n".join(lines) + "\n"
 
 
-def mac(lab: Lab, host: str) -> str:
+def mac(spec: LabSpec, host: str) -> str:
     """The internal NIC's MAC: fixed per lab and host, so the base step finds the NIC on any OS."""
-    h = hashlib.sha256(f"{lab.name}/{host}".encode()).digest()
+    h = hashlib.sha256(f"{spec.name}/{host}".encode()).digest()
     return "52:54:00:" + ":".join(f"{b:02x}" for b in h[:3])
 
 
-def box_name(lab: Lab) -> str:
+def box_name(spec: LabSpec) -> str:
     """The box a lab boots: debian12 is built locally (airgaplab.box), rocky10 is the published one."""
-    if lab.vm.os == "rocky10":
-        return lab.vm.box
+    if spec.vm.os == "rocky10":
+        return spec.vm.box
     from airgaplab import box
 
-    return box.recipe(lab.vm.os).box_name
+    return box.recipe(spec.vm.os).box_name
 
 
-def step_env(lab: Lab, host: Host) -> dict[str, str]:
+def step_env(spec: LabSpec, host: Host) -> dict[str, str]:
     """The base step's environment on a VM (plus the family's names and paths)."""
-    net = lab.network.net
+    net = spec.network.net
     return {
-        **family(lab.vm.os).step_env(),
-        "HARDENING": "1" if lab.vm.hardening else "0",
+        **family(spec.vm.os).step_env(),
+        "HARDENING": "1" if spec.vm.hardening else "0",
         "INTERNAL_NET": str(net),
         "SERVICES": " ".join(FIREWALL_SERVICES[r] for r in host.roles if r in FIREWALL_SERVICES),
         "HOST_NAME": host.name,
         "INTERNAL_IP": host.ip,
         "INTERNAL_PREFIX": str(net.prefixlen),
-        "INTERNAL_MAC": mac(lab, host.name),
+        "INTERNAL_MAC": mac(spec, host.name),
     }
 
 
-def machine(lab: Lab, h: Host, names: dict[str, str], emulated: bool) -> dict[str, object]:
+def machine(spec: LabSpec, h: Host, names: dict[str, str], emulated: bool) -> dict[str, object]:
     """One VM of the plan: size, management network, the provisioning steps and their environment."""
-    mgmt = ("nat", lab.vm.management_nat) if h.internet else ("isolated", lab.vm.management_isolated)
+    mgmt = ("nat", spec.vm.management_nat) if h.internet else ("isolated", spec.vm.management_isolated)
     return {
         "name": h.name,
         "ip": h.ip,
-        "mac": mac(lab, h.name),
+        "mac": mac(spec, h.name),
         "roles": list(h.roles),
         "internet": h.internet,
         # software emulation: one vCPU each, so three guests do not fight over two cores
-        "cpus": 1 if emulated else (h.cpus or lab.vm.cpus),
-        "memory": h.memory or lab.vm.memory,
+        "cpus": 1 if emulated else (h.cpus or spec.vm.cpus),
+        "memory": h.memory or spec.vm.memory,
         "management_network": {"name": names[mgmt[0]], "mode": "nat" if h.internet else "none", "address": mgmt[1]},
         "steps": ["base", *render.steps_for(h)],
-        "env": step_env(lab, h),
+        "env": step_env(spec, h),
     }
 
 
-def build(lab: Lab, *, accel: str = "kvm") -> dict[str, object]:
+def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
     """The plan: machines, networks, box, accelerator. Provisioning is airgaplab's (over ssh), not Vagrant's."""
-    net = lab.network.net
-    names = network_names(lab)
+    net = spec.network.net
+    names = network_names(spec)
     emulated = accel == "qemu"
-    machines = [machine(lab, h, names, emulated) for h in lab.hosts]
-    box = {"name": box_name(lab), "url": None, "checksum": None, "checksum_type": None}
-    if lab.vm.os == "rocky10":
-        box.update(url=lab.vm.box_url, checksum=lab.vm.box_checksum, checksum_type=lab.vm.box_checksum_type)
+    machines = [machine(spec, h, names, emulated) for h in spec.hosts]
+    box = {"name": box_name(spec), "url": None, "checksum": None, "checksum_type": None}
+    if spec.vm.os == "rocky10":
+        box.update(url=spec.vm.box_url, checksum=spec.vm.box_checksum, checksum_type=spec.vm.box_checksum_type)
     return {
-        "lab": lab.name,
-        "os": lab.vm.os,
+        "lab": spec.name,
+        "os": spec.vm.os,
         "provider": "libvirt",
-        "default_prefix": f"agl-{lab.name}-",
+        "default_prefix": f"agl-{spec.name}-",
         "driver": accel,
         # emulation: a CPU model TCG provides fully; KVM: the host's
         "cpu_mode": "custom" if emulated else "host-passthrough",
         "cpu_model": "qemu64" if emulated else None,
         "boot_timeout": 900 if emulated else 300,
         # named, so Vagrant skips guest detection (dozens of ssh probes: half a minute under emulation)
-        "guest": "redhat" if lab.vm.os == "rocky10" else "debian",
+        "guest": "redhat" if spec.vm.os == "rocky10" else "debian",
         # Vagrant's key swap costs minutes of emulated ssh; on a private hypervisor the VMs are reachable
         # only from its own namespace, so the box's insecure key is kept there
-        "insert_key": lab.vm.hypervisor != "private",
+        "insert_key": spec.vm.hypervisor != "private",
         "box": box,
-        "machine_virtual_size": lab.vm.disk_gb,
-        "hardening": lab.vm.hardening,
+        "machine_virtual_size": spec.vm.disk_gb,
+        "hardening": spec.vm.hardening,
         "networks": {
             "internal": {
                 "name": names["internal"],
@@ -113,19 +113,20 @@ def build(lab: Lab, *, accel: str = "kvm") -> dict[str, object]:
                 "forward_mode": "none",
                 "dhcp": False,
             },
-            "nat": {"name": names["nat"], "subnet": lab.vm.management_nat, "mode": "nat"},
-            "isolated": {"name": names["isolated"], "subnet": lab.vm.management_isolated, "mode": "none"},
+            "nat": {"name": names["nat"], "subnet": spec.vm.management_nat, "mode": "nat"},
+            "isolated": {"name": names["isolated"], "subnet": spec.vm.management_isolated, "mode": "none"},
         },
         "machines": machines,
     }
 
 
-def write(lab: Lab, state_dir: Path, *, accel: str = "kvm") -> Path:
+def write(spec: LabSpec, state_dir: Path, *, accel: str = "kvm") -> Path:
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "plan.json"
-    path.write_text(json.dumps(build(lab, accel=accel), indent=2) + "\n")
+    path.write_text(json.dumps(build(spec, accel=accel), indent=2) + "\n")
     return path
 
 
-def subnets(lab: Lab) -> list[ipaddress.IPv4Network]:
-    return [lab.network.net, ipaddress.IPv4Network(lab.vm.management_nat), ipaddress.IPv4Network(lab.vm.management_isolated)]
+def subnets(spec: LabSpec) -> list[ipaddress.IPv4Network]:
+    vm = spec.vm
+    return [spec.network.net, ipaddress.IPv4Network(vm.management_nat), ipaddress.IPv4Network(vm.management_isolated)]

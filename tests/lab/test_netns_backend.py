@@ -13,14 +13,11 @@ import pytest
 
 from airgaplab import retry
 from airgaplab.backends.netns.backend import NetnsBackend
-
-from .conftest import ROOT, cli, lab_name, lab_traces, needs_root, root_ns_lab_addresses
-
-pytestmark = [pytest.mark.lab, needs_root()]
+from tests.helpers import ROOT, cli, lab_name, lab_traces, root_ns_lab_addresses
 
 
 def sh(be: NetnsBackend, host: str, cmd: str) -> subprocess.CompletedProcess[bytes]:
-    return be.exec(host, ["sh", "-c", cmd])
+    return be.transport.exec(host, ["sh", "-c", cmd])
 
 
 def test_lab_up_reproduces_the_reference_and_down_leaves_nothing(netns_lab) -> None:
@@ -53,26 +50,27 @@ def test_lab_up_reproduces_the_reference_and_down_leaves_nothing(netns_lab) -> N
     # nodes are sealed off: no route to the simulated forwarders
     r = sh(be, "k8s-node1", "ip route get 198.51.100.1")
     assert r.returncode != 0 and b"unreachable" in r.stderr
-    name = be.lab.name
-    be.down()
+    name = be.spec.name
+    assert be.down() is True
     assert lab_traces(name) == {"netns": [], "mounts": []}
-    assert not be.dir.exists()
+    assert not be.state.dir.exists()
+    assert be.down() is False  # idempotent: nothing left to take down
     assert root_ns_lab_addresses() == []
 
 
-def test_exec_returns_the_commands_exit_code(netns_lab, state_dir) -> None:
-    be = netns_lab("exec")
-    r = cli("exec", "--name", be.lab.name, "k8s-node1", "--", "sh", "-c", "exit 7")
+def test_exec_returns_the_commands_exit_code(lab) -> None:
+    be = lab
+    r = cli("exec", "--name", be.spec.name, "k8s-node1", "--", "sh", "-c", "exit 7")
     assert r.returncode == 7
-    r = cli("exec", "--name", be.lab.name, "k8s-node2", "--", "chronyc", "-n", "sources")
+    r = cli("exec", "--name", be.spec.name, "k8s-node2", "--", "chronyc", "-n", "sources")
     assert r.returncode == 0 and "192.168.10.10" in r.stdout
-    r = cli("exec", "--name", be.lab.name, "nosuchhost", "--", "true")
+    r = cli("exec", "--name", be.spec.name, "nosuchhost", "--", "true")
     assert r.returncode == 2 and "no host 'nosuchhost'" in r.stderr
 
 
-def test_status_json_lists_hosts_addresses_and_daemons(netns_lab, state_dir) -> None:
-    be = netns_lab("stat")
-    r = cli("status", "--name", be.lab.name, "--json")
+def test_status_json_lists_hosts_addresses_and_daemons(lab) -> None:
+    be = lab
+    r = cli("status", "--name", be.spec.name, "--json")
     assert r.returncode == 0, r.stderr
     st = json.loads(r.stdout)
     hosts = {h["name"]: h for h in st["hosts"]}
@@ -82,20 +80,19 @@ def test_status_json_lists_hosts_addresses_and_daemons(netns_lab, state_dir) -> 
     assert hosts["k8s-node2"]["daemons"] == {"chronyd": "active", "named": "inactive"}
 
 
-def test_second_up_says_already_up_and_changes_nothing(netns_lab, state_dir) -> None:
-    be = netns_lab("twice")
-    before = be.journal()
-    r = cli("up", "--backend", "netns", "--name", be.lab.name)
+def test_second_up_says_already_up_and_changes_nothing(lab) -> None:
+    before = lab.state.journal()
+    r = cli("up", "--backend", "netns", "--name", lab.spec.name)
     assert r.returncode == 2 and "already up" in r.stderr
-    assert be.journal() == before and be.is_up()
+    assert lab.state.journal() == before and lab.is_up()
 
 
-def test_two_labs_side_by_side(netns_lab) -> None:
-    a, b = netns_lab("side"), netns_lab("side")
-    for be in (a, b):
+def test_two_labs_side_by_side(lab, netns_lab) -> None:
+    other = netns_lab("side")
+    for be in (lab, other):
         assert sh(be, "k8s-node1", "dig +short +time=2 google.com").stdout.strip()
-    a.down()
-    assert b.is_up() and sh(b, "admin", "systemctl is-active named").returncode == 0
+    other.down()
+    assert lab.is_up() and sh(lab, "admin", "systemctl is-active named").returncode == 0
 
 
 def test_bare_lab_has_stock_configs(netns_lab) -> None:
@@ -107,16 +104,24 @@ def test_bare_lab_has_stock_configs(netns_lab) -> None:
     assert sh(be, "admin", "systemctl is-active named").returncode != 0
 
 
-def test_down_after_sigkilled_up_leaves_nothing(state_dir) -> None:
+def test_down_after_sigkilled_up_leaves_nothing(own_state) -> None:
     name = lab_name("kill")
     try:
-        _kill_and_clean(name, state_dir)
+        _kill_and_clean(name, own_state)
     finally:
         cli("down", "--name", name)  # whatever happened above, leave nothing behind
 
 
 def _kill_and_clean(name: str, state_dir) -> None:
     interrupted = 0
+    # before the lab exists (killed at once), while it is half-created, and around the end of `up`
+    gone = subprocess.Popen([sys.executable, "-m", "airgaplab", "up", "--backend", "netns", "--name", name],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    gone.send_signal(signal.SIGKILL)
+    gone.wait()
+    r = cli("down", "--name", name)
+    assert r.returncode == 0 and len(r.stdout.strip().splitlines()) >= 1, r.stdout + r.stderr
+    assert lab_traces(name) == {"netns": [], "mounts": []} and not (state_dir / name).exists()
     for delay in (0.0, 0.1, 0.25):
         p = subprocess.Popen([sys.executable, "-m", "airgaplab", "up", "--backend", "netns", "--name", name],
                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -139,7 +144,7 @@ def _kill_and_clean(name: str, state_dir) -> None:
     assert root_ns_lab_addresses() == []
 
 
-def test_unsafe_internal_network_is_refused(tmp_path, state_dir) -> None:
+def test_unsafe_internal_network_is_refused(tmp_path, own_state) -> None:
     import yaml
 
     from airgaplab.paths import default_lab_file
@@ -156,31 +161,19 @@ def test_unsafe_internal_network_is_refused(tmp_path, state_dir) -> None:
         r = cli("up", "--spec", str(spec), "--backend", "netns")
         assert r.returncode == 2 and "is not a private (RFC 1918) range" in r.stderr, r.stderr
         assert "use e.g. 192.168.10.0/24" in r.stderr and len(r.stderr.strip().splitlines()) == 1
-        assert not state_dir.exists() or not any(state_dir.iterdir())
+        assert not own_state.exists() or not any(own_state.iterdir())
 
 
-def test_shell_is_a_shell_on_the_host(netns_lab, state_dir) -> None:
-    be = netns_lab("shell")
-    r = subprocess.run([sys.executable, "-m", "airgaplab", "shell", "--name", be.lab.name, "k8s-node2"],
+def test_shell_is_a_shell_on_the_host(lab) -> None:
+    r = subprocess.run([sys.executable, "-m", "airgaplab", "shell", "--name", lab.spec.name, "k8s-node2"],
                        input="hostname; cat /etc/resolv.conf; systemctl is-active chronyd; exit 3\n",
                        capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert r.returncode == 3
     assert "k8s-node2" in r.stdout and "nameserver 192.168.10.10" in r.stdout and "active" in r.stdout
 
 
-def test_without_root_one_clear_line(monkeypatch) -> None:
-    from airgaplab.errors import UserError
-    from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec
-
-    monkeypatch.setattr("os.geteuid", lambda: 1000)
-    with pytest.raises(UserError, match="needs root") as err:
-        NetnsBackend(load_spec(default_lab_file())).up()
-    assert "\n" not in str(err.value)
-
-
 @pytest.mark.parametrize("forwarders", [[], ["8.8.8.8"]], ids=["none", "one"])
-def test_lab_comes_up_with_no_or_one_forwarder(forwarders: list[str], state_dir: Path) -> None:
+def test_lab_comes_up_with_no_or_one_forwarder(forwarders: list[str]) -> None:
     from airgaplab.paths import default_lab_file
     from airgaplab.spec import load_spec
 

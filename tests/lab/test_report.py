@@ -12,10 +12,7 @@ import pytest
 
 from airgaplab.catalog import catalog
 from airgaplab.drills import DRILLS
-
-from .conftest import cli, lab_name, lab_traces, needs_root
-
-pytestmark = [pytest.mark.lab, needs_root()]
+from tests.helpers import ROOT, cli, lab_name, lab_traces
 
 
 @pytest.fixture
@@ -44,12 +41,12 @@ def chromium_check(page: Path, tmp_path: Path) -> tuple[str, str]:
     return dom.stdout, shot.stderr + dom.stderr
 
 
-def test_report_twice_gives_history_of_two_and_a_page_that_renders(netns_lab, reports, tmp_path) -> None:
-    be = netns_lab("rep")
+def test_report_twice_gives_history_of_two_a_page_that_renders_and_allure_html(lab, reports, tmp_path) -> None:
+    be = lab
     for _ in range(2):
-        r = cli("report", "--name", be.lab.name)
+        r = cli("report", "--name", be.spec.name)
         assert r.returncode == 0, r.stdout + r.stderr
-    first, second = runs(reports, be.lab.name)
+    first, second = runs(reports, be.spec.name)
     for f in ("junit.xml", "summary.html", "summary.json", "allure-results/environment.properties",
               "allure-results/executor.json", "allure-results/categories.json"):
         assert (second / f).is_file(), f
@@ -57,7 +54,7 @@ def test_report_twice_gives_history_of_two_and_a_page_that_renders(netns_lab, re
     env = (second / "allure-results/environment.properties").read_text()
     for key in ("backend=netns", "chrony=", "bind=", "kernel=", "spec.sha256=", "host.os=", "guest.os=Rocky Linux 10"):
         assert key in env
-    history = (reports / be.lab.name / "history.jsonl").read_text().splitlines()
+    history = (reports / be.spec.name / "history.jsonl").read_text().splitlines()
     assert [json.loads(h)["run"] for h in history] == [first.name, second.name]
     s = json.loads((second / "summary.json").read_text())
     assert s["schema"] == "airgaplab-summary/2" and s["verdict"] == "PASS" and s["rehearsal"] is None
@@ -78,13 +75,22 @@ def test_report_twice_gives_history_of_two_and_a_page_that_renders(netns_lab, re
     assert dom.count('class="point"') >= 4
     console = [line for line in log.splitlines() if "CONSOLE" in line]
     assert console == [], console
+    # the Allure 3 HTML report of each run, with the history carried between them
+    if shutil.which("npm") is None:
+        pytest.fail("Node.js/npm is not installed: run `make deps-test`")
+    for run in (first, second):
+        r = subprocess.run(["bash", "scripts/report-html.sh", str(run)], cwd=ROOT, capture_output=True, text=True,
+                           timeout=600)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert (run / "allure-report" / "index.html").is_file()
+    assert len((reports / be.spec.name / "allure-history.jsonl").read_text().splitlines()) == 2
 
 
-def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(netns_lab, reports) -> None:
-    be = netns_lab("repbrk")
-    r = cli("report", "--name", be.lab.name, "--drill", "dns-open-query")
+def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(lab, reports) -> None:
+    be = lab
+    r = cli("report", "--name", be.spec.name, "--drill", "dns-open-query")
     assert r.returncode == 1, r.stdout + r.stderr
-    (run,) = runs(reports, be.lab.name)
+    (run,) = runs(reports, be.spec.name)
     s = json.loads((run / "summary.json").read_text())
     assert s["verdict"] == "FAIL"
     failing = {x["id"] for x in s["requirements"] if x["failures"]}
@@ -113,13 +119,13 @@ def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(netns_la
 
 
 @pytest.mark.parametrize("drill", [None, "ntp-wrong-server"])
-def test_nightly_exit_status_and_nothing_left_up(drill, reports, state_dir) -> None:
+def test_nightly_exit_status_and_nothing_left_up(drill, reports, own_state) -> None:
     name = lab_name("night")
     args = ["nightly", "--name", name, "--backend", "netns"] + (["--drill", drill] if drill else [])
     r = cli(*args)
     assert r.returncode == (1 if drill else 0), r.stdout[-3000:] + r.stderr[-2000:]
     assert lab_traces(name) == {"netns": [], "mounts": []}
-    assert not (state_dir / name).exists()
+    assert not (own_state / name).exists()
     (run,) = runs(reports, name)
     s = json.loads((run / "summary.json").read_text())
     assert s["verdict"] == ("FAIL" if drill else "PASS")
@@ -128,27 +134,3 @@ def test_nightly_exit_status_and_nothing_left_up(drill, reports, state_dir) -> N
     if drill:
         # nightly runs the resilience requirements too: the drill's whole set fails
         assert {x["id"] for x in s["requirements"] if x["failures"]} == {r for r, _ in DRILLS[drill].breaks}
-
-
-def test_report_html_with_allure3(netns_lab, reports) -> None:
-    if shutil.which("npm") is None:
-        pytest.fail("Node.js/npm is not installed: run `make deps-test`")
-    be = netns_lab("allure")
-    for _ in range(2):
-        assert cli("report", "--name", be.lab.name).returncode == 0
-    root = Path(__file__).resolve().parents[2]
-    for run in runs(reports, be.lab.name):
-        r = subprocess.run(["bash", "scripts/report-html.sh", str(run)], cwd=root, capture_output=True, text=True,
-                           timeout=600)
-        assert r.returncode == 0, r.stdout + r.stderr
-        assert (run / "allure-report" / "index.html").is_file()
-    history = (reports / be.lab.name / "allure-history.jsonl").read_text().splitlines()
-    assert len(history) == 2
-
-
-def test_report_html_without_node_is_one_line(tmp_path) -> None:
-    root = Path(__file__).resolve().parents[2]
-    r = subprocess.run(["bash", "scripts/report-html.sh"], cwd=root, capture_output=True, text=True,
-                       env={"PATH": "/nonexistent"}, executable="/bin/bash")  # no node, no npm
-    assert r.returncode == 2
-    assert r.stderr.strip().count("\n") == 0 and "Node.js/npm is missing" in r.stderr

@@ -9,11 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.helpers import ROOT
 
-from .conftest import ROOT, needs_root
-
-pytestmark = [pytest.mark.lab, needs_root()]
 NOTES = Path(__file__).parent / "notes"
 # (script, where it is typed), in the notes' order
 SESSION = [("1-admin-ntp.sh", "admin"), ("2-node-ntp.sh", "nodes"), ("2-admin-clients.sh", "admin"),
@@ -24,11 +21,11 @@ SHELL_TROUBLE = ("command not found", "Directory nonexistent", "No such file", "
 
 def test_the_notes_typed_on_a_bare_lab_pass_the_suite(netns_lab, tmp_path: Path) -> None:
     be = netns_lab("notes", bare=True)
-    nodes = [h.name for h in be.lab.nodes_list]
+    nodes = [h.name for h in be.spec.nodes_list]
     for script, where in SESSION:
         for host in nodes if where == "nodes" else [where]:
             # typed into a root shell on the host, line by line; -e: any command that fails stops it
-            r = be.exec(host, ["bash", "-e"], input=(NOTES / script).read_bytes(), timeout=120)
+            r = be.transport.exec(host, ["bash", "-e"], input=(NOTES / script).read_bytes(), timeout=120)
             out = (r.stdout + r.stderr).decode(errors="replace")
             assert r.returncode == 0, f"{host}: {script} stopped (exit {r.returncode}):\n{out[-2000:]}"
             trouble = [t for t in SHELL_TROUBLE if t in out]
@@ -37,7 +34,7 @@ def test_the_notes_typed_on_a_bare_lab_pass_the_suite(netns_lab, tmp_path: Path)
                 assert "198.51.100." in r.stdout.decode(), f"{host}: the notes' dig printed no address:\n{out}"
     results = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
-                           "--lab", be.lab.name, "--airgaplab-results", str(results)],
+                           "--lab", be.spec.name, "--airgaplab-results", str(results)],
                           cwd=ROOT, capture_output=True, text=True, env=os.environ.copy(), timeout=600)
     outcomes = json.loads(results.read_text())
     bad = sorted({(o["req"], o["host"]) for o in outcomes if o["outcome"] != "PASS"})

@@ -11,13 +11,9 @@ import sys
 import threading
 from pathlib import Path
 
-import pytest
-
 from airgaplab import retry
+from tests.helpers import ROOT, cli, lab_name, root_ns_lab_addresses
 
-from .conftest import ROOT, cli, lab_name, needs_root, root_ns_lab_addresses
-
-pytestmark = [pytest.mark.lab, needs_root()]
 ETH_P_ALL, ETH_P_IP = 0x0003, 0x0800
 # the lab's networks, its simulated internet, and the notes' real forwarders (only ever translated inside admin)
 LAB = [ipaddress.ip_network(n) for n in ("192.168.10.0/24", "198.51.100.0/24", "203.0.113.0/24",
@@ -47,7 +43,7 @@ class Capture(threading.Thread):
                 self.lab.append(f"{where[0]}: {src} → {dst}")
 
 
-def test_root_namespace_sees_no_lab_packet_address_or_route(state_dir: Path) -> None:
+def test_root_namespace_sees_no_lab_packet_address_or_route(own_state: Path) -> None:
     routes_before = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
     cap = Capture()
     cap.start()

@@ -1,0 +1,38 @@
+"""Reaching a netns lab's hosts: nsenter into each host's network, mount and UTS namespaces."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from airgaplab.backends import relay
+from airgaplab.backends.netns.hostview import HostView
+from airgaplab.backends.netns.setns import network_namespace
+from airgaplab.transport import Completed, Transport
+
+
+class NetnsTransport(Transport):
+    """exec = nsenter + the host's PATH (its Rocky-shaped shims first); exchange = a socket opened inside the
+    host's network namespace by this very process (no helper process per probe)."""
+
+    def __init__(self, view: Callable[[str], HostView]) -> None:
+        self.view = view  # host name → its view; raises UserError for a host the lab does not have
+
+    def exec(self, host: str, argv: list[str], *, input: bytes | None = None,
+             timeout: float | None = 120) -> Completed:
+        return subprocess.run(self.view(host).command(argv), input=input, capture_output=True, timeout=timeout)
+
+    def interactive(self, host: str, argv: list[str]) -> int:
+        return subprocess.call(self.view(host).command(argv))
+
+    def exchange(self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp",
+                 timeout: float = 2.0, source: str | None = None) -> bytes | None:
+        with self.network_of(host):  # the socket is created inside the host's namespace
+            return relay.exchange(proto, server, port, payload, timeout, source)
+
+    @contextmanager
+    def network_of(self, host: str) -> Iterator[None]:
+        """Within this context, sockets the calling thread opens belong to `host`'s network."""
+        with network_namespace(f"/run/netns/{self.view(host).netns}"):
+            yield

@@ -1,0 +1,71 @@
+"""The world around a lab's hosts, as the suite needs to know it: each hypervisor provides one.
+
+netns (the simulated internet next door), a private libvirtd (the same simulated internet behind the
+VMs' NAT) and the system libvirtd (the real internet, seen from this machine) differ in where an
+outsider stands, what can be seen of the forwarders, and how long things take. The suite asks the
+world, never which backend it runs on:
+
+    target = backend.world.outside_address("admin")      # None: admin has no outside link
+    if backend.world.forwarder_log() is None:             # the forwarders' side cannot be seen here
+        pytest.skip(...)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from airgaplab.family import ROCKY, Family
+
+
+@dataclass(frozen=True)
+class DnssecNames:
+    """Names whose DNSSEC status is known: signed and valid, signed but bogus, unsigned."""
+
+    secure: str = "www.isc.org"
+    bogus: str = "www.dnssec-failed.org"
+    insecure: str = "google.com"
+
+
+class World:
+    """What a lab's surroundings offer. This base is the real internet with no vantage point of the lab's
+    own; each hypervisor's world passes what it knows and overrides what it can see better."""
+
+    def __init__(self, *, family: Family = ROCKY, box: str | None = None, sync_timeout: float = 30.0,
+                 silence_s: float = 2.0, outsider: str | None = None) -> None:
+        self.family = family
+        """The hosts' OS family: paths, service names, packages (netns hosts are Rocky-shaped)."""
+        self.box = box
+        """The VM box the hosts boot from (None: the hosts are not VMs)."""
+        self.sync_timeout = sync_timeout
+        """How long things that converge (NTP sync) may take here."""
+        self.silence_s = silence_s
+        """How long a probe waits before it concludes that no answer will come (a round trip is far shorter)."""
+        self.outsider = outsider
+        """A host outside every ACL, to probe from (None: none is offered)."""
+    def outside_address(self, host: str) -> str | None:
+        """The address `host` has towards the internet, as the outsider reaches it."""
+        return None
+
+    def egress_address(self, host: str) -> str | None:
+        """The address `host`'s traffic to the internet comes from, as the internet sees it."""
+        return self.outside_address(host)
+
+    def forwarder_log(self) -> str | None:
+        """The forwarders' query log, if the forwarders' side can be seen (None: it cannot)."""
+        return None
+
+    def dnssec_names(self) -> DnssecNames:
+        return DnssecNames()
+
+    def keep_reachable(self, host: str) -> str | None:
+        """The network `host` must keep reaching when its internet goes (its management link), if any."""
+        return None
+
+    def nm_connection(self, host: str) -> str:
+        """The NetworkManager connection of `host`'s internal NIC (`nmcli connection up` it to see whether
+        NetworkManager rewrites resolv.conf)."""
+        return "eth0"
+
+    def firewalled(self, host: str) -> bool:
+        """A host firewall on `host` drops what outsiders send (VMs with hardening and firewalld)."""
+        return False

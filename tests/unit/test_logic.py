@@ -1,0 +1,188 @@
+"""The harness's own decisions, on in-memory hosts (airgaplab.backends.fake): no root, no lab.
+
+Lifecycle, provisioning order, fault rulesets, drill targets and records, the exercise's grading, and
+the refusals that come before anything exists. What the lab then does is the lab tier's to prove."""
+
+from __future__ import annotations
+
+import pytest
+
+from airgaplab import drills, exercise, faults
+from airgaplab.backends.fake import FakeBackend
+from airgaplab.backends.lifecycle import up_or_clean
+from airgaplab.errors import LabError, UserError
+
+STEP = "/var/lib/airgaplab/steps/"
+
+
+def steps_run(be: FakeBackend) -> list[tuple[int, str, str]]:
+    """(order, host, step) of every provision step the fake hosts ran."""
+    return [(r.seq, r.host, r.argv[-1].removeprefix(STEP).removesuffix(".sh"))
+            for r in be.transport.ran if r.argv[-1].startswith(STEP)]
+
+
+# --- lifecycle ----------------------------------------------------------------------------------
+def test_up_journals_provisions_and_a_second_up_is_refused(fake: FakeBackend) -> None:
+    fake.up()
+    journal = fake.state.journal()
+    assert journal is not None and journal.complete and journal.backend == "fake" and fake.is_up()
+    with pytest.raises(UserError, match="already up"):
+        fake.up()
+
+
+def test_down_is_idempotent_and_says_whether_there_was_anything(fake: FakeBackend) -> None:
+    fake.up()
+    assert fake.down() is True and not fake.state.exists()
+    assert fake.down() is False
+
+
+def test_a_half_created_lab_is_refused_and_down_clears_it(fake: FakeBackend) -> None:
+    fake.state.begin("fake", fake.spec.model_dump(), bare=False)  # a killed `up`: a journal, never completed
+    with pytest.raises(UserError, match="half-created"):
+        fake.up()
+    assert fake.down() is True and not fake.state.exists()
+
+
+def test_a_failed_up_is_taken_down_but_a_refusal_leaves_what_exists(fake: FakeBackend) -> None:
+    fake.transport.answer(r"ntp-server\.sh", "chronyd: Invalid directive", returncode=1)
+    with pytest.raises(LabError, match="provision step ntp-server") as err:
+        up_or_clean(fake)
+    assert "Invalid directive" in str(err.value) and not fake.state.exists()
+    other = FakeBackend(fake.spec)
+    other.up()
+    with pytest.raises(UserError):
+        up_or_clean(FakeBackend(fake.spec))
+    assert other.is_up()
+
+
+def test_without_root_the_netns_backend_says_so_in_one_line(fake: FakeBackend, monkeypatch) -> None:
+    from airgaplab.backends.netns.backend import NetnsBackend
+
+    monkeypatch.setattr("os.geteuid", lambda: 1000)
+    with pytest.raises(UserError, match="needs root") as err:
+        NetnsBackend(fake.spec).up()
+    assert "\n" not in str(err.value) and not fake.state.exists()
+
+
+# --- provisioning -------------------------------------------------------------------------------
+def test_admin_is_provisioned_before_any_node_asks_it_for_time(fake: FakeBackend) -> None:
+    fake.up()
+    ran = steps_run(fake)
+    admin = [seq for seq, host, _ in ran if host == "admin"]
+    ntp_clients = [seq for seq, _, step in ran if step == "ntp-client"]
+    assert [s for _, h, s in ran if h == "admin"] == ["dns-server", "ntp-server"]  # DNS first: chronyd resolves
+    assert len(ntp_clients) == 2 and min(ntp_clients) > max(admin)
+    assert {h for _, h, s in ran if s == "dns-client"} == {"k8s-node1", "k8s-node2"}
+    # every step got the rendered files first, on its own host
+    assert "/var/lib/airgaplab/rendered/etc/chrony.conf" in fake.transport.files["k8s-node1"]
+
+
+def test_a_bare_lab_gets_no_steps_and_no_reference_files(fake: FakeBackend) -> None:
+    fake.up(bare=True)
+    assert steps_run(fake) == [] and fake.transport.files == {}
+
+
+# --- faults -----------------------------------------------------------------------------------
+@pytest.fixture
+def up(fake: FakeBackend) -> FakeBackend:
+    fake.up()
+    fake.transport.answer(r"ip -4 route show default", "default via 203.0.113.1 dev eth1 \n", host="admin")
+    fake.transport.answer(r"ip -o -4 addr show", "2: eth0    inet 192.168.10.11/24 brd 192.168.10.255 scope global eth0\n",
+                          host="k8s-node1")
+    return fake
+
+
+def test_internet_down_drops_what_comes_back_on_admins_outside_link_only(up: FakeBackend) -> None:
+    assert faults.inject(up, "internet-down") == "no internet for admin"
+    rules = up.transport.stdin_of("admin", r"^nft -f -$")
+    assert 'iifname "eth1" drop' in rules and "oifname" not in rules
+    assert [str(f) for f in faults.active(up.state)] == ["internet-down admin"]
+    faults.inject(up, "internet-up")
+    assert "delete table inet airgaplab_fault" in up.transport.stdin_of("admin", r"^nft -f -$")
+    assert faults.active(up.state) == []
+
+
+def test_loss_and_isolate_act_on_the_internal_nic_each_way(up: FakeBackend) -> None:
+    faults.inject(up, "loss", "k8s-node1", "30")
+    rules = up.transport.stdin_of("k8s-node1", r"^nft -f -$")
+    assert 'iifname "eth0" numgen random mod 100 < 30 drop' in rules
+    assert 'oifname "eth0" numgen random mod 100 < 30 drop' in rules
+    faults.inject(up, "isolate", "k8s-node1")  # replaces nothing of loss: both in effect, one table
+    rules = up.transport.stdin_of("k8s-node1", r"^nft -f -$")
+    assert 'iifname "eth0" drop' in rules and "< 30" in rules
+    undone = faults.clear(up)
+    assert {str(f) for f in undone} == {"loss k8s-node1 30%", "isolate k8s-node1"} and faults.active(up.state) == []
+
+
+def test_a_stopped_service_is_recorded_and_started_by_clear(up: FakeBackend) -> None:
+    faults.inject(up, "stop", "k8s-node2", "chronyd")
+    assert "systemctl stop chronyd" in up.transport.lines("k8s-node2")[-1]
+    faults.clear(up)
+    assert "systemctl start chronyd" in up.transport.lines("k8s-node2")[-1]
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (("internet-dwon",), "did you mean internet-down?"),
+    (("loss", "k8s-node1", "250"), "1-100"),
+    (("stop", "admin", "httpd"), "unknown service 'httpd'"),
+    (("isolate", "x9"), "no host 'x9'"),
+    (("reboot",), "name the host"),
+])
+def test_bad_fault_input_is_one_line_and_changes_nothing(up: FakeBackend, args, says: str) -> None:
+    before = len(up.transport.ran)
+    with pytest.raises(UserError, match=says.replace("?", r"\?")) as err:
+        faults.inject(up, *args)
+    assert "\n" not in str(err.value) and faults.active(up.state) == []
+    assert not any("nft" in r.line or "systemctl" in r.line for r in up.transport.ran[before:])
+
+
+# --- drills ----------------------------------------------------------------------------------
+def test_a_drill_runs_its_commands_on_its_hosts_and_is_recorded(up: FakeBackend) -> None:
+    drills.apply(up, "ntp-no-allow")
+
+    def scripts(host: str) -> str:
+        return "\n".join(r.argv[-1] for r in up.transport.ran if r.host == host and r.argv[:2] == ("sh", "-c"))
+
+    assert "sed -i '/^allow/d' /etc/chrony.conf && systemctl restart chronyd" in scripts("admin")
+    assert all("systemctl restart chronyd" in scripts(n) for n in ("k8s-node1", "k8s-node2"))
+    assert drills.active(up.state) is drills.DRILLS["ntp-no-allow"]
+
+
+def test_drill_reset_undoes_then_provisions_again_and_forgets_the_drill(up: FakeBackend) -> None:
+    drills.apply(up, "node-default-route")
+    mark = len(up.transport.ran)
+    assert drills.reset(up) == "node-default-route"
+    after = [r for r in up.transport.ran if r.seq >= mark]
+    undo = next(r.seq for r in after if "ip route del default" in r.line)
+    first_step = next(r.seq for r in after if r.argv[-1].startswith(STEP))
+    assert undo < first_step and drills.active(up.state) is None
+
+
+def test_a_drill_on_a_bare_lab_is_refused_and_unknown_drills_are_one_line(fake: FakeBackend) -> None:
+    fake.up(bare=True)
+    with pytest.raises(UserError, match="is bare"):
+        drills.apply(fake, "ntp-no-allow")
+    with pytest.raises(UserError, match="no drill 'ntp-no-alow'"):
+        drills.apply(fake, "ntp-no-alow")
+    assert drills.active(fake.state) is None
+
+
+# --- the exercise ------------------------------------------------------------------------------
+def test_solve_runs_the_steps_role_on_the_hosts_that_have_it(fake: FakeBackend) -> None:
+    fake.up(bare=True)
+    assert exercise.solve(fake, exercise.step("ntp-clients")) == ["k8s-node1", "k8s-node2"]
+    assert sorted((h, s) for _, h, s in steps_run(fake)) == [("k8s-node1", "ntp-client"), ("k8s-node2", "ntp-client")]
+
+
+def test_grading_keeps_the_first_failure_per_host_in_catalog_order() -> None:
+    outcomes = [
+        {"req": "NTP-CLI-2", "host": "k8s-node1", "outcome": "PASS", "message": ""},
+        {"req": "NTP-SRV-4", "host": "k8s-node1", "outcome": "FAIL", "message": "m", "observed": "no reply"},
+        {"req": "NTP-SRV-4", "host": "k8s-node1", "outcome": "FAIL", "message": "m", "observed": "later"},
+        {"req": "NTP-SRV-4", "host": "k8s-node2", "outcome": "PASS", "message": ""},
+        {"req": "NTP-SRV-1", "host": "admin", "outcome": "FAIL", "message": "not running"},
+    ]
+    got = [(g.req, g.host, g.outcome, g.observed) for g in exercise.graded(outcomes)]
+    assert got == [("NTP-SRV-1", "admin", "FAIL", "not running"), ("NTP-SRV-4", "k8s-node1", "FAIL", "no reply"),
+                   ("NTP-SRV-4", "k8s-node2", "PASS", ""), ("NTP-CLI-2", "k8s-node1", "PASS", "")]
+    assert all(g.nudge for g in exercise.graded(outcomes))
