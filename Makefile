@@ -62,7 +62,7 @@ status: venv
 
 # The harness's own tests in tiers, each printing its slowest tests:
 #   unit      no root, no lab, no namespaces: logic on in-memory hosts, the CLI in-process (seconds)
-#   test-lab  real netns labs (root): one shared healthy lab per worker, reset between tests; 4 workers
+#   test-lab  real netns labs (root): one shared healthy lab per worker, reset between tests; 6 workers
 # then the conformance suite on a throwaway netns lab, resilience first (the rest proves the lab healthy after it).
 DURATIONS := --durations=15
 
@@ -73,7 +73,7 @@ unit: venv
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/unit
 
 test-lab: deps-test venv
-	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) -n 4 --dist worksteal tests/lab
+	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) -n 6 --dist worksteal tests/lab
 
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
 # the checks of the VM-lab issue, `down` after a SIGKILLed `up`.

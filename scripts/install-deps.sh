@@ -27,7 +27,8 @@ need_root() {
 }
 
 if command -v apt-get >/dev/null 2>&1; then
-  pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make shellcheck)
+  # nano: the editor a student reaches for on a lab host (`dnf install -y nano` there finds it)
+  pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make shellcheck nano tzdata)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
   (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-client chromium)
   (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
@@ -49,7 +50,7 @@ if command -v apt-get >/dev/null 2>&1; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 elif command -v dnf >/dev/null 2>&1; then
-  pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make ShellCheck)
+  pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make ShellCheck nano tzdata)
   (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-clients chromium nodejs npm)
   (( vm )) && pkgs+=(vagrant vagrant-libvirt libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft
                      debootstrap syslinux-extlinux util-linux e2fsprogs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -16,6 +17,7 @@ from airgaplab import drills, exercise, faults, render
 from airgaplab.backends import lab_to_take_down, make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.backends.lifecycle import throwaway, up_or_clean
+from airgaplab.cli_options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt
 from airgaplab.console import Steps, err, out
 from airgaplab.errors import LabError, UserError
 from airgaplab.family import machine_os
@@ -35,22 +37,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # click's plain help: wrapped and indented at any width, no type column
 )
 
-NameOpt = Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")]
-SpecOpt = Annotated[Path | None, typer.Option("--spec", help="Lab spec (YAML). Default: labs/ntp-dns.yaml.")]
 NAME_HELP = "Lab name (default: the spec's). Labs with different names run side by side."
 BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises)."
 DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
 LAB_UP_HELP = "Bring up a fresh lab (netns|vagrant) for the run, then take it down."
-DRILL_HELP = "Apply this drill before the run (rehearse the failure path)."
+DRILL_HELP = "Apply this drill before the run (rehearse the failure path); the lab is restored after it."
 RESILIENCE_HELP = "Also the resilience requirements: faults injected and undone (about a minute more; nightly does)."
-OS_HELP = "vagrant: the guests' OS, rocky10 (the reference) or debian12 (a box built here from Debian packages)."
-HYPERVISOR_HELP = ("vagrant: system (this machine's libvirtd), private (one airgaplab starts in a namespace of the "
-                   "lab's, leading into the simulated internet) or auto (system where reachable).")
-NodesOpt = Annotated[int | None, typer.Option("--nodes", help="Scale the nodes to k8s-node1..N.", min=1)]
-OsOpt = Annotated[str | None, typer.Option("--os", help=OS_HELP)]
-HypervisorOpt = Annotated[str | None, typer.Option("--hypervisor", help=HYPERVISOR_HELP)]
+NIGHTLY_NAME_HELP = "The lab's name (any lab up under it is taken down first)."
 
 
 def _load(spec_file: Path | None, nodes: int | None, os_name: str | None = None, hypervisor: str | None = None) -> LabSpec:
@@ -76,8 +72,8 @@ def _status_table(st: LabStatus) -> Table:
 @app.command()
 def up(
     spec_file: SpecOpt = None,
-    backend: Annotated[str, typer.Option(help="netns (embedded), vagrant (VMs) or auto.")] = "auto",
-    name: Annotated[str | None, typer.Option(help=NAME_HELP)] = None,
+    backend: BackendOpt = "auto",
+    name: Annotated[str | None, typer.Option(metavar="NAME", help=NAME_HELP)] = None,
     bare: Annotated[bool, typer.Option("--bare", help=BARE_HELP)] = False,
     nodes: NodesOpt = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
@@ -110,7 +106,7 @@ def up(
     out.print(f"lab [bold]{spec.name}[/] up in {up_s:.1f} s — try: "
               f"airgaplab exec {spec.nodes_list[0].name if spec.nodes_list else spec.hosts[0].name} -- chronyc sources -v")
     if bare:
-        out.print(exercise.text(), highlight=False)
+        out.print(exercise.text(min(out.width, 100)), highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -135,24 +131,29 @@ def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json",
     be = open_lab(name)
     st = be.status()
     d, in_effect = drills.active(be.state), faults.active(be.state)
+    drill_state, drill_says = ("", "")
+    if d is not None:
+        with out.status(f"checking whether drill {d.name} still breaks the lab …"):
+            drill_state, drill_says = drills.judged(be, d)
     if as_json:
-        print(json.dumps({**st.as_dict(), "drill": d.name if d else None, "faults": [str(f) for f in in_effect]},
-                         indent=2))
+        print(json.dumps({**st.as_dict(), "drill": d.name if d else None, "drill_state": drill_state or None,
+                          "faults": [str(f) for f in in_effect]}, indent=2))
         return
     out.print(_status_table(st))
     out.print(f"hosts: {be.family.pretty} as this lab shows them — " + (
         f"views of this machine ({machine_os()}): its own chronyd, named and tools" if be.world.box is None
         else f"VMs booted from the box {be.world.box}"), highlight=False)
     if d:
-        out.print(f"[yellow]drill active:[/] {d.name} — {d.symptom} (`airgaplab drill --reset` undoes it)")
+        out.print(f"[yellow]drill active:[/] {d.name} — {drill_says} (`airgaplab drill --reset` "
+                  f"{'undoes it' if drill_state != 'repaired' else 'forgets it'})", highlight=False)
     if in_effect:
         out.print(f"[yellow]faults in effect:[/] {', '.join(map(str, in_effect))} (`airgaplab fault clear` undoes them)")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
 def exec(
-    host: Annotated[str, typer.Argument(help="admin, k8s-node1, …, outsider or internet")],
-    command: Annotated[list[str], typer.Argument(help="The command, after --")],
+    host: Annotated[str, typer.Argument(metavar="HOST", help="admin, k8s-node1, …, outsider or internet")],
+    command: Annotated[list[str], typer.Argument(metavar="COMMAND", help="The command, after --")],
     name: NameOpt = None,
 ) -> None:
     """Run a command on a host (its network, its /etc, systemctl/dnf as on Rocky). Exit code = the command's."""
@@ -160,11 +161,14 @@ def exec(
 
 
 @app.command()
-def shell(host: Annotated[str, typer.Argument(help="admin, k8s-node1, …")], name: NameOpt = None) -> None:
+def shell(host: Annotated[str, typer.Argument(metavar="HOST", help="admin, k8s-node1, …")],
+          name: NameOpt = None) -> None:
     """An interactive shell on a host."""
     be = open_lab(name)
     prompt = f"[root@{host} \\W]# "
-    raise typer.Exit(be.transport.interactive(host, ["env", f"PS1={prompt}", "bash", "--norc", "-i"]))
+    # root's login shell: in its home directory, as `ssh root@host` starts
+    start = f"cd /root 2>/dev/null; exec env PS1={shlex.quote(prompt)} bash --norc -i"
+    raise typer.Exit(be.transport.interactive(host, ["sh", "-c", start]))
 
 
 def _doctor_table(chosen: str, why: str, found: list[Diagnosis]) -> Table:
@@ -188,7 +192,7 @@ def _doctor_or_stop(chosen: str, spec: LabSpec) -> None:
 
 @app.command()
 def doctor(
-    backend: Annotated[str, typer.Option(help="netns, vagrant or auto.")] = "auto",
+    backend: BackendOpt = "auto",
     spec_file: SpecOpt = None,
     nodes: NodesOpt = None,
     os_name: OsOpt = None,
@@ -208,9 +212,9 @@ def doctor(
 @app.command()
 def report(
     name: NameOpt = None,
-    lab_up: Annotated[str | None, typer.Option("--lab-up", help=LAB_UP_HELP)] = None,
+    lab_up: Annotated[str | None, typer.Option("--lab-up", metavar="BACKEND", help=LAB_UP_HELP)] = None,
     spec_file: SpecOpt = None,
-    drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
+    drill_name: Annotated[str | None, typer.Option("--drill", metavar="DRILL", help=DRILL_HELP)] = None,
     resilience: Annotated[bool, typer.Option("--resilience", help=RESILIENCE_HELP)] = False,
 ) -> None:
     """Run the suite; write reports/<lab>/<UTC time>/ (junit.xml, allure-results/, summary.html/json). Exit 1 on failures."""
@@ -220,8 +224,14 @@ def report(
         if drill_name:
             drills.apply(be, drill_name)
             out.print(f"rehearsal: drill {drill_name} applied")
-        with out.status("running the conformance suite …"):
-            run_dir, s = write_report(be, lab_up_s=up_s, rehearsal=drill_name, resilience=resilience)
+        try:
+            with out.status("running the conformance suite …"):
+                run_dir, s = write_report(be, lab_up_s=up_s, rehearsal=drill_name, resilience=resilience)
+        finally:
+            if drill_name and up_s is None:  # a lab that outlives the run: back as it was
+                with out.status(f"undoing drill {drill_name} …"):
+                    drills.reset(be)
+                out.print(f"rehearsal over: drill {drill_name} undone")
     color = "green" if s["verdict"] == "PASS" else "red"
     out.print(f"[{color}]{s['verdict']}[/] {s['counts']['requirements_passed']}/{s['counts']['requirements']} requirements "
               f"— {run_dir}/summary.html")
@@ -231,10 +241,10 @@ def report(
 
 @app.command()
 def nightly(
-    name: Annotated[str, typer.Option(help="The lab's name (any lab up under it is taken down first).")] = "nightly",
-    backend: Annotated[str, typer.Option(help="netns, vagrant or auto.")] = "auto",
+    name: Annotated[str, typer.Option(metavar="NAME", help=NIGHTLY_NAME_HELP)] = "nightly",
+    backend: BackendOpt = "auto",
     spec_file: SpecOpt = None,
-    drill_name: Annotated[str | None, typer.Option("--drill", help=DRILL_HELP)] = None,
+    drill_name: Annotated[str | None, typer.Option("--drill", metavar="DRILL", help=DRILL_HELP)] = None,
 ) -> None:
     """Fresh lab, suite with the resilience requirements, report, lab down — always down; exit 1 if any failed."""
     from airgaplab.backends import known_labs
@@ -270,7 +280,7 @@ def _lab_for_report(name: str | None, lab_up: str | None, spec_file: Path | None
 @app.command("render")
 def render_cmd(
     spec_file: SpecOpt = None,
-    host: Annotated[str | None, typer.Option(help="Only this host.")] = None,
+    host: Annotated[str | None, typer.Option(metavar="HOST", help="Only this host.")] = None,
     nodes: NodesOpt = None,
 ) -> None:
     """Print every file the provisioning installs on each host (the same for every backend)."""

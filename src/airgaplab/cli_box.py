@@ -10,14 +10,14 @@ from rich.table import Table
 from airgaplab.console import Steps, out
 
 box_app = typer.Typer(help="Vagrant boxes built here from distribution packages (cached, keyed by their recipe).",
-                      no_args_is_help=True)
+                      no_args_is_help=True, rich_markup_mode=None)
 MIRROR_HELP = "Package mirror (default: AIRGAPLAB_MIRROR or deb.debian.org); behind an air gap, your own mirror."
 
 
 @box_app.command("build")
 def box_build(
     os_name: Annotated[str, typer.Argument(metavar="OS", help="debian12")],
-    mirror: Annotated[str | None, typer.Option(help=MIRROR_HELP)] = None,
+    mirror: Annotated[str | None, typer.Option(metavar="URL", help=MIRROR_HELP)] = None,
 ) -> None:
     """Build the box for OS (debootstrap, ~3 min) and add it to Vagrant; reused while its recipe is unchanged."""
     from airgaplab import box

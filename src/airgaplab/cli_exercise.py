@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from typing import Annotated
 
 import typer
@@ -10,12 +11,13 @@ from rich.table import Table
 from airgaplab import drills, exercise
 from airgaplab.backends import open_lab
 from airgaplab.catalog import catalog
+from airgaplab.cli_options import NameOpt
 from airgaplab.console import out
 
-NameOpt = Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")]
-StepArg = Annotated[str | None, typer.Argument(metavar="[STEP]", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
+StepArg = Annotated[str | None, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
                                                                     "4 dns-clients (default: all)")]
 CONVERGING = "not synchronized"
+DRILL_ARG_HELP = "The drill to apply; without it, the list by symptom."
 LINE = 78
 
 
@@ -27,7 +29,8 @@ def _short(claim: str) -> str:
 def check(
     which: StepArg = None,
     name: NameOpt = None,
-    sync_timeout: Annotated[float | None, typer.Option("--sync-timeout", help="Longest wait for chrony (s).")] = None,
+    sync_timeout: Annotated[float | None, typer.Option("--sync-timeout", metavar="SECONDS",
+                                                       help="Longest wait for chrony.")] = None,
 ) -> None:
     """Grade the lab against the notes' steps: a line per check, a nudge for each failure (exit 1 unless all pass)."""
     steps = [exercise.step(which)] if which else list(exercise.STEPS)
@@ -66,12 +69,13 @@ def solve(
     be = open_lab(name)
     with out.status(f"solving step {s.number} {s.name} …"):
         hosts = exercise.solve(be, s)
-    out.print(f"step {s.number} {s.name}: the reference configuration is on {', '.join(hosts)} — "
-              f"now `airgaplab check {s.number}`")
+    said = f"step {s.number} {s.name}: the reference configuration is on {', '.join(hosts)} — now `airgaplab check " \
+           f"{s.number}`"
+    out.print(textwrap.fill(said, width=min(out.width, 100), subsequent_indent="  "), highlight=False, soft_wrap=True)
 
 
 def drill(
-    which: Annotated[str | None, typer.Argument(help="The drill to apply; without it, the list by symptom.")] = None,
+    which: Annotated[str | None, typer.Argument(metavar="DRILL", help=DRILL_ARG_HELP)] = None,
     name: NameOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Reveal what each drill breaks (spoils the exercise).")] = False,
     reset: Annotated[bool, typer.Option("--reset", help="Undo the active drill: back to the provisioned lab.")] = False,

@@ -8,6 +8,7 @@ import typer
 
 from airgaplab import faults
 from airgaplab.backends import open_lab
+from airgaplab.cli_options import NameOpt
 from airgaplab.console import out
 
 VERBS = "internet-down | internet-up | stop|start|restart HOST SERVICE | reboot HOST | isolate HOST | " \
@@ -16,10 +17,10 @@ VERBS = "internet-down | internet-up | stop|start|restart HOST SERVICE | reboot 
 
 def fault(
     verb: Annotated[str, typer.Argument(metavar="FAULT", help=VERBS)],
-    host: Annotated[str | None, typer.Argument(metavar="[HOST]", help="admin, k8s-node1, …")] = None,
-    arg: Annotated[str | None, typer.Argument(metavar="[SERVICE|PERCENT]",
+    host: Annotated[str | None, typer.Argument(metavar="HOST", help="admin, k8s-node1, …")] = None,
+    arg: Annotated[str | None, typer.Argument(metavar="SERVICE|PERCENT",
                                               help="chronyd, named, NetworkManager; or the loss in percent")] = None,
-    name: Annotated[str | None, typer.Option("--name", help="Which lab (default: the only one that is up).")] = None,
+    name: NameOpt = None,
 ) -> None:
     """Inject a fault; `airgaplab status` lists what is in effect, `airgaplab fault clear` undoes it all.
 

@@ -9,6 +9,7 @@ tools lead to the cause, and `drill --reset` restores the provisioned lab.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from string import Template
 
@@ -158,17 +159,43 @@ def _run(be: Backend, commands: list[tuple[str, str]]) -> None:
         be.transport.run(host, ["sh", "-c", cmd], what="a drill command", timeout=60)
 
 
-def apply(be: Backend, which: str) -> Drill:
-    """Apply drill `which` to the lab, and record it as the lab's active drill."""
+def apply(be: Backend, which: str, steps_pass: Callable[[Backend], tuple[bool, str]] | None = None) -> Drill:
+    """Apply drill `which` to the lab, and record it as the lab's active drill. A bare lab takes drills once
+    the exercise's steps pass on it (`steps_pass`, default: the suite grades them): a drill breaks a
+    working lab."""
     if which not in DRILLS:
         raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
     journal = be.state.journal()
     if journal is not None and journal.bare:
-        raise UserError(f"lab {be.spec.name!r} is bare: drills break a provisioned lab — `airgaplab up` one")
+        from airgaplab import exercise
+
+        ok, how = (steps_pass or exercise.all_steps_pass)(be)
+        if not ok:
+            raise UserError(f"lab {be.spec.name!r} is bare and its steps do not all pass yet ({how}): a drill breaks "
+                            "a working lab — finish the steps (`airgaplab check`), or `airgaplab up` a provisioned lab")
     d = DRILLS[which]
     _run(be, d.commands(be.spec, be.family))
     be.state.record_drill(d.name)
     return d
+
+
+def judged(be: Backend, d: Drill,
+           outcomes: Callable[[Backend, list[str]], list[dict[str, str]]] | None = None) -> tuple[str, str]:
+    """Is an applied drill still breaking the lab, or was it repaired by hand? ("broken" | "repaired" |
+    "unknown", in words), judged by the requirements it breaks (those of the default run)."""
+    reqs = sorted({r for r, _ in d.breaks if "-RES-" not in r})
+    if not reqs:
+        return "unknown", "it shows only under a fault (`pytest -m resilience` tells)"
+    if outcomes is None:
+        from airgaplab import exercise
+
+        def outcomes(b: Backend, ids: list[str]) -> list[dict[str, str]]:
+            return exercise.run_suite(b, *[f"--req={r}" for r in ids])
+
+    failing = sorted({f"{o['req']} on {o['host']}" for o in outcomes(be, reqs) if o["outcome"] in ("FAIL", "ERROR")})
+    if failing:
+        return "broken", f"still broken: {', '.join(failing)} fail"
+    return "repaired", f"repaired: {', '.join(reqs)} pass again"
 
 
 def reset(be: Backend) -> str | None:

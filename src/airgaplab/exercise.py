@@ -14,6 +14,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,12 +64,17 @@ def step(which: str) -> Step:
     raise UserError(f"no exercise step {which!r} — the steps are {names}")
 
 
-def text() -> str:
-    """The exercise as `up --bare` prints it."""
-    lines = ["The exercise — the study notes' four steps on this bare lab (`airgaplab shell admin` to start):"]
+def text(width: int = 80) -> str:
+    """The exercise as `up --bare` prints it, wrapped at `width` with each step's lines indented under it."""
+    def para(line: str, first: str, rest: str) -> list[str]:
+        return textwrap.wrap(line, width=width, initial_indent=first, subsequent_indent=rest) or [first]
+
+    lines = para("The exercise — the study notes' four steps on this bare lab (`airgaplab shell admin` to start):",
+                 "", "")
     for s in STEPS:
-        lines += [f"  {s.number}. {s.name} ({s.where}): {s.todo}.", f"     check by hand: {s.by_hand}"]
-    lines.append("Grade it with `airgaplab check [STEP]`; stuck on a step? `airgaplab solve STEP`.")
+        lines += para(f"{s.number}. {s.name} ({s.where}): {s.todo}.", "  ", "     ")
+        lines += para(f"check by hand: {s.by_hand}", "     ", "       ")
+    lines += para("Grade it with `airgaplab check [STEP]`; stuck on a step? `airgaplab solve STEP`.", "", "")
     return "\n".join(lines)
 
 
@@ -82,20 +88,30 @@ class Graded:
     nudge: str
 
 
-def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) -> list[Graded]:
-    """Run the suite's tests of one step (or all) against the lab; one result per requirement and host."""
+def run_suite(be: Backend, *args: str) -> list[dict[str, Any]]:
+    """The conformance suite's outcomes on the lab (pytest ARGS select what runs): a requirement is judged by
+    exactly one implementation, whoever asks (`check`, a drill's state, the reports)."""
     with tempfile.TemporaryDirectory(prefix="airgaplab-check-") as tmp:
         results = Path(tmp) / "results.json"
         argv = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header",
                 str(project_root() / "tests" / "conformance"), "--lab", be.spec.name,
-                f"--airgaplab-results={results}"]
-        if which:
-            argv += ["-m", f"step{which.number}"]
-        if sync_timeout:
-            argv += ["--sync-timeout", str(sync_timeout)]
+                f"--airgaplab-results={results}", *args]
         subprocess.run(argv, cwd=project_root(), capture_output=True, text=True)
-        outcomes = json.loads(results.read_text()) if results.exists() else []
-    return graded(outcomes)
+        outcomes: list[dict[str, Any]] = json.loads(results.read_text()) if results.exists() else []
+    return outcomes
+
+
+def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) -> list[Graded]:
+    """Run the suite's tests of one step (or all) against the lab; one result per requirement and host."""
+    args = (["-m", f"step{which.number}"] if which else []) + ([f"--sync-timeout={sync_timeout}"] if sync_timeout else [])
+    return graded(run_suite(be, *args))
+
+
+def all_steps_pass(be: Backend) -> tuple[bool, str]:
+    """Does the lab pass every step of the exercise? And, if not, how far from it it is."""
+    got = grade(be, None)
+    failing = [g for g in got if g.outcome not in ("PASS", "SKIP")]
+    return bool(got) and not failing, f"{len(failing)} of {len(got)} checks fail" if got else "nothing could be checked"
 
 
 def graded(outcomes: list[dict[str, Any]]) -> list[Graded]:

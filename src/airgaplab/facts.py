@@ -91,6 +91,24 @@ def timedatectl(tx: Transport, host: str) -> dict[str, str]:
     return {k.strip(): v.strip() for k, v in pairs}
 
 
+def networkmanager_main(dump: str) -> dict[str, tuple[str, str]]:
+    """[main] of NetworkManager's files as it merges them (later files win): key → (value, the file that set
+    it). `dump` is each file's text after a `### PATH` line, in NetworkManager's order."""
+    merged: dict[str, tuple[str, str]] = {}
+    path, section = "", ""
+    for raw in dump.splitlines():
+        if raw.startswith("### "):
+            path, section = raw[4:].strip(), ""
+            continue
+        line = raw.split("#", 1)[0].strip()
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1].strip()
+        elif section == "main" and "=" in line:
+            key, value = (x.strip() for x in line.split("=", 1))
+            merged[key] = (value, path)
+    return merged
+
+
 def nameservers(resolv_conf: str) -> list[str]:
     return [line.split()[1] for line in directives(resolv_conf) if line.startswith("nameserver ") and len(line.split()) > 1]
 

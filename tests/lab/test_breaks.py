@@ -47,3 +47,16 @@ def test_drill_is_told_by_symptom_shown_in_status_and_reset_restores_the_lab(dri
     assert "drill active" not in cli("status", "--name", name).stdout
     results, output = run_suite(name, tmp_path)
     assert results and all(o["outcome"] == "PASS" for o in results), output[-3000:]
+
+
+def test_status_tells_a_drill_repaired_by_hand_from_one_still_breaking(lab) -> None:
+    name = lab.spec.name
+    assert cli("drill", "dns-open-query", "--name", name).returncode == 0
+    shown = cli("status", "--name", name).stdout
+    assert "drill active: dns-open-query — still broken: DNS-SRV-3 on admin fail" in shown, shown
+    # repaired by hand, as a student would: the reference named.conf back, named restarted
+    lab.transport.run("admin", ["sh", "-c", "cp /var/lib/airgaplab/rendered/etc/named.conf /etc/named.conf && "
+                                            "systemctl restart named"])
+    shown = cli("status", "--name", name, "--json").stdout
+    assert '"drill_state": "repaired"' in shown, shown
+    assert "repaired: DNS-SRV-3 pass again" in cli("status", "--name", name).stdout

@@ -15,6 +15,8 @@ def test_bare_lab_fails_every_step_and_solving_each_in_order_passes_it(netns_lab
         section = first.stdout.split(f"step {s.number} {s.name}")[1].split("\nstep ")[0]
         assert "FAIL" in section and "hint: " in section, section
     assert "verdict:" in first.stdout and "checks fail" in first.stdout
+    refused = cli("drill", "dns-open-query", "--name", name)  # a drill breaks a working lab, not a bare one
+    assert refused.returncode == 2 and "its steps do not all pass yet" in refused.stderr, refused.stderr
     for s in exercise.STEPS:
         before = cli("check", str(s.number), "--name", name)
         assert before.returncode == 1, f"step {s.number} passed before it was solved:\n{before.stdout}"
@@ -23,3 +25,6 @@ def test_bare_lab_fails_every_step_and_solving_each_in_order_passes_it(netns_lab
         after = cli("check", str(s.number), "--name", name)
         assert after.returncode == 0 and "FAIL" not in after.stdout, f"step {s.number} after solve:\n{after.stdout}"
     assert cli("check", "--name", name).returncode == 0
+    # every step passes: the bare lab now takes drills like a provisioned one
+    applied = cli("drill", "dns-open-query", "--name", name)
+    assert applied.returncode == 0, applied.stderr

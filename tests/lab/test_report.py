@@ -114,6 +114,11 @@ def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(lab, rep
     html = (run / "summary.html").read_text()
     assert "DNS-SRV-3" in html and "allow-query { any; }" in html and 'id="rehearsal"' in html
     assert html.count("allow-query { any; };") == 1  # the evidence is shown once, not once per failure
+    # a rehearsal on a lab that outlives it leaves the lab as it found it
+    from airgaplab import drills
+
+    assert drills.active(be.state) is None and "allow-query { any; }" not in \
+        be.transport.exec("admin", ["cat", "/etc/named.conf"]).stdout.decode()
     assert "<code>allow-query</code>" in html and "['" not in html  # backticks as code, no Python lists
     assert 'class="host failing"' in html  # admin marked in the topology
 

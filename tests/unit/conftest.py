@@ -33,11 +33,12 @@ class Result:
     stderr: str
 
 
-def cli(*args: str) -> Result:
-    """`airgaplab ARGS` in this process: its exit code and what it printed on each stream."""
+def cli(*args: str, columns: int = 200) -> Result:
+    """`airgaplab ARGS` in this process (a terminal `columns` wide): its exit code and what it printed on each
+    stream."""
     from airgaplab.cli import run
 
-    with CliRunner().isolation(env={"COLUMNS": "200"}) as (out, err, _both):
+    with CliRunner().isolation(env={"COLUMNS": str(columns)}) as (out, err, _both):
         code = run(list(args))
         sys.stdout.flush()  # plain print()s sit in the text wrapper's buffer until then
         sys.stderr.flush()

@@ -158,13 +158,30 @@ def test_drill_reset_undoes_then_provisions_again_and_forgets_the_drill(up: Fake
     assert undo < first_step and drills.active(up.state) is None
 
 
-def test_a_drill_on_a_bare_lab_is_refused_and_unknown_drills_are_one_line(fake: FakeBackend) -> None:
+def test_a_bare_lab_takes_drills_once_its_steps_pass_and_unknown_drills_are_one_line(fake: FakeBackend) -> None:
     fake.up(bare=True)
-    with pytest.raises(UserError, match="is bare"):
-        drills.apply(fake, "ntp-no-allow")
+    with pytest.raises(UserError, match=r"is bare and its steps do not all pass yet \(3 of 8 checks fail\)"):
+        drills.apply(fake, "ntp-no-allow", steps_pass=lambda _be: (False, "3 of 8 checks fail"))
+    assert drills.active(fake.state) is None
     with pytest.raises(UserError, match="no drill 'ntp-no-alow'"):
         drills.apply(fake, "ntp-no-alow")
-    assert drills.active(fake.state) is None
+    drills.apply(fake, "ntp-no-allow", steps_pass=lambda _be: (True, ""))
+    assert drills.active(fake.state) is drills.DRILLS["ntp-no-allow"]
+
+
+def test_a_drill_is_judged_by_the_requirements_it_breaks(fake: FakeBackend) -> None:
+    d = drills.DRILLS["dns-open-query"]
+    asked: list[list[str]] = []
+
+    def outcomes(be, reqs, result="FAIL"):
+        asked.append(reqs)
+        return [{"req": "DNS-SRV-3", "host": "admin", "outcome": result}]
+
+    assert drills.judged(fake, d, outcomes) == ("broken", "still broken: DNS-SRV-3 on admin fail")
+    assert asked == [["DNS-SRV-3"]]
+    assert drills.judged(fake, d, lambda be, reqs: outcomes(be, reqs, "PASS"))[0] == "repaired"
+    state, says = drills.judged(fake, drills.DRILLS["ntp-breaks-on-restart"], outcomes)
+    assert state == "unknown" and "resilience" in says and len(asked) == 2  # no suite run for a fault-only drill
 
 
 # --- the exercise ------------------------------------------------------------------------------

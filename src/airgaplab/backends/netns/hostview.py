@@ -20,6 +20,7 @@ from airgaplab.paths import PACKAGE_DIR
 
 IMAGE_DIR = PACKAGE_DIR / "backends" / "netns" / "image"
 SHIM_DIR = PACKAGE_DIR / "backends" / "netns" / "shims"
+TIME_ZONE = "Asia/Seoul"
 HOST_PATH = f"{SHIM_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -138,6 +139,9 @@ class HostView:
             opts = f"lowerdir=/{top},upperdir={self.upper(top)},workdir={self.root / top / 'work'}"
             cmds.append(f"mount -t overlay overlay -o {shlex.quote(opts)} /{top}")
         cmds += [
+            # the notes' time zone (their hosts show KST); Rocky keeps it only in /etc/localtime
+            f"ln -sfn ../usr/share/zoneinfo/{TIME_ZONE} /etc/localtime",
+            "rm -f /etc/timezone",
             "mount -t tmpfs -o mode=0755 tmpfs /run",
             # testinfra (and people) recognise a systemd host by this directory.
             "mkdir -p /run/systemd/system /run/airgaplab",
