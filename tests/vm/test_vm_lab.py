@@ -34,8 +34,8 @@ def vmlab(state: Path) -> Iterator[str]:
     try:
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
         # the table that ends `up` says what is true then: admin's daemons started, not still activating
-        admin_row = next((line for line in r.stdout.splitlines() if re.match(r"\W*admin\b", line)), "")
-        assert admin_row.count("active") == 2 and "activating" not in admin_row, r.stdout[-2000:]
+        admin_row = next((line for line in r.stdout.splitlines() if re.match(r"\W*admin\s*│", line)), "")
+        assert [c.strip() for c in admin_row.split("│")[4:6]] == ["active", "active"], r.stdout[-2000:]
         yield name
     finally:
         d = run(["down", "--name", name], state)

@@ -264,10 +264,13 @@ class VagrantBackend(Backend):
     def _units(self) -> tuple[str, str]:
         return self.family.chrony_service, self.family.named_service
 
+    TRANSIENT = ("activating", "deactivating", "reloading")
+
     def settle(self) -> None:
-        """Wait (bounded) until no daemon `up` started is still activating, so the status it prints is true."""
+        """Wait (bounded) until no daemon `up` started or reloaded is between states, so the status it prints is
+        true (named is briefly `reloading` after its step, for instance)."""
         def settled(host: str) -> None:
-            retry.until(lambda: "activating" not in self._daemons(host).values(), timeout=60, interval=1)
+            retry.until(lambda: not set(self._daemons(host).values()) & set(self.TRANSIENT), timeout=60, interval=1)
 
         provisioner.parallel(self.spec.host_names, settled)
 
