@@ -37,9 +37,36 @@ def synced_source(tx: Transport, host: str) -> chrony.Source | None:
 IBURST = 4  # requests an `iburst` source gets at once; none answered means waiting will not help
 
 
+def chronyd_down(tx: Transport, host: str) -> str | None:
+    """Why waiting for `host`'s chronyd cannot help because it does not run (None: it runs or is starting).
+    Asked of systemd, so a chronyd still starting after a boot is not taken for a dead one."""
+    proc = tx.exec(host, ["systemctl", "is-active", "chronyd", "chrony"])
+    states = proc.stdout.decode(errors="replace").split()
+    if any(s in ("active", "activating", "reloading") for s in states):
+        return None
+    return f"{host}'s chronyd is not running (`systemctl is-active chronyd`: {states[0] if states else 'no answer'})"
+
+
+def denied(tx: Transport, server_host: str, client_ip: str) -> str | None:
+    """Why `client_ip` will get no time from the chronyd on `server_host`: its `allow` does not cover it (chrony
+    answers such a client nothing at all, so only the server can tell)."""
+    rc, text = out(tx, server_host, ["chronyc", "accheck", client_ip])
+    if rc != 0 or "denied" not in text.lower():  # no answer from chronyc: it cannot tell
+        return None
+    return f"{server_host}'s chronyd denies NTP to {client_ip} (`chronyc accheck {client_ip}`: access denied)"
+
+
+def no_time_from(tx: Transport, server_host: str, server_ip: str, client: str, client_ip: str) -> str | None:
+    """Why `client` waiting for time from `server_host` cannot help: the server's chronyd is not running, it
+    denies the client, or the client's whole iburst went unanswered (None: waiting may still help)."""
+    return chronyd_down(tx, server_host) or denied(tx, server_host, client_ip) or unanswered(tx, client, server_ip)
+
+
 def unanswered(tx: Transport, host: str, server: str | None = None) -> str | None:
-    """Why waiting for `host`'s chronyd to synchronize cannot help, or None: it has sent its iburst
-    to `server` (to every source, when None) and had no reply at all."""
+    """Why waiting for `host`'s chronyd to synchronize cannot help, or None: it does not run, or it has sent its
+    iburst to `server` (to every source, when None) and had no reply at all."""
+    if down := chronyd_down(tx, host):
+        return down
     if server and server not in {s.name for s in sources(tx, host)}:
         return f"{host}'s chronyd does not use {server} at all"
     _, text = out(tx, host, ["chronyc", "-n", "ntpdata"] + ([server] if server else []))

@@ -36,7 +36,8 @@ def test_node_synchronized_to_admin(backend, spec, admin, node, converge):
         ok = sel and sel.name == server and a and n and n.stratum == a.stratum + 1 and n.leap == "Normal"
         return n if ok else None
 
-    got = converge(synced, give_up=lambda: facts.unanswered(backend.transport, node, server))
+    got = converge(synced, give_up=lambda: facts.no_time_from(backend.transport, admin, server, node,
+                                                              spec.host(node).ip))
     if not got:
         a, n = facts.tracking(backend.transport, admin), facts.tracking(backend.transport, node)
         fail(f"is not synchronized to admin: `{facts.describe_sources(backend.transport, node)}`; node {n}; admin {a}"

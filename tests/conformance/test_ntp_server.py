@@ -67,7 +67,8 @@ def test_admin_answers_ntp_on_the_internal_network(backend, spec, admin, node, c
         return stats and trk and stats.leap != ntpprobe.LEAP_ALARM and stats.stratum == trk.stratum \
             and stats.ref_id == trk.refid
 
-    got = converge(answer, give_up=lambda: facts.unanswered(backend.transport, node, server))
+    got = converge(answer, give_up=lambda: facts.no_time_from(backend.transport, admin, server, node,
+                                                              spec.host(node).ip))
     stats, trk = seen
     assert stats is not None, f"no NTP answer from admin {server}" + (f" ({got.gave_up})" if got.gave_up else "")
     assert stats.mode == ntpprobe.MODE_SERVER and stats.leap != ntpprobe.LEAP_ALARM, \
@@ -113,7 +114,7 @@ def test_chronyc_clients_lists_the_node(backend, spec, admin, node, converge):
         return any(t.received for t in facts.chrony.traffic(text))
 
     got = converge(lambda: ip in clients() and replied(),
-                   give_up=lambda: facts.unanswered(backend.transport, node, spec.host(admin).ip))
+                   give_up=lambda: facts.no_time_from(backend.transport, admin, spec.host(admin).ip, node, ip))
     if not got:
         listed = clients()
         seen = (f"{node} ({ip}) is in admin's `chronyc clients` only for the suite's probes: its own chronyd had "

@@ -45,11 +45,6 @@ def node_follows(backend, admin, node, stratum=None):
     return n if sel and sel.name == backend.spec.host(admin).ip and n and n.stratum == want else None
 
 
-def not_running(backend, host: str, unit: str) -> str | None:
-    inactive = backend.transport.exec(host, ["systemctl", "is-active", "--quiet", unit]).returncode != 0
-    return f"{host}'s {unit} is not running" if inactive else None
-
-
 def restart(backend, host: str, service: str) -> None:
     """`fault restart HOST SERVICE`; a daemon that does not come back is the finding, not a harness error."""
     try:
@@ -69,7 +64,7 @@ def heal(backend, admin, nodes, converge):
     following = [n for n in nodes if node_follows(backend, admin, n)]
     yield
     faults.clear(backend)
-    if not_running(backend, admin, backend.family.chrony_service):
+    if facts.chronyd_down(backend.transport, admin):
         return  # nothing to heal towards: the check's own finding says why admin's chronyd is gone
     sh(backend, admin, "chronyc burst 4/4 >/dev/null")
     if admin_was:
