@@ -264,11 +264,12 @@ class VagrantBackend(Backend):
     def _units(self) -> tuple[str, str]:
         return self.family.chrony_service, self.family.named_service
 
-    TRANSIENT = ("activating", "deactivating", "reloading")
+    TRANSIENT = ("activating", "deactivating")
 
     def settle(self) -> None:
-        """Wait (bounded) until no daemon `up` started or reloaded is between states, so the status it prints is
-        true (named is briefly `reloading` after its step, for instance)."""
+        """Wait (bounded) until no daemon `up` started is still starting or stopping, so the status it prints is
+        true. A running daemon that is reloading (Debian's named reloads when NetworkManager brings a link up)
+        is shown as `reloading`: true, and no reason to wait."""
         def settled(host: str) -> None:
             retry.until(lambda: not set(self._daemons(host).values()) & set(self.TRANSIENT), timeout=60, interval=1)
 
