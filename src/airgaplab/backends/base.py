@@ -6,8 +6,9 @@
   provisions and marks the lab up; `down` is idempotent; both over `state` (a LabState);
 - `world` (airgaplab.world): what the hypervisor offers around the hosts.
 
-A backend module provides the hooks: `preflight`, `create`, `destroy`, `running`, `host_status`, and
-optionally `provision_plan` and `reboot`. The CLI and every other module know no backend by name.
+A backend module provides the hooks `create`, `destroy`, `running` and `status`, and where it needs them
+`preflight`, `prepare`, `settle`, `leftovers`, `provision_plan`, `reboot` and `dry_run` (no-ops here). The
+CLI and every other module know no backend by name.
 """
 
 from __future__ import annotations

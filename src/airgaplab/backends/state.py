@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +45,6 @@ class LabState:
         """The lab starts to exist: its directory and a journal, saved before anything is created."""
         self.dir.mkdir(parents=True)
         journal = Journal(self.journal_path, lab_name=self.lab_name, backend=backend, spec=spec, bare=bare)
-        journal.timings["up_start_epoch"] = time.time()
         journal.save()
         return journal
 
