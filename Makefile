@@ -103,6 +103,7 @@ nightly: deps venv
 
 bench: deps venv
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_grader.py
 
 # The VM lab's figures: box build cold and cached, up, sync, suite, down (several minutes).
 bench-vm: deps-vm venv

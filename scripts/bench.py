@@ -6,7 +6,7 @@ converged as the suite requires (polled; chrony's own first `Selected source` lo
 it is the node taking admin's local stratum 10, before admin has an upstream); time of `airgaplab down`.
 For the default lab also the conformance suite run right after `up`, and its ratio to chrony's sync
 time and to the convergence left when `up` returns; then the suite on a healthy lab and on the same lab
-broken by the ntp-no-allow drill (NTP never converges), settled and right after chronyd restarted.
+broken by the nodes-lose-time drill (NTP never converges), settled and right after chronyd restarted.
 
 --vagrant (the VM lab, Debian 12 box, this machine's hypervisor choice): box
 build cold (into a scratch cache; with --cold-box) and cached, `up` to
@@ -91,14 +91,14 @@ def phase_split(name: str) -> str:
 
 
 def broken_vs_healthy(be: Backend) -> dict[str, object]:
-    """The suite on a healthy lab and on the same lab broken by the ntp-no-allow drill (NTP never converges):
+    """The suite on a healthy lab and on the same lab broken by the nodes-lose-time drill (NTP never converges):
     both settled, and both right after chronyd restarted everywhere (the drill restarts it)."""
     name, row = be.spec.name, {}
     row["healthy_settled_s"], _ = run_suite(name)
     for h in be.spec.host_names:
         be.transport.exec(h, ["systemctl", "restart", "chronyd"])
     row["healthy_restarted_s"], _ = run_suite(name)
-    cli("drill", "ntp-no-allow", "--name", name)
+    cli("drill", "nodes-lose-time", "--name", name)
     row["broken_restarted_s"], row["broken_result"] = run_suite(name)
     node, admin = be.spec.nodes_list[0].name, be.spec.host("admin").ip
     retry.until(lambda: facts.unanswered(be.transport, node, admin), timeout=30)  # the nodes' iburst went unanswered

@@ -20,7 +20,9 @@ class Requirement:
     hint: str
     vagrant: str = ""  # how the check differs on the Vagrant/libvirt lab, if it does
     step: int = 0  # the exercise step of the notes it grades (1 NTP server … 4 DNS clients)
-    nudge: str = ""  # a hint for `airgaplab check` that points the way without giving the answer
+    nudge: str = ""  # a hint for `airgaplab check --hint` that points the way without giving the answer
+    title: str = ""  # the line `airgaplab check` shows: the claim in a few words
+    runs: str = ""  # the daemon (chronyd, named) whose running state the claim judges
 
     @property
     def family(self) -> str:

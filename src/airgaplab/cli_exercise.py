@@ -21,21 +21,25 @@ DRILL_ARG_HELP = "The drill to apply; without it, the list by symptom."
 LINE = 78
 
 
-def _short(claim: str) -> str:
-    head = claim.split(";")[0].split(": ", 1)[-1] if ": " in claim.split(";")[0][:20] else claim.split(";")[0]
-    return head if len(head) <= 52 else head[:51] + "…"
+def _fits(title: str, room: int) -> str:
+    return title if len(title) <= room else title[:room - 1] + "…"
 
 
 def check(
     which: StepArg = None,
     name: NameOpt = None,
+    hint: Annotated[bool, typer.Option("--hint", help="Also say where to look for each failure (the setting, "
+                                                       "the file); `solve` shows the answer.")] = False,
     sync_timeout: Annotated[float | None, typer.Option("--sync-timeout", metavar="SECONDS",
                                                        help="Longest wait for chrony.")] = None,
 ) -> None:
-    """Grade the lab against the notes' steps: a line per check, a nudge for each failure (exit 1 unless all pass)."""
+    """Grade the lab against the notes' steps: a line per check and, for each failure, its symptom — what was
+    asked, from where, what came back (exit 1 unless all pass). Stuck? `--hint` says where to look; `airgaplab
+    solve STEP` shows the answer."""
     steps = [exercise.step(which)] if which else list(exercise.STEPS)
     be = open_lab(name)
     total = passed = 0
+    failing_steps: list[int] = []
     for s in steps:
         reqs = [r for r in catalog().values() if r.step == s.number]
         wait = be.world.sync_timeout if sync_timeout is None else sync_timeout
@@ -45,18 +49,32 @@ def check(
             graded = exercise.grade(be, s, sync_timeout)
         out.print(f"[bold]step {s.number} {s.name}[/] ({s.where})")
         for g in graded:
-            left = f" · {g.host}: {_short(g.claim)} "
+            left = f" · {g.host}: "
+            room = LINE - len(left) - 9
+            title = _fits(g.title, room)
             mark = {"PASS": "[green]PASS[/]", "SKIP": "[yellow]SKIP[/]"}.get(g.outcome, "[red]FAIL[/]")
-            out.print(left + "." * max(3, LINE - len(left) - 4) + " " + mark, highlight=False)
+            out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - len(title) - 5) + " " + mark, highlight=False)
             if g.outcome not in ("PASS", "SKIP"):
-                out.print(f"     seen: {g.observed}", highlight=False, soft_wrap=True)
-                out.print(f"     hint: {g.nudge}", highlight=False, soft_wrap=True)
+                out.print(textwrap.fill(f"seen: {g.observed}", width=max(40, min(out.width, 100)),
+                                        initial_indent="     ", subsequent_indent="           "), highlight=False,
+                          soft_wrap=True)
+                if hint:
+                    out.print(textwrap.fill(f"hint: {be.family.localize(g.nudge)}", width=max(40, min(out.width, 100)),
+                                            initial_indent="     ", subsequent_indent="           "),
+                              highlight=False, soft_wrap=True)
         total += len(graded)
         passed += sum(g.outcome in ("PASS", "SKIP") for g in graded)
+        if any(g.outcome not in ("PASS", "SKIP") for g in graded):
+            failing_steps.append(s.number)
     done = passed == total and total > 0
     verdict = "[green]all checks pass[/]" if done else f"[red]{total - passed} of {total} checks fail[/]"
     out.print(f"verdict: {verdict}" + ("" if done else " — fix them and run `airgaplab check` again"))
     if not done:
+        first = failing_steps[0] if failing_steps else 1
+        more = "" if hint else "`airgaplab check --hint` says where to look; "
+        out.print(textwrap.fill(f"stuck? {more}`airgaplab solve {first}` shows (and applies) the answer",
+                                width=max(40, min(out.width, 100)), subsequent_indent="  "), highlight=False,
+                  soft_wrap=True)
         raise typer.Exit(1)
 
 
@@ -64,12 +82,19 @@ def solve(
     which: Annotated[str, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, 4 dns-clients")],
     name: NameOpt = None,
 ) -> None:
-    """Apply the reference solution of one step (for a group that is stuck), then `airgaplab check STEP`."""
+    """Show the reference solution of one step and apply it (for a group that is stuck): what it changes in each
+    host's files, as a diff; then `airgaplab check STEP`."""
     s = exercise.step(which)
     be = open_lab(name)
     with out.status(f"solving step {s.number} {s.name} …"):
-        hosts = exercise.solve(be, s)
-    said = f"step {s.number} {s.name}: the reference configuration is on {', '.join(hosts)} — now `airgaplab check " \
+        changed = exercise.solve(be, s)
+    for host, lines in changed.items():
+        out.print(f"[bold]{host}[/]: " + ("the step's files were already right (its commands ran again)" if not lines
+                                          else "the step's answer"))
+        for line in lines:
+            style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+            out.print(f"  {line}", style=style or None, highlight=False, markup=False, soft_wrap=True)
+    said = f"step {s.number} {s.name}: the reference configuration is on {', '.join(changed)} — now `airgaplab check " \
            f"{s.number}`"
     out.print(textwrap.fill(said, width=min(out.width, 100), subsequent_indent="  "), highlight=False, soft_wrap=True)
 

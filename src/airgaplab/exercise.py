@@ -1,8 +1,9 @@
 """The graded exercise: the four steps of the study notes, checked by the conformance suite itself.
 
     airgaplab up --bare          # stock hosts; prints the steps below
-    airgaplab check [STEP]       # grades the lab: a line per check, a nudge for each failure
-    airgaplab solve STEP         # applies the reference solution of one step (a group that is stuck)
+    airgaplab check [STEP]       # grades the lab: a line per check, the symptom of each failure
+    airgaplab check --hint       # … and where to look
+    airgaplab solve STEP         # shows and applies the reference solution of one step (a group that is stuck)
 
 `check` runs the suite's own tests (`pytest -m stepN`): a requirement is graded by exactly one
 implementation. `solve` runs the provisioning step of that role on the hosts that have it.
@@ -10,6 +11,7 @@ implementation. `solve` runs the provisioning step of that role on the hosts tha
 
 from __future__ import annotations
 
+import difflib
 import json
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airgaplab import provisioner
+from airgaplab import provisioner, render
 from airgaplab.backends.base import Backend
 from airgaplab.catalog import catalog
 from airgaplab.errors import UserError
@@ -83,9 +85,9 @@ class Graded:
     req: str
     host: str
     outcome: str
-    claim: str
-    observed: str
-    nudge: str
+    title: str  # the claim in a few words
+    observed: str  # the symptom: what was asked, from where, what came back (never the reference's answer)
+    nudge: str  # where to look (`check --hint`)
 
 
 def run_suite(be: Backend, *args: str) -> list[dict[str, Any]]:
@@ -123,15 +125,44 @@ def graded(outcomes: list[dict[str, Any]]) -> list[Graded]:
         if key in merged and merged[key].outcome != "PASS":
             continue  # the first failure of a requirement on a host is the one to show
         r = catalog()[o["req"]]
-        merged[key] = Graded(o["req"], o["host"], o["outcome"], r.claim, o.get("observed") or o["message"], r.nudge)
+        merged[key] = Graded(o["req"], o["host"], o["outcome"], r.title or r.claim,
+                             o.get("observed") or o["message"], r.nudge)
     order = list(catalog())
     return sorted(merged.values(), key=lambda g: (order.index(g.req), g.host))
 
 
-def solve(be: Backend, which: Step) -> list[str]:
-    """The reference solution of a step: its provisioning step on every host with that role; the hosts."""
+def solve(be: Backend, which: Step) -> dict[str, list[str]]:
+    """The reference solution of a step: its provisioning step on every host with that role. Returns, per
+    host, what it changed in the host's files (a unified diff: the answer, shown)."""
     hosts = [h for h in be.spec.hosts if h.has(which.role)]
     plan = be.provision_plan()
+    files = {h.name: sorted(render.files_for(be.spec, h, be.family)) for h in hosts}
+    before = {h.name: _contents(be, h.name, files[h.name]) for h in hosts}
     provisioner.parallel([h.name for h in hosts], lambda n: provisioner.provision_host(
         be.transport, be.spec, be.family, be.spec.host(n), plan, [which.role]))
-    return [h.name for h in hosts]
+    after = {h.name: _contents(be, h.name, files[h.name]) for h in hosts}
+    return {h.name: changes(before[h.name], after[h.name]) for h in hosts}
+
+
+def changes(before: dict[str, str | None], after: dict[str, str | None]) -> list[str]:
+    """What changed between two readings of a host's files, as unified diffs (a file that was not there: all
+    its lines added)."""
+    lines: list[str] = []
+    for path in sorted(after):
+        old, new = before.get(path), after[path]
+        if old == new:
+            continue
+        lines += difflib.unified_diff((old or "").splitlines(), (new or "").splitlines(),
+                                      f"{path} (before)" if old is not None else "/dev/null", path, n=1, lineterm="")
+    return lines
+
+
+SEP = "\x1e"  # a byte no config file holds, between the files of one reading
+
+
+def _contents(be: Backend, host: str, paths: list[str]) -> dict[str, str | None]:
+    """The files' texts on the host in one round trip (None: no such file)."""
+    script = "".join(f'if [ -f "{p}" ]; then cat "{p}"; else printf "\\035"; fi; printf "{SEP}"; ' for p in paths)
+    text = be.transport.run(host, ["sh", "-c", script], what="reading the step's files").stdout.decode(errors="replace")
+    parts = text.split(SEP)
+    return {p: None if part == "\x1d" else part for p, part in zip(paths, parts, strict=False)}

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
+from airgaplab.family import Family
 from airgaplab.probes import chrony
 from airgaplab.transport import Transport
+
+# where each daemon records its PID, on Rocky and Debian alike (systemd's MainPID is asked first)
+PIDFILES = {"chronyd": "/run/chrony/chronyd.pid", "named": "/run/named/named.pid"}
+STALE_MARGIN_S = 0.011  # /proc gives a start in whole clock ticks (10 ms): a file this soon after may be older
 
 
 def out(tx: Transport, host: str, argv: list[str]) -> tuple[int, str]:
@@ -40,11 +45,22 @@ IBURST = 4  # requests an `iburst` source gets at once; none answered means wait
 def chronyd_down(tx: Transport, host: str) -> str | None:
     """Why waiting for `host`'s chronyd cannot help because it does not run (None: it runs or is starting).
     Asked of systemd, so a chronyd still starting after a boot is not taken for a dead one."""
-    proc = tx.exec(host, ["systemctl", "is-active", "chronyd", "chrony"])
+    return _down(tx, host, "chronyd", ["chronyd", "chrony"])
+
+
+def daemon_down(tx: Transport, host: str, daemon: str, fam: Family) -> str | None:
+    """Why `host`'s `daemon` (chronyd, named) cannot answer: it does not run (None: it runs or is starting)."""
+    return _down(tx, host, daemon, [fam.chrony_service if daemon == "chronyd" else fam.named_service])
+
+
+def _down(tx: Transport, host: str, daemon: str, units: list[str]) -> str | None:
+    proc = tx.exec(host, ["systemctl", "is-active", *units])
     states = proc.stdout.decode(errors="replace").split()
     if any(s in ("active", "activating", "reloading") for s in states):
         return None
-    return f"{host}'s chronyd is not running (`systemctl is-active chronyd`: {states[0] if states else 'no answer'})"
+    state = states[0] if states else "no answer"
+    why = f": its last start failed (`systemctl status {units[0]}` shows why)" if state == "failed" else ""
+    return f"{host}'s {daemon} is not running (`systemctl is-active {units[0]}`: {state}){why}"
 
 
 def denied(tx: Transport, server_host: str, client_ip: str) -> str | None:
@@ -56,10 +72,37 @@ def denied(tx: Transport, server_host: str, client_ip: str) -> str | None:
     return f"{server_host}'s chronyd denies NTP to {client_ip} (`chronyc accheck {client_ip}`: access denied)"
 
 
+def restart_due(tx: Transport, host: str, daemon: str, fam: Family) -> str | None:
+    """Why `host`'s `daemon` (chronyd, named) may not do what its file says: the file changed after the daemon
+    started, so it runs an older one (None: it does not run, or it started after the last change)."""
+    service, path = (fam.chrony_service, fam.chrony_conf) if daemon == "chronyd" else (fam.named_service, fam.named_conf)
+    # the daemon's start from /proc (clock ticks since boot) against the file's mtime, both to the 10 ms
+    script = (f'p=$(systemctl show -p MainPID --value {service} 2>/dev/null); [ "${{p:-0}}" != 0 ] || '
+              f'p=$(cat {PIDFILES[daemon]} 2>/dev/null); [ -r "/proc/$p/stat" ] || exit 1; '
+              f'read -r up _ < /proc/uptime; st=$(sed "s/.*) //" "/proc/$p/stat" | cut -d" " -f20); '
+              f'echo $(date +%s.%N) "$up" "$st" $(getconf CLK_TCK) $(stat -c %.9Y {path})')
+    rc, text = out(tx, host, ["sh", "-c", script])
+    try:
+        now, uptime, ticks, hz, mtime = (float(x) for x in text.split())
+    except ValueError:
+        return None
+    started = now - (uptime - ticks / hz)
+    if rc != 0 or mtime <= started + STALE_MARGIN_S:
+        return None
+    return (f"{host}'s {path} changed {now - mtime:.0f} s ago, after its {daemon} started ({now - started:.0f} s "
+            f"ago): {daemon} still runs the older file — restart it (`systemctl restart {service}`)")
+
+
 def no_time_from(tx: Transport, server_host: str, server_ip: str, client: str, client_ip: str) -> str | None:
     """Why `client` waiting for time from `server_host` cannot help: the server's chronyd is not running, it
     denies the client, or the client's whole iburst went unanswered (None: waiting may still help)."""
-    return chronyd_down(tx, server_host) or denied(tx, server_host, client_ip) or unanswered(tx, client, server_ip)
+    return serves_no_time(tx, server_host, client_ip) or unanswered(tx, client, server_ip)
+
+
+def serves_no_time(tx: Transport, server_host: str, client_ip: str) -> str | None:
+    """Why the chronyd on `server_host` will not answer `client_ip`, judged on the server alone: it does not
+    run, or it denies the client (None: it may answer)."""
+    return chronyd_down(tx, server_host) or denied(tx, server_host, client_ip)
 
 
 def unanswered(tx: Transport, host: str, server: str | None = None) -> str | None:

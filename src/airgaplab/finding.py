@@ -15,16 +15,20 @@ from typing import NoReturn
 
 
 class Finding(AssertionError):
-    """A claim that does not hold, with an optional hint (instead of the catalog's) and host (instead of the test's)."""
+    """A claim that does not hold, with an optional hint (instead of the catalog's), host (instead of the
+    test's) and answer: what the reference has instead, which `airgaplab check` keeps back (it states the
+    symptom; `solve` shows the answer) and pytest's line for operators shows."""
 
-    def __init__(self, observed: str, hint: str | None = None, host: str | None = None) -> None:
-        super().__init__(observed)
-        self.observed, self.hint, self.host = observed, hint, host
+    def __init__(self, observed: str, hint: str | None = None, host: str | None = None,
+                 answer: str | None = None) -> None:
+        super().__init__(f"{observed}: {answer}" if answer else observed)
+        self.observed, self.hint, self.host, self.answer = observed, hint, host, answer
 
 
-def fail(observed: str, *, hint: str | None = None, host: str | None = None) -> NoReturn:
-    """Fail the current requirement: `fail("nothing listens on udp/123")`."""
-    raise Finding(observed, hint, host)
+def fail(observed: str, *, hint: str | None = None, host: str | None = None, answer: str | None = None) -> NoReturn:
+    """Fail the current requirement: `fail("nothing listens on udp/123")`; with the reference's answer:
+    `fail("/etc/chrony.conf sets no log directory", answer="expected `logdir /var/log/chrony`")`."""
+    raise Finding(observed, hint, host, answer)
 
 
 @contextmanager
@@ -53,6 +57,13 @@ def observed(exc: BaseException) -> str:
     if text and type(exc).__name__ == "Timeout":  # dnspython's: its message says it all
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def told(exc: BaseException) -> str:
+    """The observation with the reference's answer, as pytest's line tells it."""
+    if isinstance(exc, Finding) and exc.answer:
+        return f"{exc.observed.rstrip('.')}: {exc.answer}"
+    return observed(exc)
 
 
 def message(req: str, host: str, seen: str, hint_text: str) -> str:

@@ -15,4 +15,6 @@ def service(host: Any, binary: str, unit: str, packages: str) -> None:
     if not svc.is_enabled:
         fail(f"{unit} is not enabled", hint=f"Enable it: `systemctl enable --now {unit}`.")
     if not svc.is_running:
-        fail(f"{unit} is not running")
+        failed = host.run(f"systemctl is-failed {unit}").stdout.strip() == "failed"
+        fail(f"{unit} is not running" + (f": its last start failed (`systemctl status {unit}` shows why)" if failed
+                                         else ""))

@@ -302,15 +302,53 @@ _observed_key = pytest.StashKey[str]()
 TEACHABLE = (AssertionError, TimeoutError, DNSException)  # a claim that does not hold, or a peer that never answered
 
 
-def _failure(item: pytest.Item, exc: BaseException, rid: str) -> tuple[str, str]:
-    """(host, one-line message) for a failed claim: requirement, host, observation, hint."""
+def _failure(item: pytest.Item, exc: BaseException, rid: str) -> tuple[str, str, str]:
+    """(host, one-line message, observation) for a failed claim: requirement, host, observation, hint."""
     f = exc if isinstance(exc, finding.Finding) else None
     host = f.host if f and f.host else _host_of(item)
     hint = f.hint if f and f.hint else requirement(rid).hint
     be = _state(item.config).backend
+    seen, told = finding.observed(exc), finding.told(exc)
     if be is not None:
         hint = be.family.localize(hint)
-    return host, finding.message(rid, host, finding.observed(exc), hint)
+        if (why := _daemon_why(be, rid, host)) and why not in seen:
+            seen, told = (f"{t.rstrip('.')} — {why}" for t in (seen, told))
+    return host, finding.message(rid, host, told, hint), seen
+
+
+def _daemon_why(be: Backend, rid: str, host: str) -> str | None:
+    """Why the daemon a requirement judges cannot show it: it does not run, or it runs an older file than the
+    one on disk (restart it) — on the daemon's server and, for chronyd, on the node judged."""
+    from airgaplab import facts
+
+    daemon = requirement(rid).runs
+    server = be.spec.server_for("ntp" if daemon == "chronyd" else "dns")
+    if not daemon or server is None:
+        return None
+    hosts = [server.name] + ([host] if daemon == "chronyd" and host in {n.name for n in be.spec.nodes_list} else [])
+    for h in hosts:
+        if why := facts.daemon_down(be.transport, h, daemon, be.family) or \
+                facts.restart_due(be.transport, h, daemon, be.family):
+            return why
+    return None
+
+
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
+    """A claim that needs admin's daemon running fails at once, saying so, when it does not run: the test's
+    queries would only wait out their timeouts (a broken lab fails about as fast as a healthy one passes)."""
+    rid, be = _req_of(pyfuncitem), _state(pyfuncitem.config).backend
+    daemon = requirement(rid).runs if rid else ""
+    server = be.spec.server_for("ntp" if daemon == "chronyd" else "dns") if be is not None and daemon else None
+    if be is not None and server is not None:
+        from airgaplab import facts
+
+        if why := facts.daemon_down(be.transport, server.name, daemon, be.family):
+            service = be.family.chrony_service if daemon == "chronyd" else be.family.named_service
+            raise finding.Finding(why, hint=f"Find why it stopped (`systemctl status {service}`, `journalctl -u "
+                                            f"{service}`), fix that, then `systemctl restart {service}`.")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -323,9 +361,9 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     except TEACHABLE as e:
         if rid is None:
             raise
-        host, msg = _failure(item, e, rid)
+        host, msg, seen = _failure(item, e, rid)
         item.stash[_host_key] = host
-        item.stash[_observed_key] = finding.observed(e)
+        item.stash[_observed_key] = seen
         raise pytest.fail.Exception(msg, pytrace=False) from None  # the message says it all
 
 

@@ -5,7 +5,7 @@ import uuid
 import dns.exception
 import pytest
 
-from airgaplab import facts, hostcheck
+from airgaplab import facts, hostcheck, retry
 from airgaplab.finding import fail, hint
 from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes.dns import check
@@ -29,10 +29,11 @@ def acl_query(backend, admin, qname, tcp=False):
     the ACL, whatever a host firewall in front would have dropped.
     """
     target = outside_address(backend, admin)
+    vantage = f"admin's outside address {target} (outside every ACL of the notes)"
     try:
-        return dnsprobe.query(backend.transport, admin, target, qname, tcp=tcp, source=target)
+        return dnsprobe.query(backend.transport, admin, target, qname, tcp=tcp, source=target, vantage=vantage)
     except dns.exception.Timeout:
-        fail(f"no answer at all at admin's outside address {target}",
+        fail(f"{vantage} asked admin at {target}: no answer at all",
              hint="named should answer REFUSED: is it listening on every address (`listen-on port 53 { any; };`)?")
 
 
@@ -40,10 +41,11 @@ def acl_query(backend, admin, qname, tcp=False):
 @pytest.mark.req("DNS-SRV-1")
 def test_named_installed_enabled_running(hosts, admin, fam):
     h = hosts[admin]
+    if h.exists("named-checkconf") and h.file(fam.named_conf).exists:  # a config error first: it is why named stops
+        r = h.run(f"named-checkconf {fam.named_conf}")
+        said = " / ".join(x.strip() for x in (r.stdout + r.stderr).splitlines() if x.strip())
+        assert r.rc == 0 and not said, f"`named-checkconf {fam.named_conf}` reports: {said or f'exit {r.rc}'}"
     hostcheck.service(h, "named", fam.named_service, f"{fam.install} {fam.named_pkgs}")
-    r = h.run(f"named-checkconf {fam.named_conf}")
-    assert r.rc == 0 and not r.stdout.strip() and not r.stderr.strip(), \
-        f"named-checkconf reports: {(r.stdout + r.stderr).strip() or f'exit {r.rc}'}"
     if not h.file(fam.named_bak).exists:
         fail(f"the original {fam.named_bak} was not kept",
              hint=f"Back up before editing: `cp {fam.named_conf} {fam.named_bak}`.")
@@ -89,10 +91,10 @@ def test_outsider_on_the_wire_is_refused_or_dropped(backend, admin):
     answer = dnsprobe.unanswered(backend.transport, world.outsider, target, LOCAL_NAME, timeout=world.silence_s)
     if backend.world.firewalled(admin):  # hardening: the host firewall drops it before named sees it
         if answer is not None:
-            fail(f"admin's firewall let the outsider's query through: {answer}",
+            fail(f"the outsider asked admin at {target} `localhost A`: admin's firewall let it through ({answer})",
                  hint="With hardening, firewalld opens dns only to the internal network (zone internal).")
     elif answer is None or "REFUSED" not in answer:
-        fail(f"the outsider expected REFUSED from admin at {target}, got {answer or 'no answer'}")
+        fail(f"the outsider asked admin at {target} `localhost A` over udp: got {answer or 'no answer'}, expected REFUSED")
 
 
 @pytest.mark.host
@@ -101,8 +103,10 @@ def test_allow_query_acl_in_named_conf(hosts, spec, admin, fam):
     got = facts.named_option(hosts[admin].file(fam.named_conf).content_string, "allow-query")
     want = spec.dns.allow_query
     # judged by meaning: BIND's `localhost` ACL is the host's own addresses, 127.0.0.1 among them
-    assert facts.acl_meaning(got or []) == facts.acl_meaning(want), \
-        f"allow-query is {{ {'; '.join(got or [])} }}, expected {{ {'; '.join(want)}; }}"
+    if facts.acl_meaning(got or []) != facts.acl_meaning(want):
+        fail(f"allow-query in {fam.named_conf} is {{ {'; '.join(got or [])}; }}: not whom step 3 lets ask"
+             if got else f"{fam.named_conf} sets no allow-query (named's default answers anyone)",
+             answer=f"expected {{ {'; '.join(want)}; }}")
 
 
 @pytest.mark.protocol
@@ -118,8 +122,9 @@ def test_recursion_for_internal_node(backend, spec, admin, node):
 @pytest.mark.req("DNS-SRV-4")
 def test_admin_resolves_through_itself(hosts, spec, admin):
     ns = facts.nameservers(hosts[admin].file("/etc/resolv.conf").content_string)
-    assert ns == [spec.host(admin).ip], \
-        f"admin's /etc/resolv.conf names {' '.join(ns) or 'no nameserver'}, expected only {spec.host(admin).ip} (itself)"
+    if ns != [spec.host(admin).ip]:
+        fail(f"admin's /etc/resolv.conf names {' '.join(ns) or 'no nameserver'}: admin does not ask itself",
+             answer=f"expected only {spec.host(admin).ip} (itself)")
     r = hosts[admin].run("dig +short +time=2 +tries=2 google.com")
     assert r.rc == 0 and any(a[:1].isdigit() for a in r.stdout.split()), \
         f"`dig +short google.com` on admin gave {r.stdout.strip() or r.stderr.strip() or 'nothing'}"
@@ -139,6 +144,9 @@ def _fresh_name() -> str:
     return f"airgaplab-{uuid.uuid4().hex[:12]}.google.com"
 
 
+FORWARDER_LOG_S = 1.5  # a query the forwarder answered is in its log within milliseconds; a bound, not a wait
+
+
 def _forwarder_saw(backend, qname: str) -> list[str]:
     log = backend.world.forwarder_log()
     return [line for line in (log or "").splitlines() if f"({qname})" in line or f" {qname} IN" in line]
@@ -152,13 +160,14 @@ def test_external_name_goes_through_a_forwarder(backend, spec, admin, nodes, con
                     "forwarders cannot be read (the netns lab and a private hypervisor show it)")
     conf_fwd = facts.named_option(backend.transport.exec(admin, ["cat", fam.named_conf]).stdout.decode(), "forwarders")
     want = spec.dns.forwarders
-    assert conf_fwd == want, \
-        f"admin's named.conf forwards to {' '.join(conf_fwd or []) or 'no forwarders'}, expected {' '.join(want)}"
+    if conf_fwd != want:
+        fail(f"admin's named.conf forwards to {' '.join(conf_fwd or []) or 'no forwarders'}: not the resolvers "
+             "step 3 names", answer=f"expected {' '.join(want)}")
     qname = _fresh_name()
     msg = dnsprobe.query(backend.transport, nodes[0], spec.host(admin).ip, qname)
     check.has_addresses(msg)
     admin_out = backend.world.egress_address(admin)
-    seen = converge(lambda: _forwarder_saw(backend, qname), interval=0.1).value
+    seen = retry.until(lambda: _forwarder_saw(backend, qname), timeout=FORWARDER_LOG_S, interval=0.05).value
     assert seen, f"{qname} was answered ({dnsprobe.describe(msg)}) but no forwarder saw the query"
     assert not admin_out or any(admin_out in line for line in seen), \
         f"the forwarder saw {qname} but not from admin ({admin_out}): {seen[0]}"
@@ -173,7 +182,9 @@ def test_repeated_query_comes_from_admins_cache(backend, spec, admin, nodes, con
     qname = _fresh_name() if can_see else backend.world.dnssec_names().insecure
     first = dnsprobe.query(backend.transport, nodes[0], server, qname)
     check.has_addresses(first)
-    asked = len(converge(lambda: _forwarder_saw(backend, qname), interval=0.05).value) if can_see else 0
+    asked = len(retry.until(lambda: _forwarder_saw(backend, qname), timeout=FORWARDER_LOG_S, interval=0.05).value
+                or []) if can_see else 0
+    can_see = can_see and asked > 0  # admin did not ask the forwarders (DNS-SRV-5 tells): judge by the TTL
 
     if can_see:  # the forwarder's side: answered again, and the forwarder was not asked again
         check.has_addresses(dnsprobe.query(backend.transport, nodes[0], server, qname))

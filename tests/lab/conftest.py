@@ -10,14 +10,13 @@ drill, faults); anything else it creates (a file provisioning does not know of) 
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from airgaplab import drills, facts, faults, retry
+from airgaplab import heal
 from airgaplab.backends.lifecycle import throwaway
 from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.paths import default_lab_file
@@ -29,7 +28,8 @@ HEALTHY_WITHIN = 30.0  # s: a reset lab is back on time well within this (about 
 
 
 # The longest tests start first, so that pytest-xdist's workers finish together (figures: --durations).
-LONG_FIRST = ("test_nightly", "test_resilience_drill", "test_bare_lab_fails_every_step", "test_the_notes_typed",
+LONG_FIRST = ("test_nightly", "test_a_students_session", "test_resilience_drill", "test_bare_lab_fails_every_step",
+              "test_the_notes_typed",
               "test_drill_fails_exactly")
 
 
@@ -57,47 +57,8 @@ def new_lab(prefix: str, nodes: int | None = None) -> NetnsBackend:
     return NetnsBackend(load_spec(default_lab_file(), nodes).model_copy(update={"name": lab_name(prefix)}))
 
 
-LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
-
-
-def healthy(be: NetnsBackend) -> str | None:
-    """None when the lab is as the suite's converging checks want it: admin on its upstream, every node
-    following admin at admin's stratum + 1 and known to it; else what is not yet so."""
-    tx, admin = be.transport, be.spec.host("admin").ip
-    a = facts.tracking(tx, "admin")
-    if not a or a.refid == LOCAL_REFID or not facts.synced_source(tx, "admin"):
-        return f"admin is not synchronized to its upstream ({facts.describe_sources(tx, 'admin')})"
-    _, clients = facts.out(tx, "admin", ["chronyc", "-c", "-n", "clients"])
-    for node in be.spec.nodes_list:
-        sel, n = facts.synced_source(tx, node.name), facts.tracking(tx, node.name)
-        if not sel or sel.name != admin or not n:
-            return f"{node.name} is not synchronized to admin ({facts.describe_sources(tx, node.name)})"
-        if n.stratum != a.stratum + 1:  # it took admin's local clock before admin had its upstream
-            return f"{node.name} follows admin at stratum {n.stratum}, admin is at {a.stratum}"
-        if node.ip not in clients:
-            return f"admin's chronyc clients does not list {node.name}"
-    return None
-
-
 def make_healthy(be: NetnsBackend) -> None:
-    """Back to the provisioned, synchronized lab: faults cleared, the drill undone, the provisioning
-    re-applied (files restored, changed daemons restarted); then the nodes ask admin again (a burst, repeated
-    while they still show a stale stratum) until the lab is healthy."""
-    faults.clear(be)
-    drills.reset(be)
-    asked = [0.0]
-
-    def settled() -> bool:
-        if healthy(be) is None:
-            return True
-        if time.monotonic() - asked[0] > 4:  # a burst takes 4 requests 2 s apart; ask anew after it
-            for node in be.spec.nodes_list:
-                be.transport.exec(node.name, ["chronyc", "burst", "4/4"])
-            asked[0] = time.monotonic()
-        return False
-
-    got = retry.until(settled, timeout=HEALTHY_WITHIN, interval=0.2)
-    assert got, f"the lab did not become healthy within {HEALTHY_WITHIN:.0f} s: {healthy(be)}"
+    heal.make_healthy(be, within=HEALTHY_WITHIN)
 
 
 @pytest.fixture(scope="session")

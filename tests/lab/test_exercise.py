@@ -11,20 +11,27 @@ def test_bare_lab_fails_every_step_and_solving_each_in_order_passes_it(netns_lab
     name = be.spec.name
     first = cli("check", "--name", name)
     assert first.returncode == 1, first.stdout
-    for s in exercise.STEPS:  # every step has a failing check on a bare lab
+    for s in exercise.STEPS:  # every step has a failing check on a bare lab, told by its symptom
         section = first.stdout.split(f"step {s.number} {s.name}")[1].split("\nstep ")[0]
-        assert "FAIL" in section and "hint: " in section, section
+        assert "FAIL" in section and "seen: " in section, section
     assert "verdict:" in first.stdout and "checks fail" in first.stdout
-    refused = cli("drill", "dns-open-query", "--name", name)  # a drill breaks a working lab, not a bare one
+    # help in levels: the symptom gives no answer away; --hint names where to look; solve shows the answer
+    assert "hint: " not in first.stdout and "allow 192.168.10.0/24" not in first.stdout, first.stdout
+    assert "`airgaplab check --hint`" in first.stdout and "`airgaplab solve 1`" in first.stdout
+    hinted = cli("check", "1", "--hint", "--name", name)
+    assert "hint: " in hinted.stdout and "`allow`" in hinted.stdout, hinted.stdout
+    refused = cli("drill", "dns-answers-strangers", "--name", name)  # a drill breaks a working lab, not a bare one
     assert refused.returncode == 2 and "its steps do not all pass yet" in refused.stderr, refused.stderr
     for s in exercise.STEPS:
         before = cli("check", str(s.number), "--name", name)
         assert before.returncode == 1, f"step {s.number} passed before it was solved:\n{before.stdout}"
         solved = cli("solve", str(s.number), "--name", name)
         assert solved.returncode == 0, solved.stdout + solved.stderr
+        if s.number == 1:  # the answer, shown as what it changed
+            assert "+allow 192.168.10.0/24" in solved.stdout and "--- /etc/chrony.conf" in solved.stdout, solved.stdout
         after = cli("check", str(s.number), "--name", name)
         assert after.returncode == 0 and "FAIL" not in after.stdout, f"step {s.number} after solve:\n{after.stdout}"
     assert cli("check", "--name", name).returncode == 0
     # every step passes: the bare lab now takes drills like a provisioned one
-    applied = cli("drill", "dns-open-query", "--name", name)
+    applied = cli("drill", "dns-answers-strangers", "--name", name)
     assert applied.returncode == 0, applied.stderr

@@ -51,6 +51,6 @@ def test_resilience_drill_fails_its_requirement(drill: str, lab, tmp_path: Path)
     for o in results:
         if o["outcome"] == "FAIL":
             assert o["message"].startswith(o["req"]), o["message"]
-    if drill == "ntp-no-local-stratum":
+    if drill == "time-gone-when-cut-off":
         (msg,) = {o["message"] for o in results if o["req"] == "NTP-RES-1"}
         assert "local stratum" in msg, msg

@@ -28,7 +28,20 @@ def test_allow_for_another_network_is_named_even_while_the_nodes_still_show_admi
     # the nodes are synchronized; admin now allows another network: the nodes keep a stale `^*` for a poll
     lab.transport.run("admin", ["sh", "-c", "sed -i 's#^allow .*#allow 10.20.0.0/24#' /etc/chrony.conf && "
                                             "systemctl restart chronyd"])
-    results, out = suite(lab.spec.name, tmp_path / "r.json", "--req", "NTP-SRV-4")
+    results, out = suite(lab.spec.name, tmp_path / "r.json", "--req", "NTP-SRV-4", "--req", "NTP-CLI-2")
     failed = failures(results)
-    assert set(failed) == {("NTP-SRV-4", "k8s-node1"), ("NTP-SRV-4", "k8s-node2")}, out[-3000:]
-    assert "admin's chronyd denies NTP to 192.168.10.11" in failed[("NTP-SRV-4", "k8s-node1")], failed
+    assert set(failed) == {(r, n) for r in ("NTP-SRV-4", "NTP-CLI-2") for n in ("k8s-node1", "k8s-node2")}, \
+        out[-3000:]
+    assert all("admin's chronyd denies NTP to 192.168.10.1" in m for m in failed.values()), failed
+
+
+def test_a_dead_named_is_named_on_every_dns_line_at_once(lab, tmp_path: Path) -> None:
+    lab.transport.exec("admin", ["sh", "-c", "sed -i 's/recursion yes;/recursion yes/' /etc/named.conf; "
+                                             "systemctl restart named"])
+    results, out = suite(lab.spec.name, tmp_path / "r.json", "-m", "step3")
+    failed = failures(results)
+    assert {r for r, _ in failed} == {f"DNS-SRV-{i}" for i in range(1, 8)}, out[-3000:]
+    assert "`named-checkconf /etc/named.conf` reports: /etc/named.conf:" in failed[("DNS-SRV-1", "admin")], failed
+    queried = {k: m for k, m in failed.items() if k[0] != "DNS-SRV-1"}
+    assert all("admin's named is not running" in m and "its last start failed" in m for m in queried.values()), \
+        queried

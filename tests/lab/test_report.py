@@ -88,7 +88,7 @@ def test_report_twice_gives_history_of_two_a_page_that_renders_and_allure_html(l
 
 def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(lab, reports) -> None:
     be = lab
-    r = cli("report", "--name", be.spec.name, "--drill", "dns-open-query")
+    r = cli("report", "--name", be.spec.name, "--drill", "dns-answers-strangers")
     assert r.returncode == 1, r.stdout + r.stderr
     (run,) = runs(reports, be.spec.name)
     s = json.loads((run / "summary.json").read_text())
@@ -99,7 +99,7 @@ def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(lab, rep
     assert req["kind"] == "ACL"
     assert all("admin: /etc/named.conf" in f["evidence"] for f in req["failures"])
     assert "allow-query { any; }" in s["evidence"]["admin: /etc/named.conf"]
-    assert s["rehearsal"] == "dns-open-query"
+    assert s["rehearsal"] == "dns-answers-strangers"
     # Allure: the failed results carry the evidence and fall into the ACL category
     cats = json.loads((run / "allure-results/categories.json").read_text())
     acl = next(c for c in cats if c["name"] == "ACL")
@@ -123,7 +123,7 @@ def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(lab, rep
     assert 'class="host failing"' in html  # admin marked in the topology
 
 
-@pytest.mark.parametrize("drill", [None, "ntp-wrong-server"])
+@pytest.mark.parametrize("drill", [None, "one-node-loses-time"])
 def test_nightly_exit_status_and_nothing_left_up(drill, reports, own_state) -> None:
     name = lab_name("night")
     args = ["nightly", "--name", name, "--backend", "netns"] + (["--drill", drill] if drill else [])

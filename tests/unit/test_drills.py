@@ -23,17 +23,29 @@ def other_lab():
 
 def test_drills_name_the_labs_own_hosts_and_addresses() -> None:
     lab = other_lab()
-    route = DRILLS["node-default-route"].commands(lab)
+    route = DRILLS["one-node-can-get-out"].commands(lab)
     assert route == [("w1", "ip route add default via 10.20.0.5")]
-    (host, cmd), = DRILLS["ntp-wrong-server"].commands(lab)
+    (host, cmd), = DRILLS["one-node-loses-time"].commands(lab)
     assert host == "w1" and "server 10.20.0.254 iburst" in cmd  # an address of the network no host has
-    assert DRILLS["ntp-no-allow"].expected(lab) >= {("NTP-SRV-1", "srv"), ("NTP-SRV-4", "w1"), ("NTP-SRV-4", "w2")}
-    assert [h for h, _ in DRILLS["ntp-no-allow"].commands(lab)] == ["srv", "w1", "w2"]
+    assert DRILLS["nodes-lose-time"].expected(lab) >= {("NTP-SRV-1", "srv"), ("NTP-SRV-4", "w1"), ("NTP-SRV-4", "w2")}
+    assert [h for h, _ in DRILLS["nodes-lose-time"].commands(lab)] == ["srv", "w1", "w2"]
 
 
 def test_drills_use_the_os_familys_paths_and_services() -> None:
     lab = other_lab()
-    (_, cmd), *_ = DRILLS["ntp-no-allow"].commands(lab, family("debian12"))
+    (_, cmd), *_ = DRILLS["nodes-lose-time"].commands(lab, family("debian12"))
     assert cmd == "sed -i '/^allow/d' /etc/chrony/chrony.conf && systemctl restart chrony"
-    (_, cmd), = DRILLS["dns-open-query"].commands(lab, family("debian12"))
+    (_, cmd), = DRILLS["dns-answers-strangers"].commands(lab, family("debian12"))
     assert "/etc/bind/named.conf" in cmd and "allow-query { any; };" in cmd
+
+
+CAUSE_WORDS = ("allow", "forwarder", "not-restarted", "dns-none", "route", "stratum", "enable", "query",
+               "wrong-server", "named", "chrony", "resolv-conf", "nm-", "local", "timeout", "backed-off")
+
+
+def test_drill_ids_tell_the_symptom_not_the_cause() -> None:
+    # `airgaplab drill` lists them for a student to pick; `drill --show` reveals what each breaks
+    told = {name: [w for w in CAUSE_WORDS if w in name] for name in DRILLS}
+    assert not any(told.values()), {n: w for n, w in told.items() if w}
+    assert all(not any(w in d.symptom for w in ("allow", "forwarders", "dns=none", "not restarted"))
+               for d in DRILLS.values())

@@ -138,20 +138,20 @@ def test_bad_fault_input_is_one_line_and_changes_nothing(up: FakeBackend, args, 
 
 # --- drills ----------------------------------------------------------------------------------
 def test_a_drill_runs_its_commands_on_its_hosts_and_is_recorded(up: FakeBackend) -> None:
-    drills.apply(up, "ntp-no-allow")
+    drills.apply(up, "nodes-lose-time")
 
     def scripts(host: str) -> str:
         return "\n".join(r.argv[-1] for r in up.transport.ran if r.host == host and r.argv[:2] == ("sh", "-c"))
 
     assert "sed -i '/^allow/d' /etc/chrony.conf && systemctl restart chronyd" in scripts("admin")
     assert all("systemctl restart chronyd" in scripts(n) for n in ("k8s-node1", "k8s-node2"))
-    assert drills.active(up.state) is drills.DRILLS["ntp-no-allow"]
+    assert drills.active(up.state) is drills.DRILLS["nodes-lose-time"]
 
 
 def test_drill_reset_undoes_then_provisions_again_and_forgets_the_drill(up: FakeBackend) -> None:
-    drills.apply(up, "node-default-route")
+    drills.apply(up, "one-node-can-get-out")
     mark = len(up.transport.ran)
-    assert drills.reset(up) == "node-default-route"
+    assert drills.reset(up) == "one-node-can-get-out"
     after = [r for r in up.transport.ran if r.seq >= mark]
     undo = next(r.seq for r in after if "ip route del default" in r.line)
     first_step = next(r.seq for r in after if r.argv[-1].startswith(STEP))
@@ -161,16 +161,16 @@ def test_drill_reset_undoes_then_provisions_again_and_forgets_the_drill(up: Fake
 def test_a_bare_lab_takes_drills_once_its_steps_pass_and_unknown_drills_are_one_line(fake: FakeBackend) -> None:
     fake.up(bare=True)
     with pytest.raises(UserError, match=r"is bare and its steps do not all pass yet \(3 of 8 checks fail\)"):
-        drills.apply(fake, "ntp-no-allow", steps_pass=lambda _be: (False, "3 of 8 checks fail"))
+        drills.apply(fake, "nodes-lose-time", steps_pass=lambda _be: (False, "3 of 8 checks fail"))
     assert drills.active(fake.state) is None
     with pytest.raises(UserError, match="no drill 'ntp-no-alow'"):
         drills.apply(fake, "ntp-no-alow")
-    drills.apply(fake, "ntp-no-allow", steps_pass=lambda _be: (True, ""))
-    assert drills.active(fake.state) is drills.DRILLS["ntp-no-allow"]
+    drills.apply(fake, "nodes-lose-time", steps_pass=lambda _be: (True, ""))
+    assert drills.active(fake.state) is drills.DRILLS["nodes-lose-time"]
 
 
 def test_a_drill_is_judged_by_the_requirements_it_breaks(fake: FakeBackend) -> None:
-    d = drills.DRILLS["dns-open-query"]
+    d = drills.DRILLS["dns-answers-strangers"]
     asked: list[list[str]] = []
 
     def outcomes(be, reqs, result="FAIL"):
@@ -180,15 +180,25 @@ def test_a_drill_is_judged_by_the_requirements_it_breaks(fake: FakeBackend) -> N
     assert drills.judged(fake, d, outcomes) == ("broken", "still broken: DNS-SRV-3 on admin fail")
     assert asked == [["DNS-SRV-3"]]
     assert drills.judged(fake, d, lambda be, reqs: outcomes(be, reqs, "PASS"))[0] == "repaired"
-    state, says = drills.judged(fake, drills.DRILLS["ntp-breaks-on-restart"], outcomes)
+    state, says = drills.judged(fake, drills.DRILLS["ntp-fails-on-next-restart"], outcomes)
     assert state == "unknown" and "resilience" in says and len(asked) == 2  # no suite run for a fault-only drill
 
 
 # --- the exercise ------------------------------------------------------------------------------
 def test_solve_runs_the_steps_role_on_the_hosts_that_have_it(fake: FakeBackend) -> None:
     fake.up(bare=True)
-    assert exercise.solve(fake, exercise.step("ntp-clients")) == ["k8s-node1", "k8s-node2"]
+    assert sorted(exercise.solve(fake, exercise.step("ntp-clients"))) == ["k8s-node1", "k8s-node2"]
     assert sorted((h, s) for _, h, s in steps_run(fake)) == [("k8s-node1", "ntp-client"), ("k8s-node2", "ntp-client")]
+
+
+def test_solve_shows_the_answer_as_what_changed_in_each_file() -> None:
+    before = {"/etc/chrony.conf": "pool 2.rocky.pool.ntp.org iburst\n", "/etc/chrony.bak": None}
+    after = {"/etc/chrony.conf": "server 192.168.10.10 iburst\nlogdir /var/log/chrony\n",
+             "/etc/chrony.bak": "pool 2.rocky.pool.ntp.org iburst\n"}
+    lines = exercise.changes(before, after)
+    assert "-pool 2.rocky.pool.ntp.org iburst" in lines and "+server 192.168.10.10 iburst" in lines
+    assert "--- /dev/null" in lines and "+++ /etc/chrony.bak" in lines  # a new file: every line added
+    assert exercise.changes(after, after) == []  # nothing changed, nothing shown
 
 
 def test_grading_keeps_the_first_failure_per_host_in_catalog_order() -> None:

@@ -32,6 +32,12 @@ class Tracking:
     def __str__(self) -> str:
         return f"refid {self.refid:08X} ({self.ref_name}), stratum {self.stratum}, leap {self.leap}"
 
+    def summary(self) -> str:
+        """`is at stratum 3, following 198.51.100.123` or `is not synchronised` — in words."""
+        if self.leap == "Not synchronised" or not self.stratum:
+            return "is not synchronised"
+        return f"is at stratum {self.stratum}, following {self.ref_name or f'{self.refid:08X}'}"
+
 
 def _rows(text: str) -> list[list[str]]:
     return [r for r in csv.reader(io.StringIO(text)) if r]

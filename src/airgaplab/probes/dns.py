@@ -15,6 +15,10 @@ import dns.rdatatype
 
 from airgaplab.transport import Transport
 
+# each answer carries what it answered ("k8s-node1 asked 192.168.10.10 `localhost A` over udp"), so a failed
+# check can say what was asked, from where, and what came back (a Message is unhashable: an attribute, not a map)
+ASKED = "airgaplab_asked"
+
 
 def query(
     tx: Transport,
@@ -30,9 +34,10 @@ def query(
     rd: bool = True,
     timeout: float = 2.0,
     source: str | None = None,
+    vantage: str | None = None,
 ) -> dns.message.Message:
-    """Ask `server` from inside host `src` (from its address `source`). Raises dns.exception.Timeout if nothing
-    answers."""
+    """Ask `server` from inside host `src` (from its address `source`; `vantage` names that place in failures).
+    Raises dns.exception.Timeout if nothing answers."""
     q = dns.message.make_query(qname, rdtype, use_edns=0 if edns else False, want_dnssec=dnssec)
     if not rd:
         q.flags &= ~dns.flags.RD
@@ -40,9 +45,21 @@ def query(
         q.flags |= dns.flags.CD
     wire = tx.exchange(src, server, 53, q.to_wire(), proto="tcp-dns" if tcp else "udp", timeout=timeout,
                         source=source)
+    asked = asking(vantage or src, server, qname, rdtype, tcp=tcp, source=None if vantage else source, rd=rd,
+                   dnssec=dnssec, cd=cd)
     if wire is None:
-        raise dns.exception.Timeout(f"no DNS answer from {server} (asked from {src}; waited up to {timeout:g} s)")  # type: ignore[no-untyped-call]
-    return dns.message.from_wire(wire)
+        raise dns.exception.Timeout(f"{asked}: no answer in {timeout:g} s")  # type: ignore[no-untyped-call]
+    msg = dns.message.from_wire(wire)
+    setattr(msg, ASKED, asked)
+    return msg
+
+
+def asking(src: str, server: str, qname: str, rdtype: str = "A", *, tcp: bool = False, source: str | None = None,
+           rd: bool = True, dnssec: bool = False, cd: bool = False) -> str:
+    """`k8s-node1 asked 192.168.10.10 `localhost. A` over udp` — who asked whom what (and from which address)."""
+    flags = "".join(f" +{f}" for f, on in (("norec", not rd), ("dnssec", dnssec), ("cd", cd)) if on)
+    frm = f" from {source}" if source else ""
+    return f"{src}{frm} asked {server} `{qname.rstrip('.') or '.'} {rdtype}{flags}` over {'tcp' if tcp else 'udp'}"
 
 
 def unanswered(tx: Transport, src: str, server: str, qname: str = "google.com", timeout: float = 1.5) -> str | None:
@@ -71,47 +88,51 @@ def min_ttl(msg: dns.message.Message) -> int:
 
 
 def describe(msg: dns.message.Message) -> str:
-    flags = dns.flags.to_text(msg.flags).lower()
-    ede = ede_codes(msg)
-    extra = f", EDE {', '.join(map(str, ede))}" if ede else ""
-    return f"{rcode(msg)} [{flags}]{extra}, answer {', '.join(addresses(msg)) or '-'}"
+    """What came back: `REFUSED (flags qr rd; EDE 18; no answer)`."""
+    parts = [f"flags {dns.flags.to_text(msg.flags).lower() or 'none'}"]
+    if ede := ede_codes(msg):
+        parts.append(f"EDE {' '.join(map(str, ede))}")
+    addrs = addresses(msg)
+    parts.append(f"answer {' '.join(addrs)}" if addrs else "no answer records")
+    return f"{rcode(msg)} ({'; '.join(parts)})"
 
 
-def _expect(ok: object, message: str) -> None:
+def _expect(ok: object, msg: dns.message.Message, wanted: str) -> None:
     # not `assert`: pytest rewrites this package's asserts and would bury the message in operands
     if not ok:
-        raise AssertionError(message)
+        asked = getattr(msg, ASKED, "the query")
+        raise AssertionError(f"{asked}: got {describe(msg)}, expected {wanted}")
 
 
 class check:
     @staticmethod
     def noerror(msg: dns.message.Message) -> None:
-        _expect(msg.rcode() == dns.rcode.NOERROR, f"expected NOERROR, got {describe(msg)}")
+        _expect(msg.rcode() == dns.rcode.NOERROR, msg, "NOERROR")
 
     @staticmethod
     def refused(msg: dns.message.Message) -> None:
-        _expect(msg.rcode() == dns.rcode.REFUSED, f"expected REFUSED, got {describe(msg)}")
+        _expect(msg.rcode() == dns.rcode.REFUSED, msg, "REFUSED")
 
     @staticmethod
     def servfail(msg: dns.message.Message) -> None:
-        _expect(msg.rcode() == dns.rcode.SERVFAIL, f"expected SERVFAIL, got {describe(msg)}")
+        _expect(msg.rcode() == dns.rcode.SERVFAIL, msg, "SERVFAIL")
 
     @staticmethod
     def ede(msg: dns.message.Message, code: int) -> None:
-        _expect(code in ede_codes(msg), f"expected EDE {code} in the answer, got {describe(msg)}")
+        _expect(code in ede_codes(msg), msg, f"EDE {code} in the answer")
 
     @staticmethod
     def ra(msg: dns.message.Message) -> None:
-        _expect(msg.flags & dns.flags.RA, f"expected RA (recursion available), got {describe(msg)}")
+        _expect(msg.flags & dns.flags.RA, msg, "RA (recursion available)")
 
     @staticmethod
     def ad(msg: dns.message.Message) -> None:
-        _expect(msg.flags & dns.flags.AD, f"expected AD (validated), got {describe(msg)}")
+        _expect(msg.flags & dns.flags.AD, msg, "AD (validated)")
 
     @staticmethod
     def no_ad(msg: dns.message.Message) -> None:
-        _expect(not msg.flags & dns.flags.AD, f"expected no AD (insecure zone), got {describe(msg)}")
+        _expect(not msg.flags & dns.flags.AD, msg, "no AD (insecure zone)")
 
     @staticmethod
     def has_addresses(msg: dns.message.Message) -> None:
-        _expect(addresses(msg), f"expected A records, got {describe(msg)}")
+        _expect(addresses(msg), msg, "A records")

@@ -1,0 +1,84 @@
+"""Back to the provisioned, synchronized lab after something was broken on purpose.
+
+    heal.make_healthy(be)      # faults cleared, drill undone, provisioning re-applied, nodes on admin again
+    heal.healthy(be)           # None, or what is not yet as the suite's converging checks want it
+
+The harness's own tests hand a lab over with it before every test, and the benchmarks between broken
+cases; what provisioning does not restore (a route, a running daemon) a drill's undo or a fault's clear does.
+"""
+
+from __future__ import annotations
+
+import time
+
+from airgaplab import drills, facts, faults, retry
+from airgaplab.backends.base import Backend
+from airgaplab.errors import LabError
+
+LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
+BURST_EVERY_S = 4.0  # a burst takes 4 requests 2 s apart; ask anew after it
+
+
+def healthy(be: Backend) -> str | None:
+    """None when the lab is as the suite's converging checks want it: admin on its upstream, every node
+    following admin at admin's stratum + 1 and known to it; else what is not yet so."""
+    server = be.spec.server_for("ntp")
+    if server is None:
+        return None
+    tx, admin, ip = be.transport, server.name, server.ip
+    a = facts.tracking(tx, admin)
+    if not a or a.refid == LOCAL_REFID or not facts.synced_source(tx, admin):
+        return f"{admin} is not synchronized to its upstream ({facts.describe_sources(tx, admin)})"
+    _, clients = facts.out(tx, admin, ["chronyc", "-c", "-n", "clients"])
+    for node in be.spec.nodes_list:
+        sel, n = facts.synced_source(tx, node.name), facts.tracking(tx, node.name)
+        if not sel or sel.name != ip or not n:
+            return f"{node.name} is not synchronized to {admin} ({facts.describe_sources(tx, node.name)})"
+        if n.stratum != a.stratum + 1:  # it took admin's local clock before admin had its upstream
+            return f"{node.name} follows {admin} at stratum {n.stratum}, {admin} is at {a.stratum}"
+        if node.ip not in clients:
+            return f"{admin}'s chronyc clients does not list {node.name}"
+    return None
+
+
+def restart_stale(be: Backend) -> list[str]:
+    """Restart every daemon that runs an older file than the one on disk (provisioning restarts a daemon only
+    when it changes its file: a file changed and restored by hand leaves the daemon on the changed one)."""
+    done = []
+    for host in be.spec.hosts:
+        for daemon, role in (("chronyd", "ntp"), ("named", "dns-server")):
+            if not any(r.startswith(role) for r in host.roles):
+                continue
+            if facts.restart_due(be.transport, host.name, daemon, be.family):
+                service = be.family.chrony_service if daemon == "chronyd" else be.family.named_service
+                be.transport.run(host.name, ["systemctl", "restart", service], what=f"restarting {daemon}")
+                done.append(f"{host.name}:{daemon}")
+    return done
+
+
+def make_healthy(be: Backend, within: float = 30.0) -> None:
+    """Faults cleared, the drill undone, the provisioning re-applied (files restored, changed daemons
+    restarted); then the nodes ask admin again (a burst, repeated while they still show a stale stratum)
+    until the lab is healthy. Raises LabError if it is not within `within` seconds."""
+    faults.clear(be)
+    drills.reset(be)
+    restart_stale(be)
+    asked = [0.0]
+
+    server = be.spec.server_for("ntp")
+
+    def settled() -> bool:
+        if healthy(be) is None:
+            return True
+        if time.monotonic() - asked[0] > BURST_EVERY_S:
+            for node in be.spec.nodes_list:
+                if server and server.ip not in {s.name for s in facts.sources(be.transport, node.name)}:
+                    # it runs a configuration without admin (provisioning restores files, not daemons)
+                    be.transport.exec(node.name, ["systemctl", "restart", be.family.chrony_service])
+                else:
+                    be.transport.exec(node.name, ["chronyc", "burst", "4/4"])
+            asked[0] = time.monotonic()
+        return False
+
+    if not retry.until(settled, timeout=within, interval=0.2):
+        raise LabError(f"lab {be.spec.name!r} did not become healthy within {within:.0f} s: {healthy(be)}")

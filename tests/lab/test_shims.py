@@ -1,0 +1,123 @@
+"""Each command a netns host models (src/airgaplab/backends/netns/shims/, the contract in README.md),
+alone in a temporary host: a private /etc, /var and /run (overlays in the test's tmp dir, seeded as a lab
+host is), its own network namespace (loopback and a veth pair eth0—eth0p: nothing reaches the machine's network)
+and its own PID namespace (whatever a script starts ends with it). No lab is brought up.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from airgaplab.backends.netns.hostview import SHIM_DIR, HostView
+from airgaplab.paths import default_lab_file
+from airgaplab.spec import load_spec
+from tests.helpers import ROOT
+
+Host = Callable[[str], str]
+KEYFILE = """[connection]
+id=eth0
+type=ethernet
+interface-name=eth0
+[ipv4]
+method=manual
+address1=192.168.10.10/24
+dns=198.51.100.1;
+"""
+
+
+@pytest.fixture
+def host(tmp_path: Path) -> Host:
+    """run(script) → its output (stdout and stderr), typed into a root shell of a fresh temporary host."""
+    view = HostView("shimhost", "none", tmp_path / "host", tmp_path / "ns")
+    view.seed({"lab": load_spec(default_lab_file()), "host": "admin", "isp_resolver": "198.51.100.1",
+               "root_server": "198.51.100.53", "root_dnskey": '257 3 8 "AwEAAQ=="'},
+              {"/etc/NetworkManager/system-connections/eth0.nmconnection": KEYFILE.encode()})
+
+    def run(script: str) -> str:
+        inner = (f"{view.mount_script()} && ip link set lo up && ip link add eth0 type veth peer name eth0p && "
+                 f"ip link set eth0 up && cd /root && exec {shlex.join(view.env())} bash -c {shlex.quote(script)}")
+        r = subprocess.run(["unshare", "--mount", "--uts", "--net", "--pid", "--fork", "--mount-proc", "sh", "-c",
+                            inner], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
+        return r.stdout
+
+    return run
+
+
+def test_every_shim_is_in_the_contract() -> None:
+    readme = (ROOT / "README.md").read_text()
+    contract = readme.split("The host view's contract", 1)[1].split("\n\n", 2)[1]  # the table after its intro
+    missing = [p.name for p in SHIM_DIR.iterdir() if f"`{p.name}" not in contract]
+    assert not missing, f"shims not in README.md's table of what a netns host models: {missing}"
+
+
+def test_named_checkconf_with_no_file_checks_etc_named_conf(host: Host) -> None:
+    out = host("printf 'options { directory \"/var/named\" }\\n' > /etc/named.conf; named-checkconf; echo rc=$?; "
+               "sed -i 's/\" }/\"; };/' /etc/named.conf; named-checkconf; echo rc=$?")
+    broken, fixed, _ = out.split("rc=")
+    assert "/etc/named.conf:1: missing ';'" in broken and not fixed.startswith("0"), out
+    assert fixed.split("\n", 1)[1] == "", out  # the repaired file: nothing printed, exit 0
+    assert out.rstrip().endswith("rc=0"), out
+
+
+def test_systemctl_a_failed_start_is_failed_with_the_daemons_last_words(host: Host) -> None:
+    out = host("echo 'alow 192.168.10.0/24' > /etc/chrony.conf; systemctl restart chronyd; echo restart=$?; "
+               "systemctl status chronyd; echo status=$?; systemctl is-failed chronyd; systemctl --failed; "
+               "journalctl -u chronyd -n 1 --no-pager; systemctl reload chronyd; echo reload=$?")
+    assert "restart=1" in out and "status=3" in out, out
+    assert "Active: failed (Result: exit-code)" in out and "Invalid directive" in out, out
+    assert re.search(r"^failed$", out, re.M) and "● chronyd.service" in out, out
+    assert re.search(r"shimhost chronyd\[\d+\]: .*Invalid directive", out), out  # the journal's format, a real PID
+    assert "Job type reload is not applicable" in out and "reload=1" in out, out
+
+
+def test_systemctl_runs_the_real_daemon_and_lists_it(host: Host) -> None:
+    out = host("printf 'local stratum 10\\nallow 127.0.0.1\\n' > /etc/chrony.conf; systemctl enable --now chronyd; "
+               "systemctl is-active chronyd; systemctl status chronyd; systemctl list-units --type=service; "
+               "chronyc -n tracking | grep Stratum; systemctl stop chronyd; systemctl is-active chronyd")
+    assert out.count("active\n") >= 1 and "Active: active (running)" in out and "chronyd -x" in out, out
+    assert re.search(r"chronyd\.service\s+loaded active\s+running", out), out
+    assert re.search(r"Stratum\s+: 10", out) and out.rstrip().endswith("inactive"), out
+
+
+def test_unmodelled_verbs_and_options_answer_in_one_line(host: Host) -> None:
+    for cmd in ("systemctl mask chronyd", "systemctl --user status", "journalctl --vacuum-size=1M",
+                "nmcli --ask connection show"):
+        out = host(f"{cmd}; echo rc=$?").strip().splitlines()
+        assert len(out) == 2 and out[1] in ("rc=1", "rc=2") and "model" in out[0], (cmd, out)
+
+
+def test_journalctl_follows_after_the_last_ten_lines(host: Host) -> None:
+    out = host("for i in $(seq 15); do echo \"$(date -u +%Y-%m-%dT%H:%M:%SZ) line $i\"; done "
+               ">> /var/log/chrony/chronyd.log; timeout 1 journalctl -u chronyd -f; echo rc=$?; "
+               "journalctl -u chronyd -n 2 --no-pager | wc -l; journalctl -u chronyd --since '-1h' | grep -c line")
+    lines = [x for x in out.splitlines() if " line " in x]
+    assert [x.rsplit(" ", 1)[1] for x in lines[:10]] == [str(i) for i in range(6, 16)], out
+    assert "rc=124" in out, out  # still following when stopped
+    assert out.rstrip().splitlines()[-2:] == ["2", "15"], out
+
+
+def test_networkmanager_reads_conf_d_at_start_and_reload_only(host: Host) -> None:
+    out = host("systemctl start NetworkManager; cat /etc/resolv.conf; "
+               "printf '[main]\\ndns=none\\n' > /etc/NetworkManager/conf.d/dns.conf; "
+               "echo 'nameserver 192.168.10.10' > /etc/resolv.conf; nmcli connection up eth0 >/dev/null; "
+               "echo \"before reload: $(grep nameserver /etc/resolv.conf)\"; nmcli general reload; "
+               "echo 'nameserver 192.168.10.10' > /etc/resolv.conf; nmcli connection up eth0 >/dev/null; "
+               "echo \"after reload: $(grep nameserver /etc/resolv.conf)\"; "
+               "nmcli -t -f NAME,DEVICE connection show; nmcli -g ipv4.dns connection show eth0")
+    assert "before reload: nameserver 198.51.100.1" in out, out  # the drop-in was not read yet
+    assert "after reload: nameserver 192.168.10.10" in out, out
+    assert "eth0:eth0" in out and out.rstrip().endswith("198.51.100.1"), out
+
+
+def test_the_notes_tools_are_there_as_on_rocky(host: Host) -> None:
+    out = host("dnf install -y nano >/dev/null; echo dnf=$?; command -v nano; timedatectl | grep 'Time zone'; "
+               "dnf install -y cowsay; echo unknown=$?; pwd")
+    assert "dnf=0" in out and "/nano" in out and "Asia/Seoul" in out, out
+    assert "unknown=1" in out or "unknown=2" in out, out
+    assert out.rstrip().endswith("/root"), out
