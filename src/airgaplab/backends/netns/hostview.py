@@ -22,6 +22,14 @@ IMAGE_DIR = PACKAGE_DIR / "backends" / "netns" / "image"
 SHIM_DIR = PACKAGE_DIR / "backends" / "netns" / "shims"
 TIME_ZONE = "Asia/Seoul"
 HOST_PATH = f"{SHIM_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+OWN_DIRS = ("root", "home", "srv")  # a host's own, writable (with /etc, /var, /run and /tmp)
+WRITABLE = ("/etc", "/var", "/run", "/tmp", "/root", "/home", "/srv", "/proc", "/sys", "/dev")
+# Every other mount of the machine read-only in this namespace only (a bind remount changes this mount
+# namespace's copy): mount points from mountinfo (octal escapes decoded), deepest last.
+READ_ONLY_REST = (
+    "awk '{print $5}' /proc/self/mountinfo | sort -u | while read -r m; do m=$(printf '%b' \"$m\"); "
+    "case $m in " + "|".join(f"{w}|{w}/*" for w in WRITABLE) + ") continue ;; esac; "
+    "mount -o remount,bind,ro \"$m\" 2>/dev/null || true; done")
 
 
 def _user(*names: str) -> tuple[int, int]:
@@ -88,6 +96,11 @@ class HostView:
         for top in ("etc", "var"):
             self.upper(top).mkdir(parents=True, exist_ok=True)
             (self.root / top / "work").mkdir(parents=True, exist_ok=True)
+        for top in OWN_DIRS:
+            _own(self.root / "own" / top, 0, 0, 0o700 if top == "root" else 0o755)
+        for skel in Path("/etc/skel").glob(".*"):  # root's shell files, as a fresh host has them
+            if skel.is_file():
+                (self.root / "own" / "root" / skel.name).write_bytes(skel.read_bytes())
         env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True)
         nuid, ngid = named_ids()
         cuid, cgid = chrony_ids()
@@ -133,19 +146,27 @@ class HostView:
         dest.chmod(0o644)
 
     def mount_script(self) -> str:
-        """What runs once inside the fresh mount+uts namespace to make the host's view."""
+        """What runs once inside the fresh mount+uts namespace to make the host's view: its own /etc and /var
+        (overlays), /run, /tmp (tmpfs), /root, /home and /srv (dirs of its own under the lab's state dir, gone
+        with `down`); every other directory of the machine read-only, so nothing typed in the host changes
+        the machine (`rm -rf /usr/share/doc`: Read-only file system)."""
         cmds = []
         for top in ("etc", "var"):
             opts = f"lowerdir=/{top},upperdir={self.upper(top)},workdir={self.root / top / 'work'}"
             cmds.append(f"mount -t overlay overlay -o {shlex.quote(opts)} /{top}")
+        for top in OWN_DIRS:
+            own = self.root / "own" / top
+            cmds.append(f"mount --bind {shlex.quote(str(own))} /{top}")
         cmds += [
             # the notes' time zone (their hosts show KST); Rocky keeps it only in /etc/localtime
             f"ln -sfn ../usr/share/zoneinfo/{TIME_ZONE} /etc/localtime",
             "rm -f /etc/timezone",
             "mount -t tmpfs -o mode=0755 tmpfs /run",
+            "mount -t tmpfs -o mode=1777 tmpfs /tmp",
             # testinfra (and people) recognise a systemd host by this directory.
             "mkdir -p /run/systemd/system /run/airgaplab",
             f"hostname {shlex.quote(self.name)}",
+            READ_ONLY_REST,
         ]
         return " && ".join(cmds)
 

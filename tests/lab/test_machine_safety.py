@@ -1,0 +1,58 @@
+"""A lab cannot harm its machine: in a netns host the machine's directories are read-only, and what a
+host may write (/etc, /var, /run, /tmp, /root, /home, /srv) is its own. Proven with canary files of the
+test's own on the machine, never with a real system file."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CANARY_DIRS = ("/opt", "/usr/local/share")  # on the machine's own filesystems, outside every host's own dirs
+
+
+@pytest.fixture
+def canaries() -> Iterator[list[Path]]:
+    made = []
+    for d in CANARY_DIRS:
+        p = Path(d) / f"airgaplab-canary-{uuid.uuid4().hex[:8]}"
+        p.write_text("the machine's own\n")
+        made.append(p)
+    yield made
+    for p in made:
+        p.unlink(missing_ok=True)
+
+
+def digest(path: Path) -> str | None:
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.exists() else None
+
+
+def test_a_lab_host_cannot_change_the_machine(lab, canaries: list[Path]) -> None:
+    for canary in canaries:  # deleting or overwriting a file of the machine fails with the kernel's word
+        r = lab.transport.exec("admin", ["sh", "-c", f"rm -f {canary}; echo changed > {canary}.new"])
+        said = (r.stdout + r.stderr).decode()
+        assert r.returncode != 0 and "Read-only file system" in said, said
+        assert canary.read_text() == "the machine's own\n" and not Path(f"{canary}.new").exists()
+    # the host's own home, /tmp and /srv are writable, and are not the machine's
+    bashrc, before = Path("/root/.bashrc"), digest(Path("/root/.bashrc"))
+    marker = f"airgaplab-{uuid.uuid4().hex[:8]}"
+    for host in ("admin", "k8s-node1"):
+        lab.transport.run(host, ["sh", "-c", f"echo '# {marker}' >> /root/.bashrc && mkdir -p /home/s /srv/s && "
+                                             f"touch /home/s/{marker} /srv/s/{marker} /tmp/{marker}"])
+    assert digest(bashrc) == before
+    assert not any(Path(d, marker).exists() for d in ("/tmp", "/home/s", "/srv/s"))
+    # each host's own: one host's /root is not another's
+    other = lab.transport.exec("k8s-node2", ["grep", "-c", marker, "/root/.bashrc"]).stdout.decode().strip()
+    assert other in ("0", ""), other
+
+
+def test_a_lab_hosts_own_dirs_go_with_down(netns_lab) -> None:
+    be = netns_lab("safe")
+    be.transport.run("admin", ["sh", "-c", "echo mine > /root/notes.txt"])
+    roots = [p for p in be.state.dir.rglob("own/root/notes.txt")]
+    assert roots, f"admin's /root is not under the lab's state dir {be.state.dir}"
+    be.down()
+    assert not be.state.dir.exists() or not list(be.state.dir.rglob("own")), "a host's own dirs outlived down"
