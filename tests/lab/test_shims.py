@@ -121,3 +121,12 @@ def test_the_notes_tools_are_there_as_on_rocky(host: Host) -> None:
     assert "dnf=0" in out and "/nano" in out and "Asia/Seoul" in out, out
     assert "unknown=1" in out or "unknown=2" in out, out
     assert out.rstrip().endswith("/root"), out
+
+
+def test_rocky_identity_commands(host: Host) -> None:
+    out = host("rpm -q chrony bind-utils NetworkManager; rpm -q nothing-such; echo rpm=$?; hostnamectl; "
+               "getenforce; firewall-cmd --state; echo fw=$?")
+    assert re.search(r"^chrony-[\d.]+.*\.x86_64$|^chrony-[\d.]+.*\.aarch64$", out, re.M), out
+    assert "package nothing-such is not installed" in out and "rpm=1" in out, out
+    assert "Rocky Linux" in out and "Static hostname: admin" in out, out  # /etc/hostname, Rocky's os-release
+    assert "Permissive" in out and "not running" in out and "fw=252" in out, out
