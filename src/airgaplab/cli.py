@@ -318,16 +318,24 @@ def _modern(argv: list[str]) -> list[str]:
     return new
 
 
+def _one_line(e: Exception) -> str:
+    """An error as one line, whatever a library put in its words (YAML's message spans lines), and without
+    what rich would take for markup."""
+    from rich.markup import escape
+
+    return escape(" ".join(str(e).split()))
+
+
 def run(argv: list[str]) -> int:
     """The CLI on `argv`: its exit code; bad input and lab errors end as one line on stderr."""
     try:
         rc = app(args=_modern(argv), standalone_mode=False)  # returns a command's typer.Exit code in this mode
         return rc if isinstance(rc, int) else 0
     except UserError as e:
-        err.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/] {_one_line(e)}", highlight=False, soft_wrap=True, markup=True)
         return e.exit_code
     except LabError as e:
-        err.print(f"[red]lab error:[/] {e}", highlight=False, soft_wrap=True)
+        err.print(f"[red]lab error:[/] {_one_line(e)}", highlight=False, soft_wrap=True)
         return e.exit_code
     except typer.Exit as e:
         return e.exit_code
@@ -340,6 +348,9 @@ def run(argv: list[str]) -> int:
         # Usage errors: click's exceptions, which typer vendors privately (no `click` module to import);
         # they carry exit_code 2 and format_message()
         message = getattr(e, "format_message", None)
+        if type(e).__name__ == "NoArgsIsHelpError" and callable(message):  # `airgaplab box`: its help, as asked
+            print(message())
+            return 0
         if getattr(e, "exit_code", None) == 2 and callable(message):
             known = {c.name or (c.callback.__name__ if c.callback else "") for c in app.registered_commands}
             known |= {g.name for g in app.registered_groups if g.name}

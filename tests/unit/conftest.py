@@ -11,11 +11,18 @@ from pathlib import Path
 os.environ["COLUMNS"] = "200"  # before rich's consoles are made: tables and lines unwrapped, as a wide terminal shows
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from airgaplab.backends.fake import FakeBackend
 from airgaplab.paths import default_lab_file
 from airgaplab.spec import load_spec
+
+# generated input (tests/unit/test_generated_input.py): a fixed seed and a bounded number in CI and `make
+# test`; the nightly run draws more, at random (HYPOTHESIS_PROFILE=nightly)
+settings.register_profile("ci", derandomize=True, max_examples=1000, print_blob=True)
+settings.register_profile("nightly", max_examples=10000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture

@@ -40,14 +40,21 @@ class Tracking:
 
 
 def _rows(text: str) -> list[list[str]]:
-    return [r for r in csv.reader(io.StringIO(text)) if r]
+    try:
+        return [r for r in csv.reader(io.StringIO(text, newline="")) if r]
+    except csv.Error:  # not what chronyc -c prints: nothing to read
+        return []
 
 
 def sources(text: str) -> list[Source]:
-    return [
-        Source(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5], 8), r[6])
-        for r in _rows(text) if len(r) >= 7
-    ]
+    """`chronyc -c sources`; a row chronyc would not print is set aside."""
+    found = []
+    for r in _rows(text):
+        try:
+            found.append(Source(r[0], r[1], r[2], int(r[3]), int(r[4]), int(r[5], 8), r[6]))
+        except (IndexError, ValueError):
+            continue
+    return found
 
 
 def tracking(text: str) -> Tracking:
@@ -79,10 +86,13 @@ def traffic(text: str) -> list[Traffic]:
     address, sent = "", 0
     for line in text.splitlines():
         key, _, value = (x.strip() for x in line.partition(":"))
-        if key == "Remote address":
-            address = value.split()[0]
-        elif key == "Total TX":
-            sent = int(value)
-        elif key == "Total RX" and address:
-            found.append(Traffic(address, sent, int(value)))
+        try:
+            if key == "Remote address":
+                address = value.split()[0]
+            elif key == "Total TX":
+                sent = int(value)
+            elif key == "Total RX" and address:
+                found.append(Traffic(address, sent, int(value)))
+        except (IndexError, ValueError):  # not a line chronyc prints: set aside
+            continue
     return found
