@@ -21,7 +21,8 @@ from airgaplab.paths import PACKAGE_DIR
 IMAGE_DIR = PACKAGE_DIR / "backends" / "netns" / "image"
 SHIM_DIR = PACKAGE_DIR / "backends" / "netns" / "shims"
 TIME_ZONE = "Asia/Seoul"
-HOST_PATH = f"{SHIM_DIR}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+HOST_SHIMS = "/run/airgaplab/shims"  # where a host sees SHIM_DIR (read-only)
+HOST_PATH = f"{HOST_SHIMS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 OWN_DIRS = ("root", "home", "srv")  # a host's own, writable (with /etc, /var, /run and /tmp)
 WRITABLE = ("/etc", "/var", "/run", "/tmp", "/root", "/home", "/srv", "/proc", "/sys", "/dev")
 # Every other mount of the machine read-only in this namespace only (a bind remount changes this mount
@@ -149,8 +150,14 @@ class HostView:
         """What runs once inside the fresh mount+uts namespace to make the host's view: its own /etc and /var
         (overlays), /run, /tmp (tmpfs), /root, /home and /srv (dirs of its own under the lab's state dir, gone
         with `down`); every other directory of the machine read-only, so nothing typed in the host changes
-        the machine (`rm -rf /usr/share/doc`: Read-only file system)."""
-        cmds = []
+        the machine (`rm -rf /usr/share/doc`: Read-only file system). The shims are bound at a fixed place
+        first: a checkout under /tmp, /root or /home would be hidden by the host's own."""
+        cmds = [
+            "mount -t tmpfs -o mode=0755 tmpfs /run",
+            f"mkdir -p {HOST_SHIMS}",
+            f"mount --bind {shlex.quote(str(SHIM_DIR))} {HOST_SHIMS}",
+            f"mount -o remount,bind,ro {HOST_SHIMS}",
+        ]
         for top in ("etc", "var"):
             opts = f"lowerdir=/{top},upperdir={self.upper(top)},workdir={self.root / top / 'work'}"
             cmds.append(f"mount -t overlay overlay -o {shlex.quote(opts)} /{top}")
@@ -161,7 +168,6 @@ class HostView:
             # the notes' time zone (their hosts show KST); Rocky keeps it only in /etc/localtime
             f"ln -sfn ../usr/share/zoneinfo/{TIME_ZONE} /etc/localtime",
             "rm -f /etc/timezone",
-            "mount -t tmpfs -o mode=0755 tmpfs /run",
             "mount -t tmpfs -o mode=1777 tmpfs /tmp",
             # testinfra (and people) recognise a systemd host by this directory.
             "mkdir -p /run/systemd/system /run/airgaplab",
