@@ -30,11 +30,11 @@ def _hosts(token: str, spec: LabSpec) -> list[str]:
 
 
 def _values(spec: LabSpec) -> dict[str, str]:
-    """What a drill's command may name ($admin_ip, $unused_ip): derived from the lab, never hard-coded."""
+    """What a drill's command may name ($admin_ip, $unused_ip, $internal): derived from the lab, never hard-coded."""
     admin = spec.server_for("ntp") or spec.server_for("dns") or spec.hosts[0]
     taken = {h.ip for h in spec.hosts}
     unused = next(str(a) for a in reversed(list(spec.network.net.hosts())) if str(a) not in taken)
-    return {"admin_ip": admin.ip, "unused_ip": unused}
+    return {"admin_ip": admin.ip, "unused_ip": unused, "internal": str(spec.network.net)}
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def _d(name: str, symptom: str, what: str, steps: list[tuple[str, str]], breaks:
 
 
 KEEP = "/var/lib/airgaplab"  # inside the host's own /var: where a drill keeps a file it restores
+DRILL_TABLE = "airgaplab_drill"  # the nftables table a drill adds (its own: faults have theirs)
 # the node's whole burst to admin went unanswered: 8 requests, then chrony polls every 128 s (bounded: 30 s)
 UNANSWERED = ("for i in $(seq 150); do chronyc -n ntpdata $admin_ip | awk '/^Total TX/{t=$$4} /^Total RX/{r=$$4} "
               "END{exit !(t>=8 && r==0)}' && break; sleep 0.2; done")
@@ -123,6 +124,37 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
         (ADMIN, f"cp {KEEP}/chrony.conf.good /etc/chrony.conf && systemctl restart chronyd")],
        [("NTP-CLI-2", NODES), ("NTP-SRV-6", NODES)],
        [(NODES, "chronyc burst 4/4 >/dev/null")]),
+    _d("dns-big-answers-lost", "small answers work, but a large one never reaches the nodes",
+       "admin drops DNS over TCP from the internal network (an nftables rule: a firewall that opens only 53/udp)",
+       [(ADMIN, f"nft add table inet {DRILL_TABLE} && nft add chain inet {DRILL_TABLE} input "
+                "'{ type filter hook input priority 0; }' && "
+                f"nft add rule inet {DRILL_TABLE} input ip saddr $internal tcp dport 53 drop")],
+       [("DNS-SRV-8", NODES)],
+       [(ADMIN, f"nft delete table inet {DRILL_TABLE} 2>/dev/null || true")]),
+    _d("dns-cache-readable", "anyone could learn which names the lab has looked up",
+       "admin's named lets anyone read its cache (`allow-query-cache { any; }`)",
+       [(ADMIN, "sed -i 's/recursion yes;/recursion yes;\\n\\tallow-query-cache { any; };/' /etc/named.conf && "
+                "systemctl restart named")],
+       # a cache open to anyone answers an outsider's recursive query from it, too: not REFUSED
+       [("DNS-SRV-4", ADMIN), ("DNS-SRV-9", "lab")]),
+    _d("internal-names-leak", "the internet's resolvers learn the lab's internal addresses",
+       "admin's named turns its automatic empty zones off (`empty-zones-enable no;`): reverse lookups of "
+       "192.168.x.x go to the forwarders",
+       [(ADMIN, "sed -i 's/recursion yes;/recursion yes;\\n\\tempty-zones-enable no;/' /etc/named.conf && "
+                "systemctl restart named")],
+       [("DNS-SRV-10", "lab")]),
+    _d("nxdomain-asked-again", "every lookup of a name that does not exist goes out to the internet again",
+       "admin's named keeps no negative answers (`max-ncache-ttl 0;`)",
+       [(ADMIN, "sed -i 's/recursion yes;/recursion yes;\\n\\tmax-ncache-ttl 0;/' /etc/named.conf && "
+                "systemctl restart named")],
+       [("DNS-SRV-11", "lab")]),
+    _d("clock-steerable-from-outside", "chronyc on any host of the network can talk to admin's chronyd",
+       "admin's chronyd opens its command port to everyone (`bindcmdaddress 0.0.0.0`, `cmdallow all`)",
+       # admin restarted: back on its upstream before the nodes take a sample (not its stratum 10 meanwhile)
+       [(ADMIN, "printf 'bindcmdaddress 0.0.0.0\\ncmdallow all\\n' >> /etc/chrony.conf && systemctl restart chronyd "
+                "&& chronyc waitsync 60 0 0 0.5 >/dev/null"),
+        (NODES, "chronyc burst 4/4 >/dev/null")],
+       [("NTP-SRV-7", "lab")]),
     # what only a fault shows (`pytest -m resilience`)
     _d("time-gone-when-cut-off", "nothing shows while the internet is there",
        "admin's chrony.conf loses `local stratum 10`: cut off and restarted, admin serves no usable time",

@@ -57,6 +57,14 @@ class World:
     def dnssec_names(self) -> DnssecNames:
         return DnssecNames()
 
+    def large_answer(self) -> str | None:
+        """A name whose TXT answer exceeds BIND's EDNS UDP size (1232 bytes), if this world has one."""
+        return None
+
+    def unsigned_zone(self) -> str | None:
+        """A zone without DNSSEC whose NXDOMAIN a resolver caches as such (no NSEC to synthesize from), if any."""
+        return None
+
     def keep_reachable(self, host: str) -> str | None:
         """The network `host` must keep reaching when its internet goes (its management link), if any."""
         return None

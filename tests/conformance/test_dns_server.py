@@ -3,6 +3,9 @@
 import uuid
 
 import dns.exception
+import dns.flags
+import dns.rcode
+import dns.reversename
 import pytest
 
 from airgaplab import facts, hostcheck, retry
@@ -12,6 +15,7 @@ from airgaplab.probes.dns import check
 
 pytestmark = pytest.mark.dns
 LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)
+EDNS_UDP_SIZE = 1232  # BIND's default: a larger answer does not fit a UDP reply
 
 
 def outside_address(backend, admin):
@@ -22,7 +26,7 @@ def outside_address(backend, admin):
     return target
 
 
-def acl_query(backend, admin, qname, tcp=False):
+def acl_query(backend, admin, qname, tcp=False, rd=True):
     """Ask admin from an address outside every ACL: admin's own outside address.
 
     No firewall stands between a host and itself, so the answer is named's own: it proves
@@ -31,7 +35,7 @@ def acl_query(backend, admin, qname, tcp=False):
     target = outside_address(backend, admin)
     vantage = f"admin's outside address {target} (outside every ACL of the notes)"
     try:
-        return dnsprobe.query(backend.transport, admin, target, qname, tcp=tcp, source=target, vantage=vantage)
+        return dnsprobe.query(backend.transport, admin, target, qname, tcp=tcp, source=target, vantage=vantage, rd=rd)
     except dns.exception.Timeout:
         fail(f"{vantage} asked admin at {target}: no answer at all",
              hint="named should answer REFUSED: is it listening on every address (`listen-on port 53 { any; };`)?")
@@ -135,6 +139,11 @@ def test_admin_resolves_through_itself(hosts, spec, admin):
 @pytest.mark.req("DNS-SRV-4")
 def test_recursion_refused_for_outside_addresses(backend, admin):
     msg = acl_query(backend, admin, f"open-resolver-{uuid.uuid4().hex[:8]}.google.com")
+    if msg.rcode() != dns.rcode.REFUSED and not msg.flags & dns.flags.RA and not dnsprobe.addresses(msg):
+        fail(f"admin's outside address asked admin `open-resolver-….google.com`: got {dnsprobe.describe(msg)}, "
+             "expected REFUSED — admin did not recurse, but answered from its cache",
+             hint="Something opens admin's cache to outsiders: `allow-query-cache` in admin's /etc/named.conf "
+                  "(unset, it follows allow-recursion).")
     with hint("admin recursed for an outside host: it is an open resolver. "
               "Limit `allow-recursion` to 127.0.0.1 and the internal network."):
         check.refused(msg)
@@ -217,3 +226,67 @@ def test_dnssec_validation(backend, spec, admin, nodes, fam):
               f"Check `dnssec-validation yes;` in admin's {fam.named_conf}."):
         check.servfail(bogus)
     check.has_addresses(dnsprobe.query(backend.transport, src, server, names.bogus, dnssec=True, cd=True))
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-8")
+def test_nodes_get_answers_over_tcp(backend, spec, admin, node):
+    check.noerror(dnsprobe.query(backend.transport, node, spec.host(admin).ip, LOCAL_NAME, tcp=True))
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-8")
+def test_a_large_answer_is_truncated_over_udp_and_whole_over_tcp(backend, spec, admin, node):
+    name = backend.world.large_answer()
+    if name is None:
+        pytest.skip("a name whose answer exceeds 1232 bytes: the simulated internet has one, this world none known")
+    server = spec.host(admin).ip
+    check.truncated(dnsprobe.query(backend.transport, node, server, name, "TXT"))
+    whole = dnsprobe.query(backend.transport, node, server, name, "TXT", tcp=True)
+    check.noerror(whole)
+    size = len(whole.to_wire())
+    assert size > EDNS_UDP_SIZE and dnsprobe.texts(whole), \
+        f"{node} asked {server} `{name} TXT` over tcp: got {size} bytes, {len(dnsprobe.texts(whole))} TXT records"
+
+
+@pytest.mark.protocol
+@pytest.mark.isolation
+@pytest.mark.req("DNS-SRV-9")
+def test_outsiders_cannot_read_admins_cache(backend, spec, admin, nodes):
+    qname = backend.world.dnssec_names().insecure
+    check.has_addresses(dnsprobe.query(backend.transport, nodes[0], spec.host(admin).ip, qname))  # now cached
+    check.refused(acl_query(backend, admin, qname, rd=False))
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-10")
+def test_reverse_lookups_of_lab_addresses_stay_inside(backend, spec, admin, nodes):
+    reverse = dns.reversename.from_address(spec.host(nodes[0]).ip).to_text(omit_final_dot=True)
+    msg = dnsprobe.query(backend.transport, nodes[0], spec.host(admin).ip, reverse, "PTR")
+    check.authoritative(msg)
+    if backend.world.forwarder_log() is not None:  # and the forwarders never heard of it
+        saw = retry.until(lambda: _forwarder_saw(backend, reverse), timeout=FORWARDER_LOG_S / 3, interval=0.05).value
+        assert not saw, f"the forwarder was asked for {reverse}: the lab's address went out ({saw[0]})"
+
+
+@pytest.mark.protocol
+@pytest.mark.req("DNS-SRV-11")
+def test_negative_answers_come_from_admins_cache(backend, spec, admin, nodes):
+    zone = backend.world.unsigned_zone()
+    if zone is None:
+        pytest.skip(f"a zone without DNSSEC whose names are known not to exist: the {backend.name} lab reaches the "
+                    "real internet here (the netns lab and a private hypervisor have one)")
+    server, qname = spec.host(admin).ip, f"airgaplab-{uuid.uuid4().hex[:12]}.{zone}"
+    check.nxdomain(dnsprobe.query(backend.transport, nodes[0], server, qname))
+    # the forwarder's side, where it can be seen and admin forwards (DNS-SRV-5 proves that it does)
+    asked = len(retry.until(lambda: _forwarder_saw(backend, qname), timeout=FORWARDER_LOG_S, interval=0.05).value
+                or []) if backend.world.forwarder_log() is not None else 0
+    second = dnsprobe.query(backend.transport, nodes[0], server, qname)
+    check.nxdomain(second)
+    again = len(_forwarder_saw(backend, qname)) if asked else 0
+    assert again == asked, f"asked again for {qname}, admin asked the forwarder again ({again} times in all): " \
+        "it did not keep the negative answer"
+    # kept for its negative TTL (the zone's SOA minimum), not for the moment of one fetch
+    kept = dnsprobe.negative_ttl(second)
+    assert kept, f"{nodes[0]} asked {server} `{qname} A` again: got {dnsprobe.describe(second)} with a negative TTL " \
+        f"of {kept} s: admin keeps the NXDOMAIN no longer than this answer"

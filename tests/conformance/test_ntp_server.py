@@ -130,3 +130,21 @@ def test_chronyc_clients_lists_the_node(backend, spec, admin, node, converge):
                 "no reply from admin" if ip in listed else
                 f"{node} ({ip}) is not in admin's `chronyc clients`, which lists {', '.join(listed) or 'no one'}")
         fail(seen + (f" — {got.gave_up}" if got.gave_up else ""))
+
+
+CHRONYC_QUICK = ["-n", "-m", "timeout 300", "retries 1"]  # chronyc's own retries would take seconds
+
+
+@pytest.mark.protocol
+@pytest.mark.isolation
+@pytest.mark.req("NTP-SRV-7")
+def test_admins_control_ports_answer_no_other_host(backend, spec, admin, nodes):
+    vantages = [(nodes[0], spec.host(admin).ip)]
+    if backend.world.outsider and (outside := backend.world.outside_address(admin)):
+        vantages.append((backend.world.outsider, outside))
+    for src, addr in vantages:
+        _, said = facts.out(backend.transport, src, ["chronyc", "-h", addr, *CHRONYC_QUICK, "tracking"])
+        assert "Reference ID" not in said, f"{src} asked admin's chronyd at {addr} (udp/323) `chronyc tracking`: " \
+            f"it answered ({said.splitlines()[0].strip()}, …)"
+        rc, _ = facts.out(backend.transport, src, ["timeout", "2", "bash", "-c", f"exec 3<>/dev/tcp/{addr}/953"])
+        assert rc != 0, f"{src} connected to named's control channel at {addr}:953/tcp"

@@ -39,4 +39,4 @@ def test_the_notes_typed_on_a_bare_lab_pass_the_suite(netns_lab, tmp_path: Path)
     outcomes = json.loads(results.read_text())
     bad = sorted({(o["req"], o["host"]) for o in outcomes if o["outcome"] != "PASS"})
     assert not bad and proc.returncode == 0, proc.stdout[-4000:]
-    assert "21/21 requirements pass" in proc.stdout
+    assert "26/26 requirements pass" in proc.stdout

@@ -54,7 +54,7 @@ def test_suite_passes_every_requirement_on_the_vms(vmlab: str, state: Path) -> N
                        cwd=ROOT, env={**os.environ, "AIRGAPLAB_STATE": str(state)}, capture_output=True, text=True,
                        timeout=900)
     assert r.returncode == 0, r.stdout[-4000:]
-    assert "21/21 requirements pass" in r.stdout and "lab vmt on vagrant" in r.stdout
+    assert "26/26 requirements pass" in r.stdout and "lab vmt on vagrant" in r.stdout
     assert " skipped" not in r.stdout.splitlines()[-1], r.stdout.splitlines()[-1]
 
 

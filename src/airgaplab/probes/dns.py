@@ -75,12 +75,22 @@ def rcode(msg: dns.message.Message) -> str:
     return dns.rcode.to_text(msg.rcode())
 
 
+def texts(msg: dns.message.Message) -> list[str]:
+    return [rr.to_text() for rrset in msg.answer if rrset.rdtype == dns.rdatatype.TXT for rr in rrset]
+
+
 def addresses(msg: dns.message.Message) -> list[str]:
     return [rr.to_text() for rrset in msg.answer if rrset.rdtype == dns.rdatatype.A for rr in rrset]
 
 
 def ede_codes(msg: dns.message.Message) -> list[int]:
     return [int(o.code) for o in msg.options if isinstance(o, dns.edns.EDEOption)]
+
+
+def negative_ttl(msg: dns.message.Message) -> int | None:
+    """How long a negative answer may be kept: its SOA's TTL in the authority section (None: no SOA)."""
+    ttls = [rrset.ttl for rrset in msg.authority if rrset.rdtype == dns.rdatatype.SOA]
+    return min(ttls) if ttls else None
 
 
 def min_ttl(msg: dns.message.Message) -> int:
@@ -112,6 +122,18 @@ class check:
     @staticmethod
     def refused(msg: dns.message.Message) -> None:
         _expect(msg.rcode() == dns.rcode.REFUSED, msg, "REFUSED")
+
+    @staticmethod
+    def nxdomain(msg: dns.message.Message) -> None:
+        _expect(msg.rcode() == dns.rcode.NXDOMAIN, msg, "NXDOMAIN")
+
+    @staticmethod
+    def authoritative(msg: dns.message.Message) -> None:
+        _expect(msg.flags & dns.flags.AA, msg, "AA (answered by the server itself)")
+
+    @staticmethod
+    def truncated(msg: dns.message.Message) -> None:
+        _expect(msg.flags & dns.flags.TC, msg, "TC (truncated: too large for UDP)")
 
     @staticmethod
     def servfail(msg: dns.message.Message) -> None:

@@ -56,8 +56,11 @@ def needs_root(what: str) -> None:
 class NetnsBackend(Backend):
     name = "netns"
 
-    def __init__(self, spec: LabSpec, progress: Progress = quiet) -> None:
+    def __init__(self, spec: LabSpec, progress: Progress = quiet, *, sealed: bool = True) -> None:
+        """`sealed`: each host sees the machine read-only and has /root, /home, /srv and /tmp of its own
+        (False only for the harness's own hosts, the private hypervisor's)."""
         super().__init__(spec, progress)
+        self.sealed = sealed
         self.inet = A.Internet(spec)
         self.prefix = f"agl.{spec.name}."
         self.transport = NetnsTransport(self.view)
@@ -75,7 +78,7 @@ class NetnsBackend(Backend):
     def view(self, host: str) -> HostView:
         if host not in self.all_hosts:
             raise UserError(f"no host {host!r} in lab {self.spec.name!r} — hosts are: {', '.join(self.all_hosts)}")
-        return HostView(host, self.netns(host), self.state.dir / "hosts" / host, self.state.dir / "ns")
+        return HostView(host, self.netns(host), self.state.dir / "hosts" / host, self.state.dir / "ns", self.sealed)
 
     # --- lifecycle hooks -------------------------------------------------------------
     def preflight(self) -> None:

@@ -62,6 +62,7 @@ class HostView:
     netns: str
     root: Path  # the host's dir under the lab's state dir
     ns_dir: Path  # where the mount/uts namespace files are bound
+    sealed: bool = True  # the machine read-only, /root, /home, /srv, /tmp its own (False: the harness's own hosts)
 
     @property
     def mnt_file(self) -> Path:
@@ -150,8 +151,9 @@ class HostView:
         """What runs once inside the fresh mount+uts namespace to make the host's view: its own /etc and /var
         (overlays), /run, /tmp (tmpfs), /root, /home and /srv (dirs of its own under the lab's state dir, gone
         with `down`); every other directory of the machine read-only, so nothing typed in the host changes
-        the machine (`rm -rf /usr/share/doc`: Read-only file system). The shims are bound at a fixed place
-        first: a checkout under /tmp, /root or /home would be hidden by the host's own."""
+        the machine (`rm -rf /usr/share/doc`: Read-only file system) — unless not `sealed` (a private
+        hypervisor: vagrant writes the checkout's .vagrant/ and reads the machine's boxes). The shims are bound
+        at a fixed place first: a checkout under /tmp, /root or /home would be hidden by the host's own."""
         cmds = [
             "mount -t tmpfs -o mode=0755 tmpfs /run",
             f"mkdir -p {HOST_SHIMS}",
@@ -161,18 +163,19 @@ class HostView:
         for top in ("etc", "var"):
             opts = f"lowerdir=/{top},upperdir={self.upper(top)},workdir={self.root / top / 'work'}"
             cmds.append(f"mount -t overlay overlay -o {shlex.quote(opts)} /{top}")
-        for top in OWN_DIRS:
-            own = self.root / "own" / top
-            cmds.append(f"mount --bind {shlex.quote(str(own))} /{top}")
+        if self.sealed:
+            for top in OWN_DIRS:
+                own = self.root / "own" / top
+                cmds.append(f"mount --bind {shlex.quote(str(own))} /{top}")
+            cmds.append("mount -t tmpfs -o mode=1777 tmpfs /tmp")
         cmds += [
             # the notes' time zone (their hosts show KST); Rocky keeps it only in /etc/localtime
             f"ln -sfn ../usr/share/zoneinfo/{TIME_ZONE} /etc/localtime",
             "rm -f /etc/timezone",
-            "mount -t tmpfs -o mode=1777 tmpfs /tmp",
             # testinfra (and people) recognise a systemd host by this directory.
             "mkdir -p /run/systemd/system /run/airgaplab",
             f"hostname {shlex.quote(self.name)}",
-            READ_ONLY_REST,
+            *([READ_ONLY_REST] if self.sealed else []),
         ]
         return " && ".join(cmds)
 

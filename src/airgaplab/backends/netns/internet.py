@@ -56,13 +56,23 @@ def _zone(origin: str, ns_name: str, records: list[str]) -> str:
     return "\n".join(lines) + "\n"
 
 
+BIG_NAME = "big.google.com"  # a TXT answer larger than BIND's EDNS UDP size (1232): truncated over UDP, whole over TCP
+BIG_TXT = [f'{BIG_NAME}. TXT "{i:02d} ' + "x" * 190 + '"' for i in range(10)]
+UNSIGNED_ZONE = "example.org"  # an unsigned zone: its NXDOMAIN is cached as such (no NSEC to synthesize from)
+
+
 def _leaf_zones(ns: str) -> dict[str, str]:
-    """The zones under the root (file name → text): google.com unsigned, secure.example and bogus.example signed."""
+    """The zones under the root (file name → text): google.com and example.org unsigned, secure.example and
+    bogus.example signed."""
     google = _zone("google.com.", "ns1.google.com.", [
         f"ns1.google.com. A {ns}",
         *[f"google.com. A {a}" for a in A.GOOGLE],
         f"www.google.com. A {A.GOOGLE[0]}",
         f"*.google.com. A {A.WILDCARD}",
+        *BIG_TXT,
+    ])
+    unsigned = _zone(f"{UNSIGNED_ZONE}.", f"ns1.{UNSIGNED_ZONE}.", [
+        f"ns1.{UNSIGNED_ZONE}. A {ns}", f"www.{UNSIGNED_ZONE}. A {A.GOOGLE[0]}",
     ])
     secure = _zone("secure.example.", "ns1.secure.example.", [
         f"ns1.secure.example. A {ns}", f"secure.example. A {A.SECURE}", f"www.secure.example. A {A.SECURE}",
@@ -70,7 +80,8 @@ def _leaf_zones(ns: str) -> dict[str, str]:
     bogus = _zone("bogus.example.", "ns1.bogus.example.", [
         f"ns1.bogus.example. A {ns}", f"bogus.example. A {A.BOGUS}", f"www.bogus.example. A {A.BOGUS}",
     ])
-    return {"google.com.zone": google, "secure.example.zone": secure, "bogus.example.zone": bogus}
+    return {"google.com.zone": google, "secure.example.zone": secure, "bogus.example.zone": bogus,
+            f"{UNSIGNED_ZONE}.zone": unsigned}
 
 
 def build(inet: A.Internet, workdir: Path) -> InternetBuild:
@@ -95,6 +106,7 @@ def build(inet: A.Internet, workdir: Path) -> InternetBuild:
     root = _zone(".", "a.root-servers.net.", [
         f"a.root-servers.net. A {ns}",
         "google.com. NS ns1.google.com.", f"ns1.google.com. A {ns}",
+        f"{UNSIGNED_ZONE}. NS ns1.{UNSIGNED_ZONE}.", f"ns1.{UNSIGNED_ZONE}. A {ns}",
         "secure.example. NS ns1.secure.example.", f"ns1.secure.example. A {ns}",
         "bogus.example. NS ns1.bogus.example.", f"ns1.bogus.example. A {ns}",
         _ds(secure_key, workdir), _ds(stranger_key, workdir),
@@ -111,7 +123,7 @@ def build(inet: A.Internet, workdir: Path) -> InternetBuild:
     root_dnskey = _dnskey_rdata(workdir / f"{root_key}.key")
 
     files: dict[str, bytes] = {}
-    for name in (*signed, "google.com.zone"):
+    for name in (*signed, "google.com.zone", f"{UNSIGNED_ZONE}.zone"):
         files[f"/var/named/internet/{name}"] = (workdir / name).read_bytes()
     files[ROOT_CONF] = _root_conf().encode()
     files[RESOLVER_CONF] = _resolver_conf(inet, root_dnskey).encode()
@@ -145,7 +157,7 @@ def _common_options(name: str) -> str:
 def _root_conf() -> str:
     zones = "".join(
         f'zone "{z}" {{ type primary; file "{f}"; }};\n'
-        for z, f in ((".", "root.zone.signed"), ("google.com", "google.com.zone"),
+        for z, f in ((".", "root.zone.signed"), ("google.com", "google.com.zone"), (UNSIGNED_ZONE, f"{UNSIGNED_ZONE}.zone"),
                      ("secure.example", "secure.example.zone.signed"), ("bogus.example", "bogus.example.zone.signed"))
     )
     return f"""// The simulated internet's root server, authoritative for every zone below it.

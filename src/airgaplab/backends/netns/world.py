@@ -25,3 +25,9 @@ class NetnsWorld(World):
 
     def dnssec_names(self) -> DnssecNames:
         return DnssecNames(secure="www.secure.example", bogus="www.bogus.example", insecure="google.com")
+
+    def large_answer(self) -> str | None:
+        return I.BIG_NAME
+
+    def unsigned_zone(self) -> str | None:
+        return I.UNSIGNED_ZONE

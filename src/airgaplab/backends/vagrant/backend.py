@@ -119,6 +119,12 @@ class VagrantWorld(World):
     def dnssec_names(self) -> DnssecNames:
         return self.be.hv.internet.dnssec_names()
 
+    def large_answer(self) -> str | None:
+        return self.be.hv.internet.large_answer()
+
+    def unsigned_zone(self) -> str | None:
+        return self.be.hv.internet.unsigned_zone()
+
     def keep_reachable(self, host: str) -> str | None:
         vm = self.be.spec.vm
         return vm.management_nat if self.be.spec.host(host).internet else vm.management_isolated

@@ -140,7 +140,9 @@ class PrivateHypervisor:
         self.spec = spec
         self.progress = progress
         # the edge's own steps read as the hypervisor's; it provisions nothing worth a line
-        self.edge = NetnsBackend(edge_spec(spec), lambda m: None if m.startswith("provision") else progress(m))
+        # not sealed: vagrant in hv writes the checkout's .vagrant/ and reads the machine's boxes and keys
+        self.edge = NetnsBackend(edge_spec(spec), lambda m: None if m.startswith("provision") else progress(m),
+                                 sealed=False)
         self.edge.state.lab_name = f"{spec.name}/edge"  # inside the VM lab's state dir: one lab, one `down`
 
     def wrap(self, argv: list[str]) -> list[str]:
