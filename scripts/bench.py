@@ -6,7 +6,8 @@ converged as the suite requires (polled; chrony's own first `Selected source` lo
 it is the node taking admin's local stratum 10, before admin has an upstream); time of `airgaplab down`.
 For the default lab also the conformance suite run right after `up`, and its ratio to chrony's sync
 time and to the convergence left when `up` returns; then the suite on a healthy lab and on the same lab
-broken by the nodes-lose-time drill (NTP never converges), settled and right after chronyd restarted.
+broken by the nodes-lose-time drill (NTP never converges), settled and right after chronyd restarted;
+then `airgaplab reset` of that broken lab against `up`, and the suite right after the reset.
 
 --vagrant (the VM lab, Debian 12 box, this machine's hypervisor choice): box
 build cold (into a scratch cache; with --cold-box) and cached, `up` to
@@ -76,6 +77,7 @@ def bench(nodes: int, suite: bool) -> dict[str, object]:
         if synced:
             row["suite_over_convergence"] = row["suite_s"] / (t_sync - t_up)
         row.update(broken_vs_healthy(be))
+        row.update(reset_vs_up(name, t_up))
     row["down_s"] = cli("down", "--name", name)
     row["phases"] = phases
     return row
@@ -106,6 +108,15 @@ def broken_vs_healthy(be: Backend) -> dict[str, object]:
     row["broken_over_healthy_settled"] = row["broken_settled_s"] / row["healthy_settled_s"]
     row["broken_over_healthy_restarted"] = row["broken_restarted_s"] / row["healthy_restarted_s"]
     return row
+
+
+def reset_vs_up(name: str, t_up: float) -> dict[str, object]:
+    """`airgaplab reset` (to the state `up` saved) on the lab the broken-vs-healthy run left broken, against
+    `up`; then the suite right after it, from the reset's start (goal: reset/up <= 1.5)."""
+    t_reset = cli("reset", "--name", name)
+    suite_s, result = run_suite(name)
+    return {"reset_s": t_reset, "reset_over_up": t_reset / t_up, "suite_green_after_reset_s": t_reset + suite_s,
+            "suite_after_reset": result}
 
 
 def wait_synced(be: Backend, timeout: float, interval: float = 1.0) -> bool:

@@ -297,9 +297,11 @@ def render_cmd(
 from airgaplab.cli_box import box_app  # noqa: E402  (the `box` commands, registered here)
 from airgaplab.cli_exercise import check, drill, solve  # noqa: E402
 from airgaplab.cli_fault import fault  # noqa: E402
+from airgaplab.cli_state import reset, state_app  # noqa: E402
 
 app.add_typer(box_app, name="box")
-for command in (drill, check, solve, fault):
+app.add_typer(state_app, name="state")
+for command in (drill, check, solve, fault, reset):
     app.command()(command)
 
 

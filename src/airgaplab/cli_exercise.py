@@ -8,11 +8,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from airgaplab import drills, exercise
+from airgaplab import drills, exercise, states
 from airgaplab.backends import open_lab
 from airgaplab.catalog import catalog
 from airgaplab.cli_options import NameOpt
 from airgaplab.console import out
+from airgaplab.errors import UserError
 
 StepArg = Annotated[str | None, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
                                                                     "4 dns-clients (default: all)")]
@@ -79,13 +80,29 @@ def check(
 
 
 def solve(
-    which: Annotated[str, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, 4 dns-clients")],
+    which: Annotated[str | None, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
+                                                                    "4 dns-clients")] = None,
     name: NameOpt = None,
+    to: Annotated[str | None, typer.Option("--to", metavar="STEP", help="Fast-forward: solve every step from 1 "
+                                                                        "up to this one (a group that is behind).")] = None,
 ) -> None:
     """Show the reference solution of one step and apply it (for a group that is stuck): what it changes in each
-    host's files, as a diff; then `airgaplab check STEP`."""
-    s = exercise.step(which)
+    host's files, as a diff; then `airgaplab check STEP`. `--to N` solves steps 1..N without the diffs."""
+    if (which is None) == (to is None):
+        raise UserError("solve: name one step (`airgaplab solve 2`) or fast-forward up to one "
+                        "(`airgaplab solve --to 3`)")
     be = open_lab(name)
+    if to is not None:
+        last = exercise.step(to)
+        for s in exercise.STEPS[:last.number]:
+            with out.status(f"solving step {s.number} {s.name} …"):
+                changed = exercise.solve(be, s)
+            out.print(f"step {s.number} {s.name}: the reference configuration is on {', '.join(changed)}",
+                      highlight=False)
+        out.print(f"now `airgaplab check {last.number}` (or `airgaplab reset bare` starts the exercise over)",
+                  highlight=False)
+        return
+    s = exercise.step(str(which))
     with out.status(f"solving step {s.number} {s.name} …"):
         changed = exercise.solve(be, s)
     for host, lines in changed.items():
@@ -103,14 +120,17 @@ def drill(
     which: Annotated[str | None, typer.Argument(metavar="DRILL", help=DRILL_ARG_HELP)] = None,
     name: NameOpt = None,
     show: Annotated[bool, typer.Option("--show", help="Reveal what each drill breaks (spoils the exercise).")] = False,
-    reset: Annotated[bool, typer.Option("--reset", help="Undo the active drill: back to the provisioned lab.")] = False,
+    reset: Annotated[bool, typer.Option("--reset", help="Undo the active drill: back to the lab as it was before "
+                                                        "it (its saved state; on VMs, provisioned again).")] = False,
 ) -> None:
     """Break one thing in the lab on purpose; find it from the symptom and what `pytest` says, then repair it."""
     if reset:
         be = open_lab(name)
-        undone = drills.reset(be)
-        out.print(f"undid drill {undone}: the lab is provisioned again" if undone else
-                  "no drill is active; the lab was provisioned again all the same")
+        from_state = be.can_save_states and states.BEFORE_DRILL in states.saved(be)
+        with out.status("undoing the drill …"):
+            undone = drills.reset(be)
+        how = "back to the state saved before it" if from_state else "the lab is provisioned again"
+        out.print(f"undid drill {undone}: {how}" if undone else f"no drill is active; {how} all the same")
         return
     if which is None:
         table = Table("drill", "symptom", *(["what it breaks", "requirements that fail"] if show else []),

@@ -207,6 +207,10 @@ def apply(be: Backend, which: str, steps_pass: Callable[[Backend], tuple[bool, s
             raise UserError(f"lab {be.spec.name!r} is bare and its steps do not all pass yet ({how}): a drill breaks "
                             "a working lab — finish the steps (`airgaplab check`), or `airgaplab up` a provisioned lab")
     d = DRILLS[which]
+    if be.can_save_states and active(be.state) is None:  # `drill --reset` comes back to exactly this
+        from airgaplab import states
+
+        states.save(be, states.BEFORE_DRILL)
     _run(be, d.commands(be.spec, be.family))
     be.state.record_drill(d.name)
     return d
@@ -231,12 +235,26 @@ def judged(be: Backend, d: Drill,
     return "repaired", f"repaired: {', '.join(reqs)} pass again"
 
 
-def reset(be: Backend) -> str | None:
-    """Undo the active drill: its undo commands, then the provisioning again (files restored, daemons whose
-    files changed restarted). Returns the drill's name, if one was active."""
+def undo(be: Backend) -> str | None:
+    """The active drill's undo commands (what provisioning does not restore: routes, rules, running daemons);
+    its name, if one was active."""
     d = active(be.state)
     if d is not None:
         _run(be, d.commands(be.spec, be.family, d.undo))
+    return d.name if d else None
+
+
+def reset(be: Backend, *, use_state: bool = True) -> str | None:
+    """Undo the active drill: back to the state saved before it (where the backend saves states), else its
+    undo commands and the provisioning again (files restored, daemons whose files changed restarted).
+    Returns the drill's name, if one was active."""
+    from airgaplab import states
+
+    if use_state and be.can_save_states and states.BEFORE_DRILL in states.saved(be):
+        d = active(be.state)
+        states.reset(be, states.BEFORE_DRILL)
+        return d.name if d else None
+    undone = undo(be)
     be.provision()
     be.state.record_drill(None)
-    return d.name if d else None
+    return undone

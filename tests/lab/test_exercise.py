@@ -35,3 +35,10 @@ def test_bare_lab_fails_every_step_and_solving_each_in_order_passes_it(netns_lab
     # every step passes: the bare lab now takes drills like a provisioned one
     applied = cli("drill", "dns-answers-strangers", "--name", name)
     assert applied.returncode == 0, applied.stderr
+    # the exercise over again, and a group that is behind fast-forwards
+    again = cli("reset", "bare", "--name", name)
+    assert again.returncode == 0, again.stderr
+    assert cli("check", "1", "--name", name).returncode == 1
+    forward = cli("solve", "--to", "4", "--name", name)
+    assert forward.returncode == 0 and "step 4 dns-clients" in forward.stdout, forward.stdout + forward.stderr
+    assert cli("check", "--name", name).returncode == 0

@@ -97,7 +97,8 @@ def test_a_mutated_spec_renders_or_is_refused_in_one_line(text: str, tmp_path: P
 
 
 # commands that need no lab, or refuse at once without one (the state dir is empty): never up/nightly/shell/exec
-SAFE_COMMANDS = ["render", "status", "down", "drill", "check", "solve", "fault", "report", "box", "doctor"]
+SAFE_COMMANDS = ["render", "status", "down", "drill", "check", "solve", "fault", "report", "box", "doctor", "reset",
+                 "state"]
 WORDS = st.one_of(
     st.sampled_from(["--name", "--spec", "--host", "--nodes", "--show", "--reset", "--hint", "--sync-timeout", "--os",
                      "--help", "-h", "--drill", "--backend", "1", "0", "-3", "99", "all", "admin", "k8s-node1",

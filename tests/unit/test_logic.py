@@ -213,3 +213,19 @@ def test_grading_keeps_the_first_failure_per_host_in_catalog_order() -> None:
     assert got == [("NTP-SRV-1", "admin", "FAIL", "not running"), ("NTP-SRV-4", "k8s-node1", "FAIL", "no reply"),
                    ("NTP-SRV-4", "k8s-node2", "PASS", ""), ("NTP-CLI-2", "k8s-node1", "PASS", "")]
     assert all(g.nudge for g in exercise.graded(outcomes))
+
+
+# --- saved states ------------------------------------------------------------------------------
+def test_state_names_are_checked_and_a_backend_without_states_says_so(fake: FakeBackend) -> None:
+    from airgaplab import states
+    from airgaplab.errors import UserError
+
+    fake.up()
+    for bad in ("", "Has Space", "../up", "x" * 41):
+        with pytest.raises(UserError, match="state name"):
+            states.save(fake, bad)
+    with pytest.raises(UserError, match="cannot save lab states yet"):
+        states.save(fake, "mine")
+    with pytest.raises(UserError, match="cannot restore lab states yet"):
+        states.reset(fake)
+    assert states.default(fake) == "provisioned" and states.saved(fake) == []

@@ -94,6 +94,9 @@ class Backend(ABC):
             self.provision(bare=bare, timings=journal.timings)
         with journal.phase("settle"):
             self.settle()
+        if self.can_save_states:  # the state `airgaplab reset` returns to
+            with journal.phase("save"):
+                self.save_state("bare" if bare else "provisioned")
         journal.finish(t0)
 
     def down(self) -> bool:
@@ -163,6 +166,17 @@ class Backend(ABC):
                   f"for u in {' '.join(units)}; do if systemctl is-enabled --quiet $u 2>/dev/null; then "
                   "systemctl start $u || exit 1; fi; done")
         self.transport.sh(host, script, what="its daemons coming back after the reboot")
+
+    can_save_states = False
+    """Whether `save_state` and `restore_state` work on this backend."""
+
+    def save_state(self, name: str) -> None:
+        """Save every host as it is now (files, which daemons run) under the lab's states/NAME/."""
+        raise UserError(f"the {self.name} backend cannot save lab states yet — `airgaplab up` again instead")
+
+    def restore_state(self, name: str) -> None:
+        """Bring every host back to saved state NAME: its files, and the daemons that ran then."""
+        raise UserError(f"the {self.name} backend cannot restore lab states yet — `airgaplab up` again instead")
 
     def dry_run(self) -> dict[str, object] | None:
         """What `up` would do, without doing it (None: this backend has nothing to show)."""

@@ -70,6 +70,16 @@ class LabState:
         elif self.dir.is_dir():
             marker.write_text(name + "\n")
 
+    # --- saved states (airgaplab.states) ----------------------------------------------------
+    @property
+    def states_dir(self) -> Path:
+        return self.dir / "states"
+
+    def saved_states(self) -> list[str]:
+        """The states saved for this lab, oldest first."""
+        found = [p for p in self.states_dir.glob("*/meta.json")] if self.states_dir.is_dir() else []
+        return [p.parent.name for p in sorted(found, key=lambda p: p.stat().st_mtime)]
+
     # --- down ----------------------------------------------------------------------
     def remove(self) -> None:
         shutil.rmtree(self.dir, ignore_errors=True)

@@ -10,10 +10,12 @@ Topology (all inside namespaces; nothing of the lab touches the root namespace):
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 import threading
+import time
 
 import dns.flags
 import dns.message
@@ -34,6 +36,7 @@ from airgaplab.errors import LabError, UserError
 from airgaplab.spec import LabSpec
 
 RESERVED = (INTERNET, OUTSIDER, LAN)
+STATE_DAEMONS = ("NetworkManager", "named", "chronyd")  # started in this order (admin's chronyd resolves via named)
 # tool → the Debian package that has it: `up` refuses and `doctor` reports from this one list
 REQUIRED_TOOLS = {
     "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "mount": "mount", "tar": "tar",
@@ -129,6 +132,52 @@ class NetnsBackend(Backend):
 
         with journal.phase("boot"):
             provisioner.parallel(self.spec.host_names, boot_host)
+
+    # --- saved states: the hosts' own layers, and which daemons ran ----------------------------
+    can_save_states = True
+
+    def save_state(self, name: str) -> None:
+        dest = self.state.states_dir / name
+        saving = dest.with_name(f".{name}.saving")
+        shutil.rmtree(saving, ignore_errors=True)
+        saving.mkdir(parents=True)
+        daemons: dict[str, list[str]] = {}
+        for host in self.spec.host_names:
+            daemons[host] = [d for d in STATE_DAEMONS
+                             if self.transport.exec(host, ["systemctl", "is-active", "--quiet", d]).returncode == 0]
+            (saving / host).mkdir()
+            for layer, path in self.view(host).layers.items():
+                # cp -a keeps overlayfs's own marks (whiteouts, opaque dirs' xattrs) as they are
+                procs.run(["cp", "-a", "--reflink=auto", str(path), str(saving / host / layer)])
+        (saving / "meta.json").write_text(json.dumps({"name": name, "saved": time.time(), "daemons": daemons}))
+        shutil.rmtree(dest, ignore_errors=True)
+        saving.rename(dest)
+
+    def restore_state(self, name: str) -> None:
+        src = self.state.states_dir / name
+        daemons: dict[str, list[str]] = json.loads((src / "meta.json").read_text())["daemons"]
+        hosts = self.spec.host_names
+        self.progress(f"stopping {len(hosts)} hosts")
+        procs.kill_in_netns([self.netns(h) for h in hosts])  # daemons and any shell left in a host
+        for host in hosts:
+            v = self.view(host)
+            for f in (v.mnt_file, v.uts_file):
+                if subprocess.run(["umount", str(f)], capture_output=True).returncode != 0:
+                    subprocess.run(["umount", "-l", str(f)], capture_output=True)
+            for layer, path in v.layers.items():
+                shutil.rmtree(path, ignore_errors=True)
+                procs.run(["cp", "-a", "--reflink=auto", str(src / host / layer), str(path)])
+            for top in ("etc", "var"):  # overlayfs wants an empty work dir of its own
+                shutil.rmtree(v.root / top / "work", ignore_errors=True)
+                (v.root / top / "work").mkdir()
+        self.progress(f"host views from state {name!r}")
+        topology.mount_views(self.view, hosts)
+        # the servers first, as `up` provisions them: a node's iburst must find admin's chronyd
+        order = [h.name for h in self.spec.hosts if h.is_server] + [h.name for h in self.spec.hosts if not h.is_server]
+        self.progress("starting the daemons that ran")
+        for host in order:
+            if daemons.get(host):
+                self.transport.run(host, ["systemctl", "start", *daemons[host]], what="starting the saved daemons")
 
     def _start_internet(self) -> None:
         tx = self.transport

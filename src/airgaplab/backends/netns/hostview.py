@@ -75,6 +75,11 @@ class HostView:
     def upper(self, top: str) -> Path:
         return self.root / top / "upper"
 
+    @property
+    def layers(self) -> dict[str, Path]:
+        """What the host wrote, by name: /etc's and /var's upper dirs, and its own /root, /home, /srv."""
+        return {"etc": self.upper("etc"), "var": self.upper("var"), "own": self.root / "own"}
+
     def nsenter(self) -> list[str]:
         return [
             "nsenter",

@@ -68,7 +68,6 @@ def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView
     run(["mount", "--make-private", str(ns_dir)])
     ctx = {"lab": spec, "isp_resolver": inet.isp_resolver, "root_server": A.ROOT_SERVER,
            "root_dnskey": built.root_dnskey}
-    procs = []
     for host in hosts:
         v = view(host)
         extra = built.files if host == INTERNET else nm.keyfiles(spec, inet, host) if host in spec.host_names else {}
@@ -77,6 +76,12 @@ def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView
         v.uts_file.touch()
         journal.mounts += [str(v.mnt_file), str(v.uts_file)]
     journal.save()
+    mount_views(view, hosts)
+
+
+def mount_views(view: Callable[[str], HostView], hosts: list[str]) -> None:
+    """Each host's mount and uts namespaces, made from its seeded (or restored) layers, side by side."""
+    procs = []
     for host in hosts:
         v = view(host)
         argv = ["unshare", f"--mount={v.mnt_file}", f"--uts={v.uts_file}", "--propagation", "private",
