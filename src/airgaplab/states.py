@@ -55,6 +55,7 @@ def save(be: Backend, name: str) -> None:
 def delete(be: Backend, name: str) -> None:
     _check(name)
     _known(be, name)
+    be.delete_state(name)
     shutil.rmtree(be.state.states_dir / name)
 
 

@@ -73,6 +73,31 @@ def test_admin_has_the_notes_forwarders_and_nodes_follow_admin(vmlab: str, state
     assert any(line.startswith("^* admin") for line in sources.stdout.splitlines()), sources.stdout
 
 
+CLOCK_BEHIND_S = 60  # how far a restored VM's clock is behind: far more than chrony would slew in a check
+
+
+def test_a_drill_then_reset_brings_every_vm_back_and_on_time(vmlab: str, state: Path) -> None:
+    listed = run(["state", "list", "--name", vmlab], state)
+    assert "provisioned" in listed.stdout, listed.stdout + listed.stderr  # `up` saved it: a snapshot per VM
+    assert run(["drill", "nodes-lose-time", "--name", vmlab], state).returncode == 0
+    broken = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab,
+                             "--sync-timeout", "20", "--req", "NTP-SRV-4", "tests/conformance"], cwd=ROOT,
+                            capture_output=True, text=True, env={**os.environ, "AIRGAPLAB_STATE": str(state)},
+                            timeout=600)
+    assert broken.returncode == 1 and "NTP-SRV-4" in broken.stdout, broken.stdout[-2000:]
+    # time passes: the snapshots' clocks fall behind (waiting is the point, not a wait for something)
+    time.sleep(CLOCK_BEHIND_S)
+    t0 = time.monotonic()
+    reset = run(["reset", "--name", vmlab], state, timeout=600)
+    print(f"reset: {time.monotonic() - t0:.0f} s", file=sys.stderr)
+    assert reset.returncode == 0 and "back to state provisioned" in reset.stdout, reset.stdout + reset.stderr
+    for host in ("admin", "k8s-node1"):  # each guest's clock is this machine's again (within ssh's delay)
+        guest = float(exec_(state, vmlab, host, "date", "+%s.%N").stdout)
+        assert abs(guest - time.time()) < 5, f"{host}'s clock is {guest - time.time():+.1f} s off after the reset"
+    # and the whole suite, right after: every node `^*` admin within 50 ms, everything the drill broke back
+    test_suite_passes_every_requirement_on_the_vms(vmlab, state)
+
+
 def test_removing_allow_fails_ntp_srv_4(vmlab: str, state: Path) -> None:
     """Destructive: runs last on this lab (the fixture takes it down after)."""
     broke = exec_(state, vmlab, "admin", "sh", "-c",

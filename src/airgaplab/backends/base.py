@@ -178,6 +178,10 @@ class Backend(ABC):
         """Bring every host back to saved state NAME: its files, and the daemons that ran then."""
         raise UserError(f"the {self.name} backend cannot restore lab states yet — `airgaplab up` again instead")
 
+    def delete_state(self, name: str) -> None:
+        """Free what a saved state holds outside the lab's state dir (the VMs' snapshots); no-op here."""
+        return None
+
     def dry_run(self) -> dict[str, object] | None:
         """What `up` would do, without doing it (None: this backend has nothing to show)."""
         return None

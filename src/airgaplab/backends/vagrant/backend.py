@@ -10,6 +10,7 @@ nodes run theirs that need no server, then the nodes' NTP step.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -291,6 +292,9 @@ class VagrantBackend(Backend):
             PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m)).stop()
             return
         self.channels.close(self.spec.host_names)
+        if shutil.which("virsh"):  # a domain with snapshots cannot be undefined
+            for name in self.state.saved_states():
+                self.delete_state(name)
         if self.plan_path.exists() and shutil.which("vagrant"):
             self.progress("vagrant destroy --force")
             try:
@@ -332,6 +336,74 @@ class VagrantBackend(Backend):
         """argv running `command` as root on `host` (inside the hypervisor's namespace, if private)."""
         return self.hv.wrap(self.channels.argv(host, command, tty=tty))
 
+    # --- saved states: libvirt snapshots with memory (the VMs do not boot again) -------------------
+    can_save_states = True
+    SYNC_AFTER_RESTORE_S = 60  # how long a restored server may take to follow its upstream again
+
+    def domain(self, host: str) -> str:
+        return f"{vplan.PREFIX.format(name=self.spec.name)}{host}"
+
+    def _virsh(self, *args: str) -> subprocess.CompletedProcess[str]:
+        argv = self.hv.wrap(["virsh", "-c", "qemu:///system", *args])
+        return subprocess.run(argv, capture_output=True, text=True, timeout=900)
+
+    def save_state(self, name: str) -> None:
+        def snapshot(host: str) -> None:
+            self._virsh("snapshot-delete", "--domain", self.domain(host), "--snapshotname", name)  # a re-save
+            r = self._virsh("snapshot-create-as", "--domain", self.domain(host), "--name", name, "--atomic")
+            if r.returncode != 0:
+                raise LabError(f"{host}: `virsh snapshot-create-as` failed: {r.stderr.strip()}")
+
+        self.progress(f"saving state {name}: a snapshot of each VM, memory included")
+        provisioner.parallel(self.spec.host_names, snapshot)
+        meta = self.state.states_dir / name / "meta.json"
+        meta.parent.mkdir(parents=True, exist_ok=True)
+        meta.write_text(json.dumps({"name": name, "saved": time.time(), "hosts": self.spec.host_names}))
+
+    def restore_state(self, name: str) -> None:
+        def revert(host: str) -> None:
+            r = self._virsh("snapshot-revert", "--domain", self.domain(host), "--snapshotname", name, "--running",
+                            "--force")
+            if r.returncode != 0:
+                raise LabError(f"{host}: `virsh snapshot-revert` failed: {r.stderr.strip()}")
+
+        # the shared ssh connections end first: a reverted guest holds them as they were when saved, and a
+        # connection whose two ends disagree only hangs
+        self.channels.close(self.spec.host_names)
+        self.progress(f"reverting every VM to {name} (memory included: nothing boots)")
+        provisioner.parallel(self.spec.host_names, revert)
+        self.progress("setting the clocks: each VM woke up at the time it was saved")
+        servers = [h.name for h in self.spec.hosts if h.is_server]
+        for group in (servers, [h.name for h in self.spec.hosts if not h.is_server]):
+            provisioner.parallel(group, self._back_on_time)
+
+    def _back_on_time(self, host: str) -> None:
+        """The guest's clock set from this machine's (the lab's reference: the simulated internet's NTP
+        servers read it too), then chronyd restarted — a fresh start asks its sources at once (iburst) and
+        slews what the set left (ssh's delay); a server is waited for until it follows its upstream again, so
+        the nodes' iburst finds it there and not on its local stratum."""
+        # a reverted guest's NIC is a new tap on the bridge: ssh answers once the bridge has learnt it again
+        if not retry.until(lambda: self.transport.exec(host, ["true"], timeout=20).returncode == 0, timeout=120,
+                           interval=1):
+            raise LabError(f"{host} did not answer ssh within 120 s of its restore")
+        chrony = self.family.chrony_service
+        self.transport.run(host, ["sh", "-c", f"date -u -s @{time.time():.3f} >/dev/null && systemctl restart {chrony}"],
+                           what="setting the clock after the restore")
+        if self.spec.host(host).is_server:
+            from airgaplab import facts
+
+            def upstream() -> bool:
+                t = facts.tracking(self.transport, host)
+                return t is not None and t.refid != LOCAL_REFID and t.leap == "Normal" and 0 < t.stratum < 10
+
+            if not retry.until(upstream, timeout=self.SYNC_AFTER_RESTORE_S, interval=1):
+                raise LabError(f"{host}'s chronyd did not follow its upstream within {self.SYNC_AFTER_RESTORE_S} s "
+                               "of the restore")
+
+    def delete_state(self, name: str) -> None:
+        for host in self.spec.host_names:
+            self._virsh("snapshot-delete", "--domain", self.domain(host), "--snapshotname", name)
+
     def reboot(self, host: str) -> None:
         """A real reboot; back when systemd says the VM is up again."""
         self.transport.exec(host, ["systemctl", "reboot"], timeout=60)  # the ssh connection drops with it
@@ -343,6 +415,9 @@ class VagrantBackend(Backend):
 
         if not retry.until(back, timeout=900, interval=3):
             raise LabError(f"{host} did not come back from its reboot within 900 s")
+
+
+LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
 
 
 def _netns_names() -> list[str]:

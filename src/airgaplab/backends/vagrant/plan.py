@@ -13,6 +13,8 @@ from airgaplab.spec import Host, LabSpec
 
 FIREWALL_SERVICES = {"dns-server": "dns", "ntp-server": "ntp"}
 
+PREFIX = "agl-{name}-"  # libvirt domain names: the prefix, then the host's name
+
 
 def network_names(spec: LabSpec) -> dict[str, str]:
     """libvirt network names, lab-specific so two labs never share one."""
@@ -89,7 +91,7 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
         "lab": spec.name,
         "os": spec.vm.os,
         "provider": "libvirt",
-        "default_prefix": f"agl-{spec.name}-",
+        "default_prefix": PREFIX.format(name=spec.name),
         "driver": accel,
         # emulation: a CPU model TCG provides fully; KVM: the host's
         "cpu_mode": "custom" if emulated else "host-passthrough",

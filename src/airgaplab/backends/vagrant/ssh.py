@@ -41,8 +41,10 @@ class SshChannels:
             return self._config
 
     def options(self) -> list[str]:
-        # one connection per host, reused: an emulated guest takes seconds per ssh handshake
-        return ["-o", "LogLevel=ERROR", "-o", "ControlMaster=auto", "-o", f"ControlPath={self.dir}/cm-%C",
+        # one connection per host, reused: an emulated guest takes seconds per ssh handshake. Named by the host
+        # alone (%n): %C hashes in the local hostname, which differs inside a private hypervisor's namespace,
+        # and `close` from outside would not find the master
+        return ["-o", "LogLevel=ERROR", "-o", "ControlMaster=auto", "-o", f"ControlPath={self.dir}/cm-%n",
                 "-o", "ControlPersist=15m"]
 
     def argv(self, host: str, command: str, *, tty: bool = False) -> list[str]:
@@ -55,4 +57,5 @@ class SshChannels:
         cfg = self.dir / "ssh_config"
         if cfg.exists():
             for h in hosts:
-                subprocess.run(["ssh", "-F", str(cfg), *self.options(), "-O", "exit", h], capture_output=True)
+                subprocess.run(["ssh", "-F", str(cfg), *self.options(), "-O", "exit", h], capture_output=True,
+                               timeout=30)
