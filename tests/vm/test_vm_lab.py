@@ -98,6 +98,26 @@ def test_a_drill_then_reset_brings_every_vm_back_and_on_time(vmlab: str, state: 
     test_suite_passes_every_requirement_on_the_vms(vmlab, state)
 
 
+def test_fault_verbs_on_the_vms_then_a_reset(vmlab: str, state: Path) -> None:
+    def ok(*args: str) -> None:
+        r = run([*args, "--name", vmlab], state, timeout=900)
+        assert r.returncode == 0, f"airgaplab {' '.join(args)}: {r.stdout[-1500:]}{r.stderr[-1500:]}"
+
+    ok("fault", "internet-down")
+    dig = exec_(state, vmlab, "admin", "dig", "+time=1", "+tries=1", "@8.8.8.8", "google.com")
+    assert "status: NOERROR" not in dig.stdout, dig.stdout  # admin's way out is gone
+    ok("fault", "restart", "admin", "chronyd")
+    ok("fault", "reboot", "k8s-node1")  # a real reboot: back when systemd says so
+    assert exec_(state, vmlab, "k8s-node1", "systemctl", "is-active", "chrony").stdout.strip() == "active"
+    ok("fault", "clear")
+    assert "status: NOERROR" in exec_(state, vmlab, "admin", "dig", "+time=2", "@8.8.8.8", "google.com").stdout
+    ok("reset")
+    ntp = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab, "-m", "ntp",
+                          "tests/conformance"], cwd=ROOT, capture_output=True, text=True,
+                         env={**os.environ, "AIRGAPLAB_STATE": str(state)}, timeout=900)
+    assert ntp.returncode == 0, ntp.stdout[-3000:]
+
+
 def test_removing_allow_fails_ntp_srv_4(vmlab: str, state: Path) -> None:
     """Destructive: runs last on this lab (the fixture takes it down after)."""
     broke = exec_(state, vmlab, "admin", "sh", "-c",
