@@ -33,6 +33,7 @@ from airgaplab import facts, retry  # noqa: E402
 from airgaplab.backends import open_lab  # noqa: E402
 from airgaplab.backends.base import Backend  # noqa: E402
 from airgaplab.backends.state import LabState  # noqa: E402
+from airgaplab.probes import chrony  # noqa: E402
 
 
 def cli(*args: str) -> float:
@@ -41,7 +42,7 @@ def cli(*args: str) -> float:
     return time.monotonic() - t
 
 
-LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
+LOCAL_REFID = chrony.LOCAL_REFID
 
 
 def run_suite(name: str) -> tuple[float, str]:

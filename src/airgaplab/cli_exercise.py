@@ -22,6 +22,12 @@ DRILL_ARG_HELP = "The drill to apply; without it, the list by symptom."
 LINE = 78
 
 
+def _indented(label: str, text: str) -> None:
+    """`     seen: …` wrapped under its label at the terminal's width (at most 100)."""
+    out.print(textwrap.fill(f"{label}: {text}", width=max(40, min(out.width, 100)), initial_indent="     ",
+                            subsequent_indent=" " * (7 + len(label))), highlight=False, soft_wrap=True)
+
+
 def _fits(title: str, room: int) -> str:
     return title if len(title) <= room else title[:room - 1] + "…"
 
@@ -56,13 +62,9 @@ def check(
             mark = {"PASS": "[green]PASS[/]", "SKIP": "[yellow]SKIP[/]"}.get(g.outcome, "[red]FAIL[/]")
             out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - len(title) - 5) + " " + mark, highlight=False)
             if g.outcome not in ("PASS", "SKIP"):
-                out.print(textwrap.fill(f"seen: {g.observed}", width=max(40, min(out.width, 100)),
-                                        initial_indent="     ", subsequent_indent="           "), highlight=False,
-                          soft_wrap=True)
+                _indented("seen", g.observed)
                 if hint:
-                    out.print(textwrap.fill(f"hint: {be.family.localize(g.nudge)}", width=max(40, min(out.width, 100)),
-                                            initial_indent="     ", subsequent_indent="           "),
-                              highlight=False, soft_wrap=True)
+                    _indented("hint", be.family.localize(g.nudge))
         total += len(graded)
         passed += sum(g.outcome in ("PASS", "SKIP") for g in graded)
         if any(g.outcome not in ("PASS", "SKIP") for g in graded):

@@ -50,7 +50,7 @@ def chronyd_down(tx: Transport, host: str) -> str | None:
 
 def daemon_down(tx: Transport, host: str, daemon: str, fam: Family) -> str | None:
     """Why `host`'s `daemon` (chronyd, named) cannot answer: it does not run (None: it runs or is starting)."""
-    return _down(tx, host, daemon, [fam.chrony_service if daemon == "chronyd" else fam.named_service])
+    return _down(tx, host, daemon, [fam.service(daemon)])
 
 
 def _down(tx: Transport, host: str, daemon: str, units: list[str]) -> str | None:
@@ -75,7 +75,7 @@ def denied(tx: Transport, server_host: str, client_ip: str) -> str | None:
 def restart_due(tx: Transport, host: str, daemon: str, fam: Family) -> str | None:
     """Why `host`'s `daemon` (chronyd, named) may not do what its file says: the file changed after the daemon
     started, so it runs an older one (None: it does not run, or it started after the last change)."""
-    service, path = (fam.chrony_service, fam.chrony_conf) if daemon == "chronyd" else (fam.named_service, fam.named_conf)
+    service, path = fam.service(daemon), fam.config(daemon)
     # the daemon's start from /proc (clock ticks since boot) against the file's mtime, both to the 10 ms
     script = (f'p=$(systemctl show -p MainPID --value {service} 2>/dev/null); [ "${{p:-0}}" != 0 ] || '
               f'p=$(cat {PIDFILES[daemon]} 2>/dev/null); [ -r "/proc/$p/stat" ] || exit 1; '
@@ -117,6 +117,12 @@ def unanswered(tx: Transport, host: str, server: str | None = None) -> str | Non
     if not rows or any(t.received or t.sent < IBURST for t in rows):
         return None
     return "; ".join(f"{host}'s chronyd sent {t.sent} requests to {t.address} and got no reply" for t in rows)
+
+
+def on_upstream(tx: Transport, host: str) -> chrony.Tracking | None:
+    """`host`'s tracking, if it follows a real source (not its local stratum) with a normal leap status."""
+    t = tracking(tx, host)
+    return t if t and t.refid != chrony.LOCAL_REFID and t.leap == "Normal" and 0 < t.stratum < 10 else None
 
 
 def describe_sources(tx: Transport, host: str) -> str:

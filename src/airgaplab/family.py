@@ -47,6 +47,14 @@ class Family:
     def named_bak(self) -> str:
         return self.named_conf.removesuffix(".conf") + ".bak"
 
+    def service(self, daemon: str) -> str:
+        """The systemd unit of `daemon` (chronyd, named) on this family: `chrony` on Debian."""
+        return self.chrony_service if daemon == "chronyd" else self.named_service
+
+    def config(self, daemon: str) -> str:
+        """The config file of `daemon` (chronyd, named) on this family."""
+        return self.chrony_conf if daemon == "chronyd" else self.named_conf
+
     def localize(self, text: str) -> str:
         """Text written for Rocky (the catalog's hints, the notes) with this family's paths and names."""
         if self is ROCKY:

@@ -15,7 +15,6 @@ from airgaplab import drills, facts, faults, retry
 from airgaplab.backends.base import Backend
 from airgaplab.errors import LabError
 
-LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
 BURST_EVERY_S = 4.0  # a burst takes 4 requests 2 s apart; ask anew after it
 
 
@@ -26,8 +25,8 @@ def healthy(be: Backend) -> str | None:
     if server is None:
         return None
     tx, admin, ip = be.transport, server.name, server.ip
-    a = facts.tracking(tx, admin)
-    if not a or a.refid == LOCAL_REFID or not facts.synced_source(tx, admin):
+    a = facts.on_upstream(tx, admin)
+    if not a or not facts.synced_source(tx, admin):
         return f"{admin} is not synchronized to its upstream ({facts.describe_sources(tx, admin)})"
     _, clients = facts.out(tx, admin, ["chronyc", "-c", "-n", "clients"])
     for node in be.spec.nodes_list:
@@ -50,8 +49,8 @@ def restart_stale(be: Backend) -> list[str]:
             if not any(r.startswith(role) for r in host.roles):
                 continue
             if facts.restart_due(be.transport, host.name, daemon, be.family):
-                service = be.family.chrony_service if daemon == "chronyd" else be.family.named_service
-                be.transport.run(host.name, ["systemctl", "restart", service], what=f"restarting {daemon}")
+                be.transport.run(host.name, ["systemctl", "restart", be.family.service(daemon)],
+                                 what=f"restarting {daemon}")
                 done.append(f"{host.name}:{daemon}")
     return done
 

@@ -316,16 +316,23 @@ def _failure(item: pytest.Item, exc: BaseException, rid: str) -> tuple[str, str,
     return host, finding.message(rid, host, told, hint), seen
 
 
+def _daemon_server(be: Backend, rid: str | None) -> tuple[str, str] | None:
+    """(daemon, the host serving it) for a requirement judged by a running daemon (the catalog's `runs`)."""
+    daemon = requirement(rid).runs if rid else ""
+    server = be.spec.server_for("ntp" if daemon == "chronyd" else "dns") if daemon else None
+    return (daemon, server.name) if server else None
+
+
 def _daemon_why(be: Backend, rid: str, host: str) -> str | None:
     """Why the daemon a requirement judges cannot show it: it does not run, or it runs an older file than the
     one on disk (restart it) — on the daemon's server and, for chronyd, on the node judged."""
     from airgaplab import facts
 
-    daemon = requirement(rid).runs
-    server = be.spec.server_for("ntp" if daemon == "chronyd" else "dns")
-    if not daemon or server is None:
+    judged = _daemon_server(be, rid)
+    if judged is None:
         return None
-    hosts = [server.name] + ([host] if daemon == "chronyd" and host in {n.name for n in be.spec.nodes_list} else [])
+    daemon, server = judged
+    hosts = [server] + ([host] if daemon == "chronyd" and host in {n.name for n in be.spec.nodes_list} else [])
     for h in hosts:
         if why := facts.daemon_down(be.transport, h, daemon, be.family) or \
                 facts.restart_due(be.transport, h, daemon, be.family):
@@ -339,14 +346,14 @@ def _daemon_why(be: Backend, rid: str, host: str) -> str | None:
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
     """A claim that needs admin's daemon running fails at once, saying so, when it does not run: the test's
     queries would only wait out their timeouts (a broken lab fails about as fast as a healthy one passes)."""
-    rid, be = _req_of(pyfuncitem), _state(pyfuncitem.config).backend
-    daemon = requirement(rid).runs if rid else ""
-    server = be.spec.server_for("ntp" if daemon == "chronyd" else "dns") if be is not None and daemon else None
-    if be is not None and server is not None:
+    be = _state(pyfuncitem.config).backend
+    judged = _daemon_server(be, _req_of(pyfuncitem)) if be is not None else None
+    if be is not None and judged is not None:
         from airgaplab import facts
 
-        if why := facts.daemon_down(be.transport, server.name, daemon, be.family):
-            service = be.family.chrony_service if daemon == "chronyd" else be.family.named_service
+        daemon, server = judged
+        if why := facts.daemon_down(be.transport, server, daemon, be.family):
+            service = be.family.service(daemon)
             raise finding.Finding(why, hint=f"Find why it stopped (`systemctl status {service}`, `journalctl -u "
                                             f"{service}`), fix that, then `systemctl restart {service}`.")
 

@@ -12,11 +12,12 @@ import pytest
 from airgaplab import facts, faults, retry
 from airgaplab.errors import LabError
 from airgaplab.finding import fail
+from airgaplab.probes import chrony
 from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes.dns import check
 
 pytestmark = pytest.mark.resilience
-LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
+LOCAL_REFID = chrony.LOCAL_REFID
 BURST_S = 12.0  # `chronyc burst 4/4` or an iburst: 4 requests 2 s apart, then selection (netns; scaled on VMs)
 SERVFAIL_S = 15.0  # BIND's resolver-query-timeout (10 s) and a margin
 BACK_S = 5.0  # named answers when `systemctl restart` returns; a node's first lookup after it

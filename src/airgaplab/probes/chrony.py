@@ -39,6 +39,9 @@ class Tracking:
         return f"is at stratum {self.stratum}, following {self.ref_name or f'{self.refid:08X}'}"
 
 
+LOCAL_REFID = 0x7F7F0101  # the reference id of chrony's local clock (`local stratum`)
+
+
 def _rows(text: str) -> list[list[str]]:
     try:
         return [r for r in csv.reader(io.StringIO(text, newline="")) if r]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import threading
 import time
 
@@ -162,8 +161,7 @@ class NetnsBackend(Backend):
         for host in hosts:
             v = self.view(host)
             for f in (v.mnt_file, v.uts_file):
-                if subprocess.run(["umount", str(f)], capture_output=True).returncode != 0:
-                    subprocess.run(["umount", "-l", str(f)], capture_output=True)
+                procs.unmount(str(f))
             for layer, path in v.layers.items():
                 shutil.rmtree(path, ignore_errors=True)
                 procs.run(["cp", "-a", "--reflink=auto", str(src / host / layer), str(path)])
@@ -248,8 +246,7 @@ class NetnsBackend(Backend):
         if mounts:
             self.progress("unmounting host views")
         for mnt in mounts:
-            if subprocess.run(["umount", mnt], capture_output=True).returncode != 0:
-                subprocess.run(["umount", "-l", mnt], capture_output=True)
+            procs.unmount(mnt)
         if names:
             self.progress(f"deleting {len(names)} namespaces")
             procs.run(["ip", "-b", "-"], input="\n".join(f"netns del {n}" for n in names).encode(), check=False)

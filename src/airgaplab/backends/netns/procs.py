@@ -88,6 +88,12 @@ def kill_in_netns(names: list[str]) -> None:
             return
 
 
+def unmount(path: str) -> None:
+    """Unmount `path`; lazily if something still holds it (a shell left inside a host)."""
+    if subprocess.run(["umount", path], capture_output=True).returncode != 0:
+        subprocess.run(["umount", "-l", path], capture_output=True)
+
+
 def mounts_under(root: Path) -> list[str]:
     prefix = str(root.resolve()) + "/"
     found = []

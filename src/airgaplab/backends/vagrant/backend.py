@@ -392,11 +392,8 @@ class VagrantBackend(Backend):
         if self.spec.host(host).is_server:
             from airgaplab import facts
 
-            def upstream() -> bool:
-                t = facts.tracking(self.transport, host)
-                return t is not None and t.refid != LOCAL_REFID and t.leap == "Normal" and 0 < t.stratum < 10
-
-            if not retry.until(upstream, timeout=self.SYNC_AFTER_RESTORE_S, interval=1):
+            if not retry.until(lambda: facts.on_upstream(self.transport, host), timeout=self.SYNC_AFTER_RESTORE_S,
+                               interval=1):
                 raise LabError(f"{host}'s chronyd did not follow its upstream within {self.SYNC_AFTER_RESTORE_S} s "
                                "of the restore")
 
@@ -415,9 +412,6 @@ class VagrantBackend(Backend):
 
         if not retry.until(back, timeout=900, interval=3):
             raise LabError(f"{host} did not come back from its reboot within 900 s")
-
-
-LOCAL_REFID = 0x7F7F0101  # chrony's local reference (`local stratum`)
 
 
 def _netns_names() -> list[str]:
