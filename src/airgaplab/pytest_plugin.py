@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 import warnings
 from collections.abc import Callable, Generator
 from contextlib import ExitStack
@@ -49,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--lab-os", dest="airgaplab_os", metavar="OS", default=None,
                 help="guest OS for --lab-up=vagrant: rocky10 or debian12 (default: the spec's vm.os)")
     g.addoption("--sync-timeout", dest="airgaplab_sync_timeout", type=float, default=None,
-                metavar="S", help="how long the whole run waits for things that converge (NTP sync, reach); "
+                metavar="S", help="how long the whole run may spend waiting for things that converge (NTP sync, reach); "
                 f"default {DEFAULT_SYNC_TIMEOUT:.0f} s, longer on emulated VMs")
     g.addoption("--resilience", dest="airgaplab_resilience", action="store_true", default=False,
                 help="also run the resilience requirements (faults injected and undone; about a minute more on "
@@ -89,7 +88,7 @@ class _State:
     backend: Backend | None = None
     error: str | None = None
     cleanup: ExitStack = field(default_factory=ExitStack)
-    deadline: float | None = None
+    waits: retry.Budget | None = None
     outcomes: list[Outcome] = field(default_factory=list)
     node_names: list[str] = field(default_factory=list)
     evidence: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (family, host) → evidence
@@ -214,9 +213,8 @@ def backend(request: pytest.FixtureRequest) -> Backend:
     st = _resolve(request.config)
     if st.backend is None:
         pytest.fail(st.error or NO_LAB, pytrace=False)
-    if st.deadline is None:
-        timeout = request.config.getoption("airgaplab_sync_timeout") or st.backend.world.sync_timeout
-        st.deadline = time.monotonic() + timeout
+    if st.waits is None:
+        st.waits = retry.Budget(request.config.getoption("airgaplab_sync_timeout") or st.backend.world.sync_timeout)
     return st.backend
 
 
@@ -267,17 +265,19 @@ def hosts(backend: Backend) -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def converge(request: pytest.FixtureRequest, backend: Backend) -> Callable[..., retry.Attempt[Any]]:
-    """converge(probe, give_up=None, interval=0.1) → retry.Attempt, waiting until the run's shared deadline.
+    """converge(probe, give_up=None, interval=0.1) → retry.Attempt, waiting within the run's shared budget.
 
-    Every wait of the run shares one deadline (--sync-timeout from the first lab use), so a lab
-    that never converges costs that timeout once, not per test; `give_up` (e.g. facts.unanswered)
-    ends a wait at once when the lab shows that waiting cannot help.
+    Every wait of the run spends one budget (--sync-timeout), so a lab that never converges costs
+    that timeout once, not per test, and a long run (the VM suite) still has it for a late
+    transient; `give_up` (e.g. facts.unanswered) ends a wait at once when the lab shows that
+    waiting cannot help.
     """
-    st = _state(request.config)
+    budget = _state(request.config).waits
+    assert budget is not None  # the backend fixture made it
 
     def wait(probe: Callable[[], T], give_up: Callable[[], str | None] | None = None,
              interval: float = 0.1) -> retry.Attempt[T]:
-        return retry.until(probe, deadline=st.deadline, interval=interval, give_up=give_up)
+        return budget.until(probe, interval=interval, give_up=give_up)
 
     return wait
 

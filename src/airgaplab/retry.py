@@ -48,3 +48,26 @@ def until(probe: Callable[[], T], *, timeout: float | None = None, deadline: flo
         if reason or time.monotonic() >= end:
             return Attempt(value, False, tries, time.monotonic() - start, reason or "")
         time.sleep(max(0.0, min(interval, end - time.monotonic())))
+
+
+class Budget:
+    """Waiting time shared by many waits: what one wait spends, the next ones no longer have.
+
+    A run's waits share one budget (pytest's --sync-timeout), so a lab that never converges costs
+    that timeout once, not per test, while a slow run that converged early keeps its budget for a
+    late transient (a wall-clock deadline would have run out during the run's own slow checks).
+
+        budget = retry.Budget(240)
+        got = budget.until(lambda: facts.synced_source(lab, "admin"))
+    """
+
+    def __init__(self, seconds: float) -> None:
+        self.left = seconds
+
+    def until(self, probe: Callable[[], T], *, interval: float = 0.1,
+              give_up: Callable[[], str | None] | None = None) -> Attempt[T]:
+        """retry.until within what is left; a probe that held at once spends nothing."""
+        got = until(probe, timeout=self.left, interval=interval, give_up=give_up)
+        if got.tries > 1:
+            self.left = max(0.0, self.left - got.elapsed)
+        return got

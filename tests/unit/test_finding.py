@@ -55,6 +55,20 @@ def test_retry_gives_up_when_waiting_cannot_help() -> None:
     assert time.monotonic() - t < 5
 
 
+def test_a_budget_is_spent_by_waiting_not_by_the_time_between_waits() -> None:
+    """A lab that never converges costs the budget once; time spent elsewhere in the run costs none."""
+    budget = retry.Budget(0.2)
+    assert budget.until(lambda: "synced") and budget.left == 0.2  # held at once: nothing spent
+    time.sleep(0.25)  # the run's own slow checks: a wall-clock deadline would be gone by now
+    calls = iter(["", "synced"])
+    assert budget.until(lambda: next(calls), interval=0.01)
+    assert 0.0 < budget.left < 0.2
+    never = budget.until(lambda: None, interval=0.01)
+    assert not never and budget.left == 0.0
+    t = time.monotonic()
+    once = budget.until(lambda: None, interval=0.01)  # an empty budget still looks once, then stops
+    assert not once and once.tries == 1 and time.monotonic() - t < 0.1
+
 def test_a_failing_suite_test_says_requirement_host_observation_and_hint(tmp_path: Path, state_dir: Path) -> None:
     """The plugin, in a pytest run of its own: a plain assert becomes `REQ host: observed. hint`."""
     (tmp_path / "test_x.py").write_text(textwrap.dedent("""
