@@ -93,7 +93,7 @@ class Backend(ABC):
         with journal.phase("provision"):
             self.provision(bare=bare, timings=journal.timings)
         with journal.phase("settle"):
-            self.settle()
+            self.settle(bare=bare)
         if self.can_save_states:  # the state `airgaplab reset` returns to
             with journal.phase("save"):
                 self.save_state("bare" if bare else "provisioned")
@@ -134,7 +134,7 @@ class Backend(ABC):
     def create(self, journal: Journal, *, bare: bool) -> None:
         """Hosts and networks, recording in `journal` what `destroy` must find; booted, not provisioned."""
 
-    def settle(self) -> None:
+    def settle(self, *, bare: bool = False) -> None:
         """Wait until what `up` started answers (so the status printed after it is true)."""
         return None  # a no-op hook (netlab's providers' shape): backends override what they need
 

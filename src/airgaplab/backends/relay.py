@@ -1,17 +1,15 @@
 """Send one datagram (or one DNS-over-TCP message) from where this code runs, and return the reply.
 
 Standard library only: the netns backend calls `exchange` inside a host's
-network namespace; the vagrant backend runs this file with the VM's python3
-over ssh (`python3 -c SOURCE proto server port timeout hexpayload [source]`). The
-protocol logic (dnspython, ntplib) stays on the machine running the suite;
-only bytes travel.
+network namespace; on a VM, this file's source runs in the host agent
+(vagrant/agent.py), in the VM's own python3. The protocol logic (dnspython,
+ntplib) stays on the machine running the suite; only bytes travel.
 """
 
 from __future__ import annotations
 
 import socket
 import struct
-import sys
 
 
 def _recv_exact(s: socket.socket, n: int) -> bytes:
@@ -47,11 +45,3 @@ def exchange(proto: str, server: str, port: int, payload: bytes, timeout: float,
     except OSError:  # timeouts, unreachable, refused
         return None
 
-
-if __name__ == "__main__":
-    proto, server, port, timeout, hexpayload = sys.argv[1:6]
-    source = sys.argv[6] if len(sys.argv) > 6 else None
-    reply = exchange(proto, server, int(port), bytes.fromhex(hexpayload), float(timeout), source)
-    if reply is None:
-        sys.exit(1)
-    print(reply.hex())

@@ -4,7 +4,7 @@ Where the machine has no usable libvirtd (CI, a laptop without KVM), the
 hypervisor is a private libvirtd in a namespace of the lab's own whose only
 way out is the simulated internet (hypervisor.py); every vagrant, virsh and ssh
 command then runs inside it. Provisioning is the backend-neutral provisioner
-over ssh, once all machines have booted (in parallel): admin's steps while the
+through each VM's host agent (agent.py), once all machines have booted (in parallel): admin's steps while the
 nodes run theirs that need no server, then the nodes' NTP step.
 """
 
@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from airgaplab import provisioner, render, retry
-from airgaplab.backends import relay
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.vagrant import accel as accel_mod
+from airgaplab.backends.vagrant import agent
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import HV, PrivateHypervisor, SystemHypervisor
 from airgaplab.backends.vagrant.ssh import SshChannels
@@ -54,8 +54,8 @@ def system_libvirt_reachable() -> bool:
 
 
 class VagrantTransport(Transport):
-    """ssh to the VMs (one multiplexed connection per host, inside the hypervisor's namespace if private);
-    the outsider is whatever the hypervisor offers."""
+    """The VMs through their host agents (agent.py: a root helper per VM on its multiplexed ssh connection,
+    inside the hypervisor's namespace if private); the outsider is whatever the hypervisor offers."""
 
     def __init__(self, backend: VagrantBackend) -> None:
         self.be = backend
@@ -68,7 +68,7 @@ class VagrantTransport(Transport):
         if tx := self._outsider(host):
             return tx.exec(host, argv, input=input, timeout=timeout)
         self.be.spec.host(host)
-        return subprocess.run(self.be.ssh(host, shlex.join(argv)), input=input, capture_output=True, timeout=timeout)
+        return self.be.agents.exec(host, argv, input=input, timeout=timeout)
 
     def interactive(self, host: str, argv: list[str]) -> int:
         if tx := self._outsider(host):
@@ -80,13 +80,8 @@ class VagrantTransport(Transport):
                  timeout: float = 2.0, source: str | None = None) -> bytes | None:
         if tx := self._outsider(host):
             return tx.exchange(host, server, port, payload, proto=proto, timeout=timeout, source=source)
-        # The VM's python3 relays the bytes; dnspython/ntplib stay here.
-        code = Path(relay.__file__).read_text()
-        argv = ["python3", "-c", code, proto, server, str(port), str(timeout), payload.hex(), *([source] if source else [])]
-        proc = self.exec(host, argv, timeout=timeout + 60)
-        if proc.returncode != 0:
-            return None
-        return bytes.fromhex(proc.stdout.decode().strip())
+        self.be.spec.host(host)
+        return self.be.agents.exchange(host, proto, server, port, payload, timeout=timeout, source=source)
 
 
 class VagrantWorld(World):
@@ -143,6 +138,7 @@ class VagrantBackend(Backend):
     def __init__(self, spec: LabSpec, progress: Progress = quiet) -> None:
         super().__init__(spec, progress)
         self.channels = SshChannels(self.state.dir, self._vagrant_exe, lambda: self.env)
+        self.agents = agent.Agents(lambda host: self.ssh(host, agent.COMMAND))
         self.hv: Hypervisor = self._hypervisor()
         self.transport = VagrantTransport(self)
         self.world = VagrantWorld(self)
@@ -273,25 +269,34 @@ class VagrantBackend(Backend):
 
     TRANSIENT = ("activating", "deactivating")
 
-    def settle(self) -> None:
+    def settle(self, *, bare: bool = False) -> None:
         """Wait (bounded) until no daemon `up` started is still starting or stopping, so the status it prints is
         true. A running daemon that is reloading (Debian's named reloads when NetworkManager brings a link up)
-        is shown as `reloading`: true, and no reason to wait."""
+        is shown as `reloading`: true, and no reason to wait.
+
+        A provisioned lab's clocks are then set again: chronyd restarted by provisioning took its first
+        samples while three emulated guests kept this machine's cores busy, and samples hundreds of ms apart
+        give a frequency guess so wild (10^5 ppm) that chronyd keeps its local stratum for minutes
+        (`maxupdateskew`). Restarted on a quiet machine it follows its upstream within seconds."""
         def settled(host: str) -> None:
             retry.until(lambda: not set(self._daemons(host).values()) & set(self.TRANSIENT), timeout=60, interval=1)
 
         provisioner.parallel(self.spec.host_names, settled)
+        if not bare:
+            self.progress("setting the clocks, now that provisioning left the machine quiet")
+            self._clocks_from_this_machine()
 
     def leftovers(self) -> bool:
         return (self.state.dir / "edge").exists() or any(n.startswith(f"agl.{self.spec.name}.") for n in _netns_names())
 
     def destroy(self) -> None:
+        self.agents.close()
         if self.hv.private or self.leftovers():
             # Domains, volumes and networks live in the hypervisor's own /etc and /var overlays and its
             # processes in its namespaces: stopping it removes them all, also after a SIGKILLed `up`.
             PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m)).stop()
             return
-        self.channels.close(self.spec.host_names)
+        self._hang_up(self.spec.host_names)
         if shutil.which("virsh"):  # a domain with snapshots cannot be undefined
             for name in self.state.saved_states():
                 self.delete_state(name)
@@ -332,13 +337,19 @@ class VagrantBackend(Backend):
         states = proc.stdout.decode().split()
         return dict(zip(self.UNITS, states, strict=False))
 
+    def _hang_up(self, hosts: list[str]) -> None:
+        """End the hosts' agents and shared ssh connections (a revert, a reboot, `down`)."""
+        self.agents.close(hosts)
+        self.channels.close(hosts)
+
     def ssh(self, host: str, command: str, *, tty: bool = False) -> list[str]:
         """argv running `command` as root on `host` (inside the hypervisor's namespace, if private)."""
         return self.hv.wrap(self.channels.argv(host, command, tty=tty))
 
     # --- saved states: libvirt snapshots with memory (the VMs do not boot again) -------------------
     can_save_states = True
-    SYNC_AFTER_RESTORE_S = 60  # how long a restored server may take to follow its upstream again
+    SYNC_AFTER_RESTART_S = 90  # how long a guest's chronyd, restarted, is waited for until it follows a source
+    BURST_AFTER_S = 12  # iburst's four samples have come by then; if they were not enough, a burst of four more
 
     def domain(self, host: str) -> str:
         return f"{vplan.PREFIX.format(name=self.spec.name)}{host}"
@@ -369,33 +380,48 @@ class VagrantBackend(Backend):
 
         # the shared ssh connections end first: a reverted guest holds them as they were when saved, and a
         # connection whose two ends disagree only hangs
-        self.channels.close(self.spec.host_names)
+        self._hang_up(self.spec.host_names)
         self.progress(f"reverting every VM to {name} (memory included: nothing boots)")
         provisioner.parallel(self.spec.host_names, revert)
         self.progress("setting the clocks: each VM woke up at the time it was saved")
+        self._clocks_from_this_machine()
+
+    def _clocks_from_this_machine(self) -> None:
+        """Every guest's clock set and its chronyd restarted, servers first (see _back_on_time)."""
         servers = [h.name for h in self.spec.hosts if h.is_server]
         for group in (servers, [h.name for h in self.spec.hosts if not h.is_server]):
             provisioner.parallel(group, self._back_on_time)
 
     def _back_on_time(self, host: str) -> None:
         """The guest's clock set from this machine's (the lab's reference: the simulated internet's NTP
-        servers read it too), then chronyd restarted — a fresh start asks its sources at once (iburst) and
-        slews what the set left (ssh's delay); a server is waited for until it follows its upstream again, so
-        the nodes' iburst finds it there and not on its local stratum."""
+        servers read it too), then chronyd restarted and waited for (bounded, never an error: a saved state may
+        be a broken one) until it follows its source again — servers first, so the nodes' iburst finds admin
+        on its upstream and not on its local stratum.
+
+        Under emulation a few of the first samples can be milliseconds off, and chronyd then keeps its local
+        stratum until its next poll, a minute later (the frequency too uncertain to follow: `maxupdateskew`);
+        a `chronyc burst` adds samples now instead."""
         # a reverted guest's NIC is a new tap on the bridge: ssh answers once the bridge has learnt it again
         if not retry.until(lambda: self.transport.exec(host, ["true"], timeout=20).returncode == 0, timeout=120,
                            interval=1):
-            raise LabError(f"{host} did not answer ssh within 120 s of its restore")
+            raise LabError(f"{host} did not answer ssh within 120 s")
         chrony = self.family.chrony_service
         self.transport.run(host, ["sh", "-c", f"date -u -s @{time.time():.3f} >/dev/null && systemctl restart {chrony}"],
-                           what="setting the clock after the restore")
-        if self.spec.host(host).is_server:
-            from airgaplab import facts
+                           what="setting the clock and restarting chronyd")
+        from airgaplab import facts
 
-            if not retry.until(lambda: facts.on_upstream(self.transport, host), timeout=self.SYNC_AFTER_RESTORE_S,
-                               interval=1):
-                raise LabError(f"{host}'s chronyd did not follow its upstream within {self.SYNC_AFTER_RESTORE_S} s "
-                               "of the restore")
+        def futile() -> str | None:
+            return facts.unanswered(self.transport, host) or (None if facts.sources(self.transport, host)
+                                                               else "no sources")
+
+        deadline = time.monotonic() + self.SYNC_AFTER_RESTART_S
+        while time.monotonic() < deadline:
+            got = retry.until(lambda: facts.on_upstream(self.transport, host), interval=1, give_up=futile,
+                              timeout=min(self.BURST_AFTER_S, deadline - time.monotonic()))
+            if got or got.gave_up:
+                return
+            self.transport.exec(host, ["chronyc", "burst", "4/4"], timeout=30)
+        self.progress(f"{host}'s chronyd does not follow a source yet, {self.SYNC_AFTER_RESTART_S} s after its restart")
 
     def delete_state(self, name: str) -> None:
         for host in self.spec.host_names:
@@ -404,7 +430,7 @@ class VagrantBackend(Backend):
     def reboot(self, host: str) -> None:
         """A real reboot; back when systemd says the VM is up again."""
         self.transport.exec(host, ["systemctl", "reboot"], timeout=60)  # the ssh connection drops with it
-        self.channels.close([host])
+        self._hang_up([host])
 
         def back() -> bool:
             proc = self.transport.exec(host, ["systemctl", "is-system-running", "--wait"], timeout=120)
