@@ -11,8 +11,9 @@ then `airgaplab reset` of that broken lab against `up`, and the suite right afte
 
 --vagrant (the VM lab, Debian 12 box, this machine's hypervisor choice): box
 build cold (into a scratch cache; with --cold-box) and cached, `up` to
-provisioned, every node `^*` admin, the suite, a drill then `reset` (its ratio
-to `up`, and the suite green after it), `down`.
+provisioned, every node `^*` admin, the suite, `check` (all steps), the
+resilience family, a drill then `reset` (its ratio to `up`, how old the state
+was, and the suite green after it), `down`.
 """
 
 from __future__ import annotations
@@ -45,11 +46,11 @@ def cli(*args: str) -> float:
 LOCAL_REFID = chrony.LOCAL_REFID
 
 
-def run_suite(name: str) -> tuple[float, str]:
+def run_suite(name: str, *args: str) -> tuple[float, str]:
     """Wall seconds of the conformance suite on lab `name` (interpreter start included), and its last line."""
     t = time.monotonic()
     r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
-                        "--lab", name], cwd=ROOT, capture_output=True, text=True)
+                        "--lab", name, *args], cwd=ROOT, capture_output=True, text=True)
     return time.monotonic() - t, r.stdout.strip().splitlines()[-1]
 
 
@@ -169,8 +170,12 @@ def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
         row["booted_s"] = journal.timings.get("booted_s")
     row["all_synced_s"] = time.monotonic() - t0 if wait_synced(be, 300) else None
     row["suite_s"], row["suite_result"] = run_suite(name)
-    # a drill, then `reset` to the state `up` saved (snapshots with memory, clocks set), then the suite
+    row["check_s"] = cli("check", "--name", name)  # every step, as a study group runs it
+    row["resilience_s"], row["resilience_result"] = run_suite(name, "-m", "resilience", "--resilience")
+    # a drill, then `reset` to the state `up` saved (snapshots with memory, clocks set: minutes behind by
+    # now), then the suite
     cli("drill", "nodes-lose-time", "--name", name)
+    row["vm_state_age_at_reset_s"] = time.monotonic() - t0 - float(row["up_s"])  # type: ignore[arg-type]
     row.update({f"vm_{k}": v for k, v in reset_vs_up(name, float(row["up_s"])).items()})  # type: ignore[arg-type]
     row["down_s"] = cli("down", "--name", name)
     return row

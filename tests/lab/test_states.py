@@ -17,7 +17,7 @@ def all_pass(name: str, tmp_path: Path) -> None:
 
 def test_a_saved_state_comes_back_with_files_daemons_faults_and_drill_undone(lab, tmp_path: Path) -> None:
     name, tx = lab.spec.name, lab.transport
-    assert "provisioned" in states.saved(lab)  # `up` saved the state it ended in
+    assert {"bare", "provisioned"} <= set(states.saved(lab))  # `up` saved the stock hosts and where it ended
     saved = cli("state", "save", "mine", "--name", name)
     assert saved.returncode == 0 and "state mine saved" in saved.stdout, saved.stderr
     listed = cli("state", "list", "--name", name).stdout
@@ -54,7 +54,23 @@ def test_drill_reset_is_a_reset_the_nodes_are_back_on_admin(lab, tmp_path: Path)
 
 def test_a_lab_with_no_saved_state_says_so_in_one_line(netns_lab) -> None:
     be = netns_lab("nost")
-    states.delete(be, "provisioned")
+    for name in ("bare", "provisioned"):
+        states.delete(be, name)
     r = cli("reset", "--name", be.spec.name)
     assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r.stderr
     assert "has no saved state 'provisioned' (none is saved)" in r.stderr and "state save" in r.stderr, r.stderr
+
+
+def test_reset_bare_starts_the_exercise_over_on_a_provisioned_lab(lab) -> None:
+    """`up` saved the stock hosts before provisioning: a group starts over, or fast-forwards, on any lab."""
+    name = lab.spec.name
+    try:
+        assert cli("reset", "bare", "--name", name).returncode == 0
+        bare = cli("check", "1", "--name", name)
+        assert bare.returncode == 1 and "verdict" in bare.stdout, bare.stdout[-1500:]
+        solved = cli("solve", "--to", "4", "--name", name)
+        assert solved.returncode == 0 and "step 4 dns-clients" in solved.stdout, solved.stdout + solved.stderr
+        passed = cli("check", "--name", name)
+        assert passed.returncode == 0 and "all checks pass" in passed.stdout, passed.stdout[-3000:]
+    finally:
+        assert cli("reset", "--name", name).returncode == 0

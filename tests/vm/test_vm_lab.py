@@ -1,13 +1,18 @@
 """The VM lab, booted for real: Debian 12 VMs under a private libvirtd, provisioned by provision/steps.
 
 Slow (minutes: software emulation on two cores), so not part of `make test`;
-`make test-vm` runs it and CI runs that. One lab serves the read-only checks;
-the check that breaks chrony runs last, and teardown proves `down` leaves
+`make test-vm` runs it and CI runs that. One boot does on the VMs what `make
+test` does on netns, in this order, with resets between: the suite; the
+resilience family (the fault verbs: internet-down, restart, a reboot of each
+node); three drills, each undone by `reset` (the first one minutes after `up`
+saved the state: the clocks come back, and the whole suite passes); the
+exercise from `reset bare` to `solve --to 4`; teardown proves `down` leaves
 nothing behind.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -18,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from airgaplab.drills import DRILLS
 from tests.helpers import ROOT, needs_root
 
 from .conftest import OS, UP_TIMEOUT, assert_gone, run
@@ -49,10 +55,20 @@ def exec_(state: Path, name: str, host: str, *argv: str) -> subprocess.Completed
     return run(["exec", "--name", name, host, "--", *argv], state, timeout=120)
 
 
+def suite(state: Path, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """pytest's conformance suite on the VM lab, in a process of its own (as a user runs it)."""
+    return subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", name, *args,
+                           "tests/conformance"], cwd=ROOT, env={**os.environ, "AIRGAPLAB_STATE": str(state)},
+                          capture_output=True, text=True, timeout=900)
+
+
+def table(out: str) -> dict[str, list[str]]:
+    """The requirement × host table the suite prints: requirement → its cells."""
+    return {line.split()[0]: line.split()[1:] for line in out.splitlines() if re.match(r"(NTP|DNS|NET)-", line)}
+
+
 def test_suite_passes_every_requirement_on_the_vms(vmlab: str, state: Path) -> None:
-    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab, "tests/conformance"],
-                       cwd=ROOT, env={**os.environ, "AIRGAPLAB_STATE": str(state)}, capture_output=True, text=True,
-                       timeout=900)
+    r = suite(state, vmlab)
     assert r.returncode == 0, r.stdout[-4000:]
     assert "26/26 requirements pass" in r.stdout and "lab vmt on vagrant" in r.stdout
     assert " skipped" not in r.stdout.splitlines()[-1], r.stdout.splitlines()[-1]
@@ -73,32 +89,8 @@ def test_admin_has_the_notes_forwarders_and_nodes_follow_admin(vmlab: str, state
     assert any(line.startswith("^* admin") for line in sources.stdout.splitlines()), sources.stdout
 
 
-CLOCK_BEHIND_S = 60  # how far a restored VM's clock is behind: far more than chrony would slew in a check
-
-
-def test_a_drill_then_reset_brings_every_vm_back_and_on_time(vmlab: str, state: Path) -> None:
-    listed = run(["state", "list", "--name", vmlab], state)
-    assert "provisioned" in listed.stdout, listed.stdout + listed.stderr  # `up` saved it: a snapshot per VM
-    assert run(["drill", "nodes-lose-time", "--name", vmlab], state).returncode == 0
-    broken = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab,
-                             "--sync-timeout", "20", "--req", "NTP-SRV-4", "tests/conformance"], cwd=ROOT,
-                            capture_output=True, text=True, env={**os.environ, "AIRGAPLAB_STATE": str(state)},
-                            timeout=600)
-    assert broken.returncode == 1 and "NTP-SRV-4" in broken.stdout, broken.stdout[-2000:]
-    # time passes: the snapshots' clocks fall behind (waiting is the point, not a wait for something)
-    time.sleep(CLOCK_BEHIND_S)
-    t0 = time.monotonic()
-    reset = run(["reset", "--name", vmlab], state, timeout=600)
-    print(f"reset: {time.monotonic() - t0:.0f} s", file=sys.stderr)
-    assert reset.returncode == 0 and "back to state provisioned" in reset.stdout, reset.stdout + reset.stderr
-    for host in ("admin", "k8s-node1"):  # each guest's clock is this machine's again (within ssh's delay)
-        guest = float(exec_(state, vmlab, host, "date", "+%s.%N").stdout)
-        assert abs(guest - time.time()) < 5, f"{host}'s clock is {guest - time.time():+.1f} s off after the reset"
-    # and the whole suite, right after: every node `^*` admin within 50 ms, everything the drill broke back
-    test_suite_passes_every_requirement_on_the_vms(vmlab, state)
-
-
-def test_fault_verbs_on_the_vms_then_a_reset(vmlab: str, state: Path) -> None:
+def test_the_fault_verbs_from_the_command_line(vmlab: str, state: Path) -> None:
+    """internet-down, restart and clear as a user types them (the resilience family reboots the nodes)."""
     def ok(*args: str) -> None:
         r = run([*args, "--name", vmlab], state, timeout=900)
         assert r.returncode == 0, f"airgaplab {' '.join(args)}: {r.stdout[-1500:]}{r.stderr[-1500:]}"
@@ -107,26 +99,54 @@ def test_fault_verbs_on_the_vms_then_a_reset(vmlab: str, state: Path) -> None:
     dig = exec_(state, vmlab, "admin", "dig", "+time=1", "+tries=1", "@8.8.8.8", "google.com")
     assert "status: NOERROR" not in dig.stdout, dig.stdout  # admin's way out is gone
     ok("fault", "restart", "admin", "chronyd")
-    ok("fault", "reboot", "k8s-node1")  # a real reboot: back when systemd says so
-    assert exec_(state, vmlab, "k8s-node1", "systemctl", "is-active", "chrony").stdout.strip() == "active"
+    assert exec_(state, vmlab, "admin", "systemctl", "is-active", "chrony").stdout.strip() == "active"
     ok("fault", "clear")
     assert "status: NOERROR" in exec_(state, vmlab, "admin", "dig", "+time=2", "@8.8.8.8", "google.com").stdout
-    ok("reset")
-    ntp = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab, "-m", "ntp",
-                          "tests/conformance"], cwd=ROOT, capture_output=True, text=True,
-                         env={**os.environ, "AIRGAPLAB_STATE": str(state)}, timeout=900)
-    assert ntp.returncode == 0, ntp.stdout[-3000:]
 
 
-def test_removing_allow_fails_ntp_srv_4(vmlab: str, state: Path) -> None:
-    """Destructive: runs last on this lab (the fixture takes it down after)."""
-    broke = exec_(state, vmlab, "admin", "sh", "-c",
-                  "sed -i '/^allow/d' /etc/chrony/chrony.conf && systemctl restart chrony")
-    assert broke.returncode == 0, broke.stderr
-    r = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--lab", vmlab, "--sync-timeout",
-                        "20", "-m", "ntp", "tests/conformance"], cwd=ROOT, capture_output=True, text=True,
-                       env={**os.environ, "AIRGAPLAB_STATE": str(state)}, timeout=900)
-    assert r.returncode == 1, r.stdout[-3000:]
-    table = {line.split()[0]: line.split()[1:] for line in r.stdout.splitlines() if line.startswith("NTP-")}
-    assert table["NTP-SRV-4"] == ["FAIL", "FAIL"], table
-    assert "allow 192.168.10.0/24` in admin's /etc/chrony/chrony.conf" in r.stdout  # the hint names Debian's path
+def test_the_resilience_family_passes_on_the_vms(vmlab: str, state: Path) -> None:
+    r = suite(state, vmlab, "-m", "resilience", "--resilience")
+    assert r.returncode == 0, r.stdout[-4000:]
+    assert "6/6 requirements pass" in r.stdout, r.stdout[-2000:]
+
+
+DRILLED = ("nodes-lose-time", "dns-answers-strangers", "one-node-cannot-resolve")
+SAVED_BEFORE_S = 180  # the first reset comes minutes after `up` saved its state: the clocks are that far behind
+
+
+def test_three_drills_each_undone_by_reset(vmlab: str, state: Path) -> None:
+    saved = json.loads(next(state.glob(f"{vmlab}/states/provisioned/meta.json")).read_text())["saved"]
+    for i, drill in enumerate(DRILLED):
+        reqs = sorted({req for req, _ in DRILLS[drill].breaks if "-RES-" not in req})
+        picked = [arg for req in reqs for arg in ("--req", req)]
+        assert run(["drill", drill, "--name", vmlab], state).returncode == 0
+        broken = suite(state, vmlab, "--sync-timeout", "20", *picked)
+        failed = {req for req, cells in table(broken.stdout).items() if "FAIL" in cells}
+        assert broken.returncode == 1 and failed == set(reqs), f"{drill}: {broken.stdout[-2500:]}"
+        if drill == "nodes-lose-time":  # the hint names Debian's path, not Rocky's
+            assert "allow 192.168.10.0/24` in admin's /etc/chrony/chrony.conf" in broken.stdout
+        t0 = time.monotonic()
+        reset = run(["reset", "--name", vmlab], state, timeout=600)
+        print(f"{drill}: reset {time.monotonic() - t0:.0f} s, {time.time() - saved:.0f} s after the state was saved",
+              file=sys.stderr)
+        assert reset.returncode == 0 and "back to state provisioned" in reset.stdout, reset.stdout + reset.stderr
+        if i == 0:
+            assert time.time() - saved > SAVED_BEFORE_S  # the resilience family ran in between
+            for host in ("admin", "k8s-node1", "k8s-node2"):  # this machine's clock again, not the snapshot's
+                guest = float(exec_(state, vmlab, host, "date", "+%s.%N").stdout)
+                assert abs(guest - time.time()) < 2, f"{host}'s clock is {guest - time.time():+.1f} s off after reset"
+            test_suite_passes_every_requirement_on_the_vms(vmlab, state)  # within 50 ms, all the drill broke back
+        else:
+            healed = suite(state, vmlab, *picked)
+            assert healed.returncode == 0, f"after {drill} and reset: {healed.stdout[-2500:]}"
+
+
+def test_the_exercise_from_bare_to_solved_on_the_same_vms(vmlab: str, state: Path) -> None:
+    """`up` saved the stock VMs before provisioning them: `reset bare` starts the exercise over, no new boot."""
+    assert run(["reset", "bare", "--name", vmlab], state, timeout=600).returncode == 0
+    bare = run(["check", "--name", vmlab], state, timeout=600)
+    assert bare.returncode == 1 and "verdict" in bare.stdout, bare.stdout[-2000:]
+    solved = run(["solve", "--to", "4", "--name", vmlab], state, timeout=900)
+    assert solved.returncode == 0 and "step 4 dns-clients" in solved.stdout, solved.stdout + solved.stderr
+    passed = run(["check", "--name", vmlab], state, timeout=900)
+    assert passed.returncode == 0 and "all checks pass" in passed.stdout, passed.stdout[-3000:]

@@ -91,6 +91,10 @@ class Backend(ABC):
         with journal.phase("create"):
             self.create(journal, bare=bare)
         with journal.phase("provision"):
+            if self.can_save_states and not bare:  # the stock hosts, saved first: `reset bare` and `solve --to N`
+                self.provision(bare=True)           # start the exercise over from them on any lab
+                self.settle(bare=True)
+                self.save_state("bare")
             self.provision(bare=bare, timings=journal.timings)
         with journal.phase("settle"):
             self.settle(bare=bare)
