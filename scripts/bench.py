@@ -19,6 +19,7 @@ was, and the suite green after it), `down`.
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import shutil
 import subprocess
@@ -191,6 +192,7 @@ def main() -> None:
     if os.geteuid() != 0:
         sys.exit("bench: needs root (namespaces, and the private hypervisor)")
     os.environ["AIRGAPLAB_STATE"] = tempfile.mkdtemp(prefix="airgaplab-bench-")
+    atexit.register(shutil.rmtree, os.environ["AIRGAPLAB_STATE"], True)  # the labs are down by then
     print(f"machine: {os.cpu_count()} cores; {Path('/proc/loadavg').read_text().split()[0]} load")
     if opts.vagrant:
         row = bench_vagrant(opts.os, opts.cold_box)

@@ -13,7 +13,9 @@ a healthy one passes (worst ratio <= 2). Between cases the lab is made healthy a
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -75,6 +77,7 @@ def main() -> None:
     if os.geteuid() != 0:
         sys.exit("bench_grader: needs root (namespaces)")
     os.environ["AIRGAPLAB_STATE"] = tempfile.mkdtemp(prefix="airgaplab-bench-")
+    atexit.register(shutil.rmtree, os.environ["AIRGAPLAB_STATE"], True)  # the labs are down by then
     name = "bench-grader"
     subprocess.run([sys.executable, "-m", "airgaplab", "up", "--backend", "netns", "--name", name], cwd=ROOT,
                    check=True, stdout=subprocess.DEVNULL)
