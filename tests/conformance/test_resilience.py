@@ -61,10 +61,12 @@ def heal(backend, admin, nodes, converge):
     (bounded): admin back on its upstream if it was, the nodes that followed admin following it again."""
     # ask now, not at the next poll (64 s+): admin, freshly restarted by the check before, may still hold too few
     # samples to follow its upstream (chronyd keeps its local stratum then); nodes, when admin's stratum changed
-    if not admin_upstream_synced(backend, admin) and not facts.chronyd_down(backend.transport, admin):
+    synced = bool(admin_upstream_synced(backend, admin))
+    if not synced and not facts.chronyd_down(backend.transport, admin):
         sh(backend, admin, "chronyc burst 4/4 >/dev/null")
-        converge(lambda: admin_upstream_synced(backend, admin), give_up=lambda: facts.unanswered(backend.transport, admin))
-    if admin_upstream_synced(backend, admin):
+        synced = bool(converge(lambda: admin_upstream_synced(backend, admin),
+                               give_up=lambda: facts.unanswered(backend.transport, admin)))
+    if synced:
         for n in (n for n in nodes if not node_follows(backend, admin, n)):
             sh(backend, n, "chronyc burst 4/4 >/dev/null")
     converge(lambda: admin_upstream_synced(backend, admin) and all(node_follows(backend, admin, n) for n in nodes),
