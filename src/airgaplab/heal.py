@@ -9,8 +9,6 @@ cases; what provisioning does not restore (a route, a running daemon) a drill's 
 
 from __future__ import annotations
 
-import time
-
 from airgaplab import drills, facts, faults, retry
 from airgaplab.backends.base import Backend
 from airgaplab.errors import LabError
@@ -62,22 +60,18 @@ def make_healthy(be: Backend, within: float = 30.0) -> None:
     faults.clear(be)
     drills.reset(be, use_state=False)  # re-provisioning: faster than a restore, and enough here
     restart_stale(be)
-    asked = [0.0]
-
     server = be.spec.server_for("ntp")
 
-    def settled() -> bool:
-        if healthy(be) is None:
-            return True
-        if time.monotonic() - asked[0] > BURST_EVERY_S:
-            for node in be.spec.nodes_list:
-                if server and server.ip not in {s.name for s in facts.sources(be.transport, node.name)}:
-                    # it runs a configuration without admin (provisioning restores files, not daemons)
-                    be.transport.exec(node.name, ["systemctl", "restart", be.family.chrony_service])
-                else:
-                    be.transport.exec(node.name, ["chronyc", "burst", "4/4"])
-            asked[0] = time.monotonic()
-        return False
+    def ask_admin_again() -> None:
+        for node in be.spec.nodes_list:
+            if server and server.ip not in {s.name for s in facts.sources(be.transport, node.name)}:
+                # it runs a configuration without admin (provisioning restores files, not daemons)
+                be.transport.exec(node.name, ["systemctl", "restart", be.family.chrony_service])
+            else:
+                be.transport.exec(node.name, ["chronyc", "burst", "4/4"])
 
-    if not retry.until(settled, timeout=within, interval=0.2):
+    if healthy(be) is not None:
+        ask_admin_again()
+    if not retry.until(lambda: healthy(be) is None, timeout=within, interval=0.2, nudge=ask_admin_again,
+                       nudge_every=BURST_EVERY_S):
         raise LabError(f"lab {be.spec.name!r} did not become healthy within {within:.0f} s: {healthy(be)}")

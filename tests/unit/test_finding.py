@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import subprocess
 import sys
@@ -53,6 +54,16 @@ def test_retry_gives_up_when_waiting_cannot_help() -> None:
     got = retry.until(lambda: None, timeout=30, give_up=lambda: "admin never answered")
     assert not got and got.gave_up == "admin never answered" and got.tries == 1
     assert time.monotonic() - t < 5
+
+
+def test_retry_nudges_while_the_probe_does_not_hold_and_not_after() -> None:
+    """`chronyc burst` every so often instead of waiting for the next poll: never at once, never after it held."""
+    nudges: list[float] = []
+    start = time.monotonic()
+    got = retry.until(lambda: len(nudges) >= 3, timeout=5, interval=0.005, nudge=lambda: nudges.append(
+        time.monotonic() - start), nudge_every=0.05)
+    assert got and got.elapsed < 1 and len(nudges) == 3
+    assert nudges[0] >= 0.05 and all(b - a >= 0.05 for a, b in itertools.pairwise(nudges))
 
 
 def test_a_budget_is_spent_by_waiting_not_by_the_time_between_waits() -> None:

@@ -414,13 +414,11 @@ class VagrantBackend(Backend):
             return facts.unanswered(self.transport, host) or (None if facts.sources(self.transport, host)
                                                                else "no sources")
 
-        deadline = time.monotonic() + self.SYNC_AFTER_RESTART_S
-        while time.monotonic() < deadline:
-            got = retry.until(lambda: facts.on_upstream(self.transport, host), interval=1, give_up=futile,
-                              timeout=min(self.BURST_AFTER_S, deadline - time.monotonic()))
-            if got or got.gave_up:
-                return
-            self.transport.exec(host, ["chronyc", "burst", "4/4"], timeout=30)
+        got = retry.until(lambda: facts.on_upstream(self.transport, host), timeout=self.SYNC_AFTER_RESTART_S,
+                          interval=1, give_up=futile, nudge_every=self.BURST_AFTER_S,
+                          nudge=lambda: self.transport.exec(host, ["chronyc", "burst", "4/4"], timeout=30))
+        if got or got.gave_up:
+            return
         self.progress(f"{host}'s chronyd does not follow a source yet, {self.SYNC_AFTER_RESTART_S} s after its restart")
 
     def delete_state(self, name: str) -> None:
