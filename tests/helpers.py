@@ -45,11 +45,12 @@ def root_ns_lab_addresses() -> list[str]:
     return bad
 
 
-def suite(name: str, results: Path, *args: str, timeout: float = 900) -> tuple[list[dict], str]:
+def suite(name: str, results: Path, *args: str, timeout: float = 900,
+          env: dict[str, str] | None = None) -> tuple[list[dict], str]:
     """The conformance suite on lab `name` in a pytest of its own: (outcomes, its output)."""
     import json
 
     proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
                            "--lab", name, "--airgaplab-results", str(results), *args],
-                          cwd=ROOT, capture_output=True, text=True, env=os.environ.copy(), timeout=timeout)
+                          cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout)
     return (json.loads(results.read_text()) if results.exists() else []), proc.stdout + proc.stderr

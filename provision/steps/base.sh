@@ -46,7 +46,9 @@ if ! sed -n "/^$begin\$/,/^$end\$/p" /etc/hosts | cmp -s - "$block"; then
 fi
 
 if [[ $HARDENING == 1 ]]; then
-  if command -v getenforce >/dev/null && [[ $(getenforce) != Enforcing ]]; then
+  if ! command -v getenforce >/dev/null; then
+    log "no SELinux on this OS image: hardening goes without it"
+  elif [[ $(getenforce) != Enforcing ]]; then
     sed -i 's/^SELINUX=.*/SELINUX=enforcing/' /etc/selinux/config
     setenforce 1 && log "SELinux enforcing"
   fi

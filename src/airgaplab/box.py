@@ -52,11 +52,12 @@ class Recipe:
         return f"airgaplab/{self.os}-{self.key}"
 
 
-# A Rocky-like host: NetworkManager (so `dns=none` matters as on Rocky), chrony, BIND and its tools.
+# A Rocky-like host: NetworkManager (so `dns=none` matters as on Rocky), chrony, BIND and its tools, and
+# firewalld (hardening turns it on as on Rocky; the base step turns it off for the study lab's `hardening: false`).
 DEBIAN_PACKAGES = (
     "linux-image-amd64", "systemd-sysv", "udev", "kmod", "dbus", "libpam-systemd", "openssh-server", "sudo",
     "python3", "network-manager", "chrony", "bind9", "bind9-utils", "bind9-dnsutils", "iproute2", "iputils-ping",
-    "nftables", "procps", "less", "ca-certificates",
+    "nftables", "firewalld", "procps", "less", "ca-certificates",
 )
 RECIPES = {"debian12": ("bookworm", DEBIAN_PACKAGES)}
 

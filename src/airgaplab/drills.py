@@ -155,6 +155,13 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
                 "&& chronyc waitsync 60 0 0 0.5 >/dev/null"),
         (NODES, "chronyc burst 4/4 >/dev/null")],
        [("NTP-SRV-7", "lab")]),
+    _d("ntp-answers-strangers", "anyone on the internet can set their clock by admin",
+       "admin's chrony.conf keeps the internal network's `allow` and gains an `allow all` below it",
+       # admin restarted: back on its upstream before the nodes take a sample (as above)
+       [(ADMIN, "echo 'allow all' >> /etc/chrony.conf && systemctl restart chronyd "
+                "&& chronyc waitsync 60 0 0 0.5 >/dev/null"),
+        (NODES, "chronyc burst 4/4 >/dev/null")],
+       [("NTP-SRV-5", ADMIN)]),
     # what only a fault shows (`pytest -m resilience`)
     _d("time-gone-when-cut-off", "nothing shows while the internet is there",
        "admin's chrony.conf loses `local stratum 10`: cut off and restarted, admin serves no usable time",

@@ -60,6 +60,16 @@ def test_plan_steps_and_env_follow_roles(lab) -> None:
         assert (ROOT / "provision" / "steps" / f"{step}.sh").is_file()
 
 
+def test_a_bare_admins_firewall_is_open_to_what_its_steps_will_serve(lab, state_dir: Path) -> None:
+    """`up` saves bare hosts (base step only, roles stripped) for the exercise: the notes open no port, so the
+    hardened admin must open dns and ntp already then — or every node's query meets firewalld's reject."""
+    from airgaplab.backends.vagrant.backend import VagrantBackend
+
+    plan = VagrantBackend(lab).provision_plan()
+    bare = {h.name: plan.env(h.model_copy(update={"roles": []}))["SERVICES"] for h in lab.hosts}
+    assert sorted(bare["admin"].split()) == ["dns", "ntp"] and bare["k8s-node1"] == ""
+
+
 @pytest.mark.parametrize("os_name", ["rocky10", "debian12"])
 def test_rendered_files_use_the_family_paths_and_the_notes_values(lab, os_name: str) -> None:
     fam = family(os_name)

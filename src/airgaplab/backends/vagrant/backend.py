@@ -253,8 +253,10 @@ class VagrantBackend(Backend):
         self.channels.config()  # once, before provisioning's threads need it (vagrant locks its machines)
 
     def provision_plan(self) -> provisioner.Plan:
-        # bare VMs run only this first step (hostname, internal NIC, hardening)
-        return provisioner.Plan(first_steps=["base"], env=lambda h: vplan.step_env(self.spec, h),
+        # bare VMs run only this first step (hostname, internal NIC, hardening). Its environment comes from the
+        # spec's host, roles and all: a bare admin's firewall is open already to what the notes' steps will
+        # serve (the notes open no port), even though the step is handed the host without its roles
+        return provisioner.Plan(first_steps=["base"], env=lambda h: vplan.step_env(self.spec, self.spec.host(h.name)),
                                 extra_files=self._extra_files)
 
     def _extra_files(self, host: Host) -> dict[str, bytes]:
