@@ -70,8 +70,6 @@ def make_healthy(be: Backend, within: float = 30.0) -> None:
             else:
                 be.transport.exec(node.name, ["chronyc", "burst", "4/4"])
 
-    if healthy(be) is not None:
-        ask_admin_again()
     if not retry.until(lambda: healthy(be) is None, timeout=within, interval=0.2, nudge=ask_admin_again,
-                       nudge_every=BURST_EVERY_S):
+                       nudge_every=BURST_EVERY_S, nudge_after=0):
         raise LabError(f"lab {be.spec.name!r} did not become healthy within {within:.0f} s: {healthy(be)}")

@@ -34,15 +34,17 @@ class Attempt(Generic[T]):
 
 def until(probe: Callable[[], T], *, timeout: float | None = None, deadline: float | None = None,
           interval: float = 0.1, give_up: Callable[[], str | None] | None = None,
-          nudge: Callable[[], object] | None = None, nudge_every: float = 10.0) -> Attempt[T]:
+          nudge: Callable[[], object] | None = None, nudge_every: float = 10.0,
+          nudge_after: float | None = None) -> Attempt[T]:
     """Call `probe` until it returns something truthy, `timeout` s pass (or the monotonic `deadline`),
     or `give_up()` names a reason that waiting cannot help. The probe always runs at least once.
 
-    `nudge()`, when given, is called each time `nudge_every` s pass without the probe holding: what makes it
-    hold sooner than by waiting (`chronyc burst 4/4` instead of chronyd's next poll, a minute away)."""
+    `nudge()`, when given, is called each time `nudge_every` s pass without the probe holding — the first time
+    after `nudge_after` s (default: `nudge_every`; 0: at the first miss): what makes it hold sooner than by
+    waiting (`chronyc burst 4/4` instead of chronyd's next poll, a minute away)."""
     start = time.monotonic()
     end = min(x for x in (deadline, None if timeout is None else start + timeout, float("inf")) if x is not None)
-    tries, nudged = 0, start
+    tries, next_nudge = 0, start + (nudge_every if nudge_after is None else nudge_after)
     while True:
         value = probe()
         tries += 1
@@ -51,9 +53,9 @@ def until(probe: Callable[[], T], *, timeout: float | None = None, deadline: flo
         reason = give_up() if give_up else None
         if reason or time.monotonic() >= end:
             return Attempt(value, False, tries, time.monotonic() - start, reason or "")
-        if nudge is not None and time.monotonic() - nudged >= nudge_every:
+        if nudge is not None and time.monotonic() >= next_nudge:
             nudge()
-            nudged = time.monotonic()
+            next_nudge = time.monotonic() + nudge_every
         time.sleep(max(0.0, min(interval, end - time.monotonic())))
 
 

@@ -149,8 +149,9 @@ def reboot_nodes(backend, admin, nodes) -> None:
             f"{facts.describe_sources(backend.transport, node)}" + (f" ({got.gave_up})" if got.gave_up else ""))
 
     todo = [n for n in nodes if n not in BOOTS]
-    with ThreadPoolExecutor(max(1, len(todo))) as pool:
-        list(pool.map(one, todo))
+    if todo:
+        with ThreadPoolExecutor(len(todo)) as pool:
+            list(pool.map(one, todo))
 
 
 @pytest.mark.req("NTP-RES-3")

@@ -64,6 +64,11 @@ def test_retry_nudges_while_the_probe_does_not_hold_and_not_after() -> None:
         time.monotonic() - start), nudge_every=0.05)
     assert got and got.elapsed < 1 and len(nudges) == 3
     assert nudges[0] >= 0.05 and all(b - a >= 0.05 for a, b in itertools.pairwise(nudges))
+    at_once: list[float] = []  # nudge_after=0: the first miss nudges (heal: the nodes ask admin now)
+    start = time.monotonic()
+    assert retry.until(lambda: bool(at_once), timeout=5, interval=0.005, nudge_after=0, nudge_every=10,
+                       nudge=lambda: at_once.append(time.monotonic() - start))
+    assert len(at_once) == 1 and at_once[0] < 0.05
 
 
 def test_a_budget_is_spent_by_waiting_not_by_the_time_between_waits() -> None:
