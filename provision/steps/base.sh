@@ -15,16 +15,36 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 HARDENING=${HARDENING:-1}
 : "${INTERNAL_NET:?INTERNAL_NET, the internal network of the lab, must be set}"
 SERVICES=${SERVICES:-}  # firewalld services this host offers to the internal network, e.g. "dns ntp"
+SYS_NET=${SYS_NET:-/sys/class/net} ETC_HOSTS=${ETC_HOSTS:-/etc/hosts}  # elsewhere only in the step's own test
 : "${HOST_NAME:?HOST_NAME must be set}" "${INTERNAL_IP:?}" "${INTERNAL_PREFIX:?}" "${INTERNAL_MAC:?}"
 
-if [[ $(hostname) != "$HOST_NAME" ]]; then
-  echo "$HOST_NAME" > /etc/hostname
-  hostname "$HOST_NAME"
+# hostnamectl, not hostname: a minimal EL10 image need not have the `hostname` package; systemd is always there
+if [[ $(</proc/sys/kernel/hostname) != "$HOST_NAME" ]]; then
+  hostnamectl set-hostname "$HOST_NAME"
   log "hostname $HOST_NAME"
 fi
 
+# The management NIC (vagrant's ssh; admin's way out): a box may ship no NetworkManager profile for it
+# (Rocky 10's is reported to), and the NIC then runs on a profile NetworkManager made up in memory
+# ("Wired connection 1") — gone where a restart or reboot does not make it up again (`no-auto-default`).
+# The profile it runs on now is kept on disk as `management`: the same profile, so nothing re-activates
+# under this very ssh session.
+for path in "$SYS_NET"/*; do
+  dev=${path##*/}
+  [[ -e $path/device && $(<"$path/address") != "${INTERNAL_MAC,,}" ]] || continue  # NICs, the internal one aside
+  active=$(nmcli -t -f UUID,DEVICE,FILENAME connection show --active | awk -F: -v d="$dev" '$2 == d {print $1 ":" $3; exit}')
+  if [[ -z $active ]]; then
+    nmcli connection add type ethernet con-name management ifname "$dev" ipv4.method auto >/dev/null
+    log "NetworkManager connection 'management': $dev, DHCP (it had none)"
+  elif [[ ${active#*:} != /etc/* ]]; then
+    nmcli connection modify "${active%%:*}" connection.id management connection.autoconnect yes
+    log "NetworkManager connection 'management': $dev's DHCP profile kept on disk (it was in memory only)"
+  fi
+done
+
 # The internal NIC: the one with the MAC the plan gave it.
-nic=$(ip -o link | awk -v mac="$INTERNAL_MAC" 'tolower($0) ~ tolower(mac) {sub(/:$/, "", $2); sub(/@.*/, "", $2); print $2; exit}')
+nic=
+for path in "$SYS_NET"/*; do [[ $(<"$path/address") == "${INTERNAL_MAC,,}" ]] && nic=${path##*/}; done
 [[ -n $nic ]] || die "no NIC with MAC $INTERNAL_MAC (the internal network's)"
 want="$INTERNAL_IP/$INTERNAL_PREFIX"
 if ! nmcli -g ipv4.addresses connection show internal 2>/dev/null | grep -qx "$want"; then
@@ -39,9 +59,9 @@ nmcli connection up internal >/dev/null
 block=$RENDERED/etc/hosts.airgaplab
 [[ -f $block ]] || die "no rendered hosts block under $RENDERED"
 begin='# BEGIN airgaplab' end='# END airgaplab'
-if ! sed -n "/^$begin\$/,/^$end\$/p" /etc/hosts | cmp -s - "$block"; then
-  sed -i "/^$begin\$/,/^$end\$/d" /etc/hosts
-  cat "$block" >> /etc/hosts
+if [[ $(sed -n "/^$begin\$/,/^$end\$/p" "$ETC_HOSTS" | sha256sum) != "$(sha256sum < "$block")" ]]; then
+  sed -i "/^$begin\$/,/^$end\$/d" "$ETC_HOSTS"
+  cat "$block" >> "$ETC_HOSTS"
   log "updated the airgaplab block in /etc/hosts"
 fi
 

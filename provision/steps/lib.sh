@@ -22,12 +22,17 @@ backup_once() {
   fi
 }
 
+# same_file A B: the same bytes (coreutils only: a minimal EL10 image need not have diffutils' cmp)
+same_file() {
+  [[ -f $1 && -f $2 && $(sha256sum < "$1") == "$(sha256sum < "$2")" ]]
+}
+
 # install_rendered PATH: copy the staged rendering of PATH into place if it differs.
 # Writing through the existing file keeps its owner, group and mode (e.g. root:named 0640).
 install_rendered() {
   local dest=$1 src=$RENDERED$1
   [[ -f $src ]] || die "no rendered $dest under $RENDERED (the backend stages it before the step runs)"
-  if [[ -f $dest ]] && cmp -s -- "$src" "$dest"; then
+  if same_file "$src" "$dest"; then
     log "$dest already up to date"
     return 0
   fi

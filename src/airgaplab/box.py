@@ -26,9 +26,12 @@ from pathlib import Path
 from airgaplab.errors import UserError
 from airgaplab.transport import run_here
 
-BUILDER_VERSION = "4"  # bump when the build steps change: a new key, a new box
+BUILDER_VERSION = "6"  # bump when the build steps change: a new key, a new box
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
 IMAGE_GB = 4  # the box's own disk; the lab's vm.disk_gb grows the VM's disk beyond it
+# What the metadata claims: less than the image, as the Rocky 10 box's does (vagrant-libvirt must take the larger
+# of it and machine_virtual_size, or the disk would cut the image short)
+METADATA_GB = 2
 VAGRANT_PUB = Path("/usr/share/rubygems-integration/all/gems")
 BUILD_TOOLS = ("debootstrap", "qemu-img", "extlinux", "losetup", "mkfs.ext4", "sfdisk", "tar")
 
@@ -76,11 +79,6 @@ def cache_dir() -> Path:
 
 def box_file(r: Recipe) -> Path:
     return cache_dir() / f"{r.os}-{r.key}.box"
-
-
-def kernel_file(r: Recipe) -> Path:
-    """The box's kernel, kept beside it: the accelerator probe boots it (airgaplab.accel)."""
-    return box_file(r).with_suffix(".vmlinuz")
 
 
 def _run(argv: list[str], what: str, input: str | None = None, cwd: str | None = None) -> str:
@@ -139,7 +137,7 @@ def build(r: Recipe, progress: Callable[[str], None]) -> Path:
         raise UserError("box build needs root (debootstrap, loop devices): run it with sudo or as root")
     missing = [t for t in BUILD_TOOLS if shutil.which(t) is None]
     if missing:
-        raise UserError(f"box build: missing {', '.join(missing)} — run `make deps-vm`")
+        raise UserError(f"box build: missing {', '.join(missing)} — run `make deps-box`")
     key = _insecure_key()
     out = box_file(r)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -153,14 +151,14 @@ def build(r: Recipe, progress: Callable[[str], None]) -> Path:
         _configure(root, key)
         raw = work / "disk.raw"
         progress(f"disk image ({IMAGE_GB} GiB, ext4, extlinux)")
-        _make_disk(root, raw, kernel_file(r))
+        _make_disk(root, raw)
         shutil.rmtree(root)
         progress("qcow2 and box")
         img = work / "box.img"
         _run(["qemu-img", "convert", "-O", "qcow2", str(raw), str(img)], "qemu-img convert")
         raw.unlink()
         (work / "metadata.json").write_text(json.dumps({"provider": "libvirt", "format": "qcow2",
-                                                        "virtual_size": IMAGE_GB}))
+                                                        "virtual_size": METADATA_GB}))
         (work / "Vagrantfile").write_text(BOX_VAGRANTFILE)
         partial = out.with_suffix(".partial")
         _run(["tar", "-C", str(work), "-cf", str(partial), "metadata.json", "Vagrantfile", "box.img"], "tar")
@@ -197,6 +195,9 @@ systemctl disable named.service >/dev/null 2>&1 || true
 systemctl enable chrony.service NetworkManager.service ssh.service >/dev/null 2>&1
 systemctl mask systemd-timesyncd.service >/dev/null 2>&1 || true
 echo 'root:vagrant' | chpasswd
+# A rehearsal of the Rocky 10 box's traits that matter to the harness: no `hostname` binary, and neither tar
+# nor cmp (a minimal EL10 image need not have them: the steps and the host agent do without)
+rm -f /usr/bin/hostname /usr/bin/tar /usr/bin/cmp
 """
 
 
@@ -207,9 +208,13 @@ def _configure(root: Path, key: str) -> None:
     # announce /dev/vda1 (half a minute of an emulated boot).
     (root / "etc/fstab").write_text("# / is mounted read-write by the kernel (root=/dev/vda1 rw)\n")
     (root / "tmp/vagrant.pub").write_text(key)
-    # NetworkManager manages every NIC (Debian's default leaves ifupdown's to ifupdown)
+    # NetworkManager manages every NIC (Debian's default leaves ifupdown's to ifupdown) — but, as on the Rocky 10
+    # box, makes up no profile for a NIC that has none: only the first-boot profile (firstboot.py) brings the
+    # management NIC up
     (root / "etc/network/interfaces").parent.mkdir(parents=True, exist_ok=True)
     (root / "etc/network/interfaces").write_text("auto lo\niface lo inet loopback\n")
+    (root / "etc/NetworkManager/conf.d").mkdir(parents=True, exist_ok=True)
+    (root / "etc/NetworkManager/conf.d/00-no-auto-default.conf").write_text("[main]\nno-auto-default=*\n")
     _run(["chroot", str(root), "sh", "-c", GUEST_SETUP], "guest setup")
     for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
         for p in (root / junk).glob("*"):
@@ -217,7 +222,7 @@ def _configure(root: Path, key: str) -> None:
                 p.unlink()
 
 
-def _make_disk(root: Path, raw: Path, kernel_out: Path) -> None:
+def _make_disk(root: Path, raw: Path) -> None:
     size = IMAGE_GB << 30
     with open(raw, "wb") as f:
         f.truncate(size)
@@ -233,13 +238,13 @@ def _make_disk(root: Path, raw: Path, kernel_out: Path) -> None:
         try:
             _run(["cp", "-a", f"{root}/.", str(mnt)], "copy rootfs")
             kernel = sorted((mnt / "boot").glob("vmlinuz-*"))[-1].name
-            shutil.copyfile(mnt / "boot" / kernel, kernel_out)
             initrd = sorted((mnt / "boot").glob("initrd.img-*"))[-1].name
             (mnt / "boot/extlinux").mkdir(exist_ok=True)
             (mnt / "boot/extlinux/extlinux.conf").write_text(
                 f"default linux\ntimeout 1\nlabel linux\n  kernel /boot/{kernel}\n  initrd /boot/{initrd}\n"
-                # mitigations=off: a throwaway lab guest; under emulation page-table isolation doubles syscall cost
-                "  append root=/dev/vda1 rw net.ifnames=0 biosdevname=0 console=ttyS0 quiet mitigations=off\n")
+                # mitigations=off: a throwaway lab guest; under emulation page-table isolation doubles syscall cost.
+                # Predictable NIC names (ens5, ens6 …), as on Rocky: nothing may assume eth0
+                "  append root=/dev/vda1 rw console=ttyS0 quiet mitigations=off\n")
             _run(["extlinux", "--install", str(mnt / "boot/extlinux")], "extlinux --install")
         finally:
             subprocess.run(["umount", str(mnt)], capture_output=True)

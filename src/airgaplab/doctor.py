@@ -72,12 +72,7 @@ def vagrant_findings(spec: LabSpec) -> list[Diagnosis]:
                      "install it: apt-get install vagrant-libvirt (or: vagrant plugin install vagrant-libvirt)"))
     hv, private = _hypervisor_finding(spec)
     f.append(hv)
-    f.append(_accel_finding(spec))
-    if spec.vm.os == "rocky10":
-        v3 = _x86_64_v3()
-        f.append(Diagnosis("x86-64-v3 CPU (Rocky 10 guests)", v3, "avx2, bmi2, fma, movbe present" if v3 else
-                         "this CPU lacks x86-64-v3 features Rocky 10 needs", "use --os debian12, or a newer CPU",
-                         blocking=False))
+    f.append(_guest_cpu_finding(spec))
     f.append(_firewall_backend_finding())
     names = set(network_names(spec).values())
     collisions = subnet_collisions(subnets(spec), ignore_devices=tuple(_libvirt_bridges(names)))
@@ -89,47 +84,74 @@ def vagrant_findings(spec: LabSpec) -> list[Diagnosis]:
         f.append(Diagnosis("box pinned by checksum", False, "vm.box_checksum is not set",
                          "set vm.box_checksum to the sha256 published next to the box (its CHECKSUM file)",
                          blocking=False))
-    need = sum(h.memory or spec.vm.memory for h in spec.hosts) + 1024
-    avail = mem_available_mib()
-    f.append(Diagnosis("free memory", avail >= need, f"{avail} MiB available, the VMs need ~{need} MiB",
-                     "free memory, or lower vm.memory / use fewer --nodes"))
+    f.append(_memory_finding(spec, mem_available_mib()))
     return f
 
 
+HOST_RESERVE_MIB = 1024  # this machine's own share beside the guests (qemu, libvirtd, vagrant, the suite)
+MIN_GUEST_MIB = 1024  # below this EL10 boots, but dnf and named get tight
+
+
+def memory_needed(spec: LabSpec) -> int:
+    """What the plan's guests are given, plus this machine's own share (MiB)."""
+    return sum(h.memory or spec.vm.memory for h in spec.hosts) + HOST_RESERVE_MIB
+
+
+def fit_memory(spec: LabSpec, avail_mib: int) -> LabSpec | None:
+    """The spec with every guest's memory scaled down (in 256 MiB steps, none below MIN_GUEST_MIB) to fit
+    `avail_mib`; the spec itself when it fits; None when even the floor does not (a 2-vCPU runner has ~6.5 GiB)."""
+    if memory_needed(spec) <= avail_mib:
+        return spec
+    room = avail_mib - HOST_RESERVE_MIB
+    given = {h.name: h.memory or spec.vm.memory for h in spec.hosts}
+    factor = room / sum(given.values())
+    scaled = {n: max(MIN_GUEST_MIB, int(m * factor) // 256 * 256) for n, m in given.items()}
+    if sum(scaled.values()) > room:
+        return None
+    hosts = [h.model_copy(update={"memory": scaled[h.name]}) for h in spec.hosts]
+    return spec.model_copy(update={"hosts": hosts, "vm": spec.vm.model_copy(update={"memory": min(scaled.values())})})
+
+
+def _memory_finding(spec: LabSpec, avail: int) -> Diagnosis:
+    need = memory_needed(spec)
+    fitted = fit_memory(spec, avail)
+    fix = "free memory, or use fewer --nodes"
+    if fitted is not None and fitted is not spec:
+        fix = "lower the guests' memory to fit: " + ", ".join(f"{h.name} {h.memory} MiB" for h in fitted.hosts) + \
+              " (hosts[].memory, vm.memory in the spec)"
+    return Diagnosis("free memory", avail >= need, f"{avail} MiB available; the plan's {len(spec.hosts)} VMs and "
+                     f"this machine's share need ~{need} MiB", fix)
+
+
 def _hypervisor_finding(spec: LabSpec) -> tuple[Diagnosis, bool]:
-    """The finding, and whether the lab would run on a private hypervisor."""
+    """The finding (the same decision `up` makes), and whether the lab would run on a private hypervisor."""
     from airgaplab.backends import private_hypervisor_missing
-    from airgaplab.backends.vagrant.backend import system_libvirt_reachable
+    from airgaplab.backends.vagrant import libvirtd
 
-    system = system_libvirt_reachable() if spec.vm.hypervisor != "private" else False
+    choice = libvirtd.choose(spec.vm.hypervisor, spec.vm.os)
+    private = choice.kind == "private"
+    if choice.blocker:
+        return Diagnosis("hypervisor", False, f"{choice.kind}: {choice.why}", choice.blocker), private
+    if not private:
+        return Diagnosis("hypervisor", True, f"system: {choice.why}"), False
     missing = private_hypervisor_missing()
-    if system:
-        return Diagnosis("hypervisor", True, "the system libvirtd (qemu:///system)"), False
-    if spec.vm.hypervisor == "system":
-        return Diagnosis("hypervisor", False, "no libvirtd at qemu:///system",
-                       "start it (systemctl enable --now libvirtd), or use --hypervisor private"), False
-    return Diagnosis("hypervisor", not missing,
-                   "a private libvirtd in the lab's own namespace (no usable system libvirtd)" if not missing
-                   else f"no system libvirtd; a private one needs {', '.join(missing)}",
-                   "make deps-vm (libvirt-daemon-system, qemu-system-x86, dnsmasq-base, iptables), as root"), True
+    return Diagnosis("hypervisor", not missing, f"private: {choice.why}" if not missing
+                     else f"private, but it needs {', '.join(missing)} ({choice.why})",
+                     "make deps-vm (libvirt-daemon-system, qemu-system-x86, dnsmasq-base, iptables), as root"), True
 
 
-def _accel_finding(spec: LabSpec) -> Diagnosis:
+def _guest_cpu_finding(spec: LabSpec) -> Diagnosis:
+    """The guests' accelerator and CPU as `up` will give them (the same probe): EL10 stops at boot below v3."""
     from airgaplab.backends.vagrant import accel
+    from airgaplab.family import family
 
-    kernel = None
-    if spec.vm.os != "rocky10":
-        from airgaplab import box
-
-        kernel = box.kernel_file(box.recipe(spec.vm.os))
-    chosen = accel.choose(kernel) if spec.vm.accel == "auto" else accel.Accel(spec.vm.accel, "set in the spec")
-    return Diagnosis("accelerator", True, f"{chosen.driver}: {chosen.why}")
-
-
-def _x86_64_v3() -> bool:
-    flags = re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.M)
-    have = set(flags.group(1).split()) if flags else set()
-    return {"avx2", "bmi2", "fma", "movbe"} <= have
+    cpu = accel.choose(spec.vm.accel)
+    need = family(spec.vm.os).min_x86_64_level
+    ok = cpu.level >= need
+    lacks = f" (the guest CPU lacks {', '.join(cpu.missing)})" if cpu.missing and not ok else ""
+    fix = (f"{family(spec.vm.os).pretty} needs x86-64-v{need}: on KVM a CPU that has it, under emulation "
+           "QEMU ≥ 7.2 (its `max` CPU has AVX2) — or --os debian12")
+    return Diagnosis("guest CPU", ok, cpu.line() + lacks, fix)
 
 
 def _box_finding(spec: LabSpec) -> Diagnosis:
@@ -140,7 +162,7 @@ def _box_finding(spec: LabSpec) -> Diagnosis:
     tools = [t for t in box.BUILD_TOOLS if shutil.which(t) is None]
     return Diagnosis("box", cached or not tools,
                    f"{r.box_name} cached" if cached else f"not built yet; `up` builds it (~3 min) from {r.mirror}",
-                   f"make deps-vm (missing {', '.join(tools)})")
+                   f"make deps-box (missing {', '.join(tools)})")
 
 
 def _rocky_box_finding(spec: LabSpec, private: bool) -> Diagnosis:

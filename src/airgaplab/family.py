@@ -37,6 +37,7 @@ class Family:
     crypto_policy: str | None  # Rocky's crypto-policies include
     root_hints: str  # where the stock root hints live
     inline_hints: str | None  # Rocky's named.conf has the hint zone inline ("named.ca"); Debian's is in an include
+    min_x86_64_level: int  # the psABI level its userland is built for: EL10 stops at boot below x86-64-v3
 
     @property
     def chrony_bak(self) -> str:
@@ -85,7 +86,7 @@ FAMILIES: dict[str, Family] = {
         named_pkgs="bind bind-utils", named_service="named", named_conf="/etc/named.conf", named_user="named",
         named_dir="/var/named", named_includes=("/etc/named.rfc1912.zones",), root_key="/etc/named.root.key",
         crypto_policy="/etc/crypto-policies/back-ends/bind.config", root_hints="/var/named/named.ca",
-        inline_hints="named.ca",
+        inline_hints="named.ca", min_x86_64_level=3,
     ),
     "debian12": Family(
         os="debian12", pretty="Debian 12", install="apt-get install -y",
@@ -93,7 +94,7 @@ FAMILIES: dict[str, Family] = {
         named_pkgs="bind9 bind9-utils bind9-dnsutils", named_service="named", named_conf="/etc/bind/named.conf",
         named_user="bind", named_dir="/var/cache/bind", named_includes=("/etc/bind/named.conf.default-zones",),
         root_key="/etc/bind/bind.keys", crypto_policy=None, root_hints="/usr/share/dns/root.hints",
-        inline_hints=None,
+        inline_hints=None, min_x86_64_level=1,
     ),
 }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shlex
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,19 @@ from airgaplab.spec import load_spec
 settings.register_profile("ci", derandomize=True, max_examples=1000, print_blob=True)
 settings.register_profile("nightly", max_examples=10000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
+# nightly: each generated test draws at random until its time is up (hypothesis itself bounds only the count)
+NIGHTLY_SECONDS = float(os.environ.get("HYPOTHESIS_NIGHTLY_SECONDS", "120"))
+_first_draw: dict[str, float] = {}
+
+
+def within_time(test: str) -> bool:
+    """Whether `test` may try one more example: always in CI (a fixed count), for NIGHTLY_SECONDS at night.
+
+    A test calls `assume(within_time(...))` first: past its time, hypothesis rejects the rest unrun, cheaply."""
+    if not NIGHTLY:
+        return True
+    return time.monotonic() - _first_draw.setdefault(test, time.monotonic()) < NIGHTLY_SECONDS
 
 
 @pytest.fixture

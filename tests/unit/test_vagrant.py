@@ -35,10 +35,12 @@ def test_plan_networks_cut_the_nodes_off(lab) -> None:
                         "host_ip": "192.168.10.1", "forward_mode": "none", "dhcp": False}
     machines = {m["name"]: m for m in p["machines"]}
     assert machines["admin"]["management_network"] == {"name": "agl-ntp-dns-nat", "mode": "nat",
-                                                       "address": "192.168.125.0/24"}
+                                                       "address": "192.168.125.0/24",
+                                                       "mac": vplan.mac(lab, "admin", "management")}
     for node in ("k8s-node1", "k8s-node2"):
         assert machines[node]["management_network"] == {"name": "agl-ntp-dns-isolated", "mode": "none",
-                                                        "address": "192.168.126.0/24"}
+                                                        "address": "192.168.126.0/24",
+                                                        "mac": vplan.mac(lab, node, "management")}
     other = vplan.build(lab.model_copy(update={"name": "lab2"}))
     assert {n["name"] for n in other["networks"].values()}.isdisjoint({n["name"] for n in p["networks"].values()})
     assert p["default_prefix"] != other["default_prefix"]  # libvirt domain names never collide between labs
@@ -109,7 +111,7 @@ def test_debian_plan_boots_the_local_box_under_emulation(lab) -> None:
     deb = lab.model_copy(update={"vm": lab.vm.model_copy(update={"os": "debian12"})})
     p = vplan.build(deb, accel="qemu")
     assert p["box"]["name"] == box.recipe("debian12").box_name and p["box"]["url"] is None
-    assert p["driver"] == "qemu" and p["cpu_model"] == "qemu64" and p["boot_timeout"] >= 600
+    assert p["driver"] == "qemu" and p["cpu_mode"] == "maximum" and p["boot_timeout"] >= 600  # x86-64-v3, never qemu64
     assert {m["cpus"] for m in p["machines"]} == {1}  # three guests, two cores
     assert p["machines"][0]["env"]["CHRONY_CONF"] == "/etc/chrony/chrony.conf"
     kvm = vplan.build(deb, accel="kvm")
@@ -169,15 +171,21 @@ def test_dry_run_prints_plan_and_commands_and_creates_nothing(state_dir: Path) -
 
 def test_doctor_tells_the_truth_about_this_machine(lab) -> None:
     from airgaplab.backends import private_hypervisor_missing
-    from airgaplab.backends.vagrant.backend import system_libvirt_reachable
+    from airgaplab.backends.vagrant import libvirtd
 
     found = {f.check: f for f in doctor.vagrant_findings(lab)}
     assert found["vagrant"].ok == (shutil.which("vagrant") is not None)
     plugins = subprocess.run(["vagrant", "plugin", "list"], capture_output=True, text=True).stdout \
         if shutil.which("vagrant") else ""
     assert found["vagrant-libvirt plugin"].ok == ("vagrant-libvirt" in plugins)
-    assert found["hypervisor"].ok == (system_libvirt_reachable() or not private_hypervisor_missing())
-    assert found["accelerator"].detail.split(":")[0] in ("kvm", "qemu")
+    # rocky10 (the default spec) runs only on a system libvirtd: its box and admin's packages need the internet
+    assert found["hypervisor"].ok == libvirtd.reachable()
+    if not libvirtd.reachable() and libvirtd.system_libvirtd().state == "stopped":
+        assert "systemctl enable --now" in found["hypervisor"].fix
+    debian = {f.check: f for f in doctor.vagrant_findings(lab.model_copy(
+        update={"vm": lab.vm.model_copy(update={"os": "debian12"})}))}
+    assert debian["hypervisor"].ok == (libvirtd.reachable() or not private_hypervisor_missing())
+    assert found["guest CPU"].detail.startswith(("KVM", "software emulation"))
     assert found["free memory"].ok == (doctor.mem_available_mib() >= 3072 + 2048 * 2 + 1024)
     routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
     assert found["lab subnets free on this host"].ok == ("192.168.10." not in routes and "192.168.125." not in routes

@@ -2,7 +2,8 @@
 
 Slow (minutes: software emulation on two cores), so not part of `make test`;
 `make test-vm` runs it and CI runs that. One boot does on the VMs what `make
-test` does on netns, in this order, with resets between: the suite; the
+test` does on netns, on a box that rehearses the Rocky 10 box's traits and on the
+CPU rocky10 would get, in this order, with resets between: the suite; the
 resilience family (a reboot of each node); the fault verbs as a user types
 them (internet-down, a restart of admin's chronyd, clear — after the family,
 so its checks start from a settled admin; a reset follows); drills undone by
@@ -25,8 +26,12 @@ from pathlib import Path
 
 import pytest
 
+from airgaplab import box
+from airgaplab.backends.vagrant import accel
 from airgaplab.catalog import catalog
 from airgaplab.drills import DRILLS
+from airgaplab.paths import default_lab_file
+from airgaplab.spec import load_spec
 from tests.helpers import needs_root, suite
 
 from .conftest import OS, UP_TIMEOUT, assert_gone, run
@@ -71,6 +76,27 @@ def test_suite_passes_every_requirement_on_the_vms(vmlab: str, state: Path) -> N
     outcomes, out = vm_suite(state, vmlab)
     assert outcomes and all(o["outcome"] == "PASS" for o in outcomes), out[-4000:]  # none failed, none skipped
     assert "26/26 requirements pass" in out and "lab vmt on vagrant" in out, out[-2000:]
+
+
+def test_the_box_rehearses_rocky10s_traits_on_the_cpu_rocky10_would_get(vmlab: str, state: Path) -> None:
+    """The Debian box carries what of the Rocky 10 box matters to the harness — predictable NIC names, no
+    NetworkManager profile on disk for the management NIC, no `hostname` (nor tar, cmp), a metadata size below the
+    image's — and the guests run on the CPU rocky10 gets here: x86-64-v3 code runs inside them."""
+    plan = json.loads((state / vmlab / "plan.json").read_text())
+    rocky = accel.choose("auto")  # what `up --os rocky10` decides on this machine: the same for every OS
+    assert (plan["driver"], plan["cpu_mode"]) == (rocky.driver, rocky.cpu_mode) and rocky.level >= 3
+    assert box.METADATA_GB < box.IMAGE_GB
+    for host in ("admin", "k8s-node1", "k8s-node2"):
+        ldso = exec_(state, vmlab, host, "sh", "-c", "/lib64/ld-linux-x86-64.so.2 --help")
+        assert "x86-64-v3 (supported, searched)" in ldso.stdout, f"{host}: {ldso.stdout[-600:]}"
+        assert exec_(state, vmlab, host, "sh", "-c", "command -v hostname tar cmp").stdout.strip() == ""
+        links = exec_(state, vmlab, host, "ls", "/sys/class/net").stdout.split()
+        assert not [n for n in links if n.startswith("eth")], links  # ens4, ens5: nothing may assume eth0
+        active = exec_(state, vmlab, host, "nmcli", "-t", "-f", "NAME,FILENAME", "connection", "show", "--active")
+        assert "management:/etc/NetworkManager/system-connections/" in active.stdout, f"{host}: {active.stdout}"
+        assert exec_(state, vmlab, host, "hostnamectl", "--static").stdout.strip() == host
+        disk = exec_(state, vmlab, host, "lsblk", "-bdn", "-o", "SIZE", "/dev/vda").stdout.strip()
+        assert int(disk) == load_spec(default_lab_file()).vm.disk_gb << 30  # not the metadata's under-stated size
 
 
 def test_nodes_are_cut_off(vmlab: str, state: Path) -> None:

@@ -10,7 +10,7 @@ from airgaplab.backends.base import Backend, Progress, quiet
 from airgaplab.backends.state import LabState
 from airgaplab.errors import UserError
 from airgaplab.paths import state_root
-from airgaplab.spec import LabSpec
+from airgaplab.spec import LabSpec, Vm
 
 BACKENDS = ("netns", "vagrant")
 
@@ -35,9 +35,13 @@ def vagrant_usable(spec: LabSpec | None = None) -> tuple[bool, str]:
         return False, "vagrant does not answer"
     if "vagrant-libvirt" not in plugins:
         return False, "no vagrant-libvirt plugin"
-    from airgaplab.backends.vagrant.backend import system_libvirt_reachable
+    from airgaplab.backends.vagrant import libvirtd
 
-    if system_libvirt_reachable():
+    vm = spec.vm if spec else Vm()
+    choice = libvirtd.choose(vm.hypervisor, vm.os)
+    if choice.blocker:
+        return False, f"{choice.why}: {choice.blocker}"
+    if choice.kind == "system":
         where = "the system libvirtd"
     elif missing := private_hypervisor_missing():
         return False, f"no reachable libvirtd, and a private one needs {', '.join(missing)}"
@@ -48,10 +52,10 @@ def vagrant_usable(spec: LabSpec | None = None) -> tuple[bool, str]:
         from airgaplab.backends.vagrant.plan import box_name
 
         name = box_name(spec)
-        if spec.vm.os != "rocky10" and box.box_file(box.recipe(spec.vm.os)).exists():
+        if libvirtd.box_is_local(spec.vm.os) and box.box_file(box.recipe(spec.vm.os)).exists():
             return True, f"vagrant + {where}, {spec.vm.os} box cached"
         if name not in box.vagrant_boxes():
-            how = "`vagrant box add` it" if spec.vm.os == "rocky10" else f"`airgaplab box build {spec.vm.os}`"
+            how = f"`airgaplab box build {spec.vm.os}`" if libvirtd.box_is_local(spec.vm.os) else "`vagrant box add` it"
             return False, f"the {spec.vm.os} box {name} is not cached ({how})"
     return True, f"vagrant + {where}"
 

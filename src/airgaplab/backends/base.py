@@ -17,6 +17,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from airgaplab import provisioner
 from airgaplab.backends.journal import Journal
@@ -185,6 +186,11 @@ class Backend(ABC):
     def delete_state(self, name: str) -> None:
         """Free what a saved state holds outside the lab's state dir (the VMs' snapshots); no-op here."""
         return None
+
+    def keep_evidence(self, dest: Path) -> list[str]:
+        """Copy into `dest` what tells why a lab failed (plans, logs, consoles) before `down` removes it; what was
+        kept. Called when AIRGAPLAB_EVIDENCE names a directory (the nightly run's artifact)."""
+        return []  # a no-op hook (netlab's providers' shape): backends override what they need
 
     def dry_run(self) -> dict[str, object] | None:
         """What `up` would do, without doing it (None: this backend has nothing to show)."""

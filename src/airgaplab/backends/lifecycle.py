@@ -8,9 +8,11 @@ Used by `airgaplab up`, `report --lab-up`, `nightly`, `pytest --lab-up` and the 
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from airgaplab.backends.base import Backend
 from airgaplab.errors import UserError
@@ -28,6 +30,7 @@ def up_or_clean(be: Backend, *, bare: bool = False, on_failure: Callable[[], Non
     except BaseException:
         if on_failure:
             on_failure()
+        keep_evidence(be)
         be.down()
         raise
     return round(time.monotonic() - t0, 2)
@@ -40,4 +43,20 @@ def throwaway(be: Backend, *, bare: bool = False) -> Iterator[float]:
     try:
         yield up_s
     finally:
+        keep_evidence(be)
         be.down()
+
+
+def keep_evidence(be: Backend) -> None:
+    """Where AIRGAPLAB_EVIDENCE names a directory: the lab's own account of itself, kept before `down` (never
+    raises: evidence must not hide the failure it explains)."""
+    where = os.environ.get("AIRGAPLAB_EVIDENCE")
+    if not where:
+        return
+    dest = Path(where) / be.spec.name
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+        kept = be.keep_evidence(dest)
+        be.progress(f"kept for the record in {dest}: {', '.join(kept) or 'nothing'}")
+    except Exception as e:
+        be.progress(f"could not keep the evidence in {dest}: {e}")

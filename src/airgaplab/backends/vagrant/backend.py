@@ -10,6 +10,7 @@ nodes run theirs that need no server, then the nodes' NTP step.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -24,7 +25,7 @@ from airgaplab import provisioner, render, retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.vagrant import accel as accel_mod
-from airgaplab.backends.vagrant import agent
+from airgaplab.backends.vagrant import agent, libvirtd
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import HV, PrivateHypervisor, SystemHypervisor
 from airgaplab.backends.vagrant.ssh import SshChannels
@@ -43,14 +44,18 @@ VAGRANT_PROGRESS = re.compile(r"==> (\S+): (Creating image|Creating domain|Start
 Hypervisor = PrivateHypervisor | SystemHypervisor
 
 
-def system_libvirt_reachable() -> bool:
-    if shutil.which("virsh") is None:
-        return False
-    try:
-        return subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True,
-                              timeout=15).returncode == 0
-    except subprocess.TimeoutExpired:
-        return False
+# put_many on a VM: python3 (the host agent's own) writes the files, not tar — a minimal EL10 image need not
+# have tar. Each file is replaced whole (mode 0644, root's), parents made 0755; existing directories keep theirs.
+WRITE_FILES = """
+import base64, json, os, sys
+for path, data in json.load(sys.stdin).items():
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    new = path + ".airgaplab-new"
+    with open(new, "wb") as f:
+        f.write(base64.b64decode(data))
+    os.chmod(new, 0o644)
+    os.replace(new, path)
+"""
 
 
 class VagrantTransport(Transport):
@@ -69,6 +74,13 @@ class VagrantTransport(Transport):
             return tx.exec(host, argv, input=input, timeout=timeout)
         self.be.spec.host(host)
         return self.be.agents.exec(host, argv, input=input, timeout=timeout)
+
+    def put_many(self, host: str, files: dict[str, bytes]) -> None:
+        if tx := self._outsider(host):
+            return tx.put_many(host, files)
+        payload = json.dumps({path: base64.b64encode(data).decode() for path, data in files.items()}).encode()
+        self.run(host, ["python3", "-c", WRITE_FILES], what="writing files", input=payload)
+        return None
 
     def interactive(self, host: str, argv: list[str]) -> int:
         if tx := self._outsider(host):
@@ -190,28 +202,31 @@ class VagrantBackend(Backend):
             f"{where}cd {project_root()} && {env} vagrant destroy --force",
         ]
 
+    def decide(self) -> tuple[libvirtd.Choice, accel_mod.GuestCpu]:
+        """The hypervisor and the guests' accelerator and CPU, as `up` will use them (and --dry-run shows)."""
+        vm = self.spec.vm
+        return libvirtd.choose(vm.hypervisor, vm.os), accel_mod.choose(vm.accel)
+
     def dry_run(self) -> dict[str, object]:
-        return {"plan": vplan.build(self.spec, accel="qemu" if self.spec.vm.accel == "qemu" else "kvm"),
-                "commands": self.commands()}
+        hv, cpu = self.decide()
+        self.spec = self._decided(hv, cpu)
+        self.hv = self._hypervisor()
+        return {"decided": {"hypervisor": hv.kind, "hypervisor_why": hv.why, "blocker": hv.blocker or None,
+                            "accel": cpu.driver, "cpu_mode": cpu.cpu_mode,
+                            "guest_cpu": f"x86-64-v{cpu.level}" if cpu.level else None, "accel_why": cpu.why},
+                "plan": vplan.build(self.spec, accel=cpu.driver), "commands": self.commands()}
 
     # --- lifecycle hooks ------------------------------------------------------------
-    def resolved(self) -> LabSpec:
-        """The spec with `auto` decided: which hypervisor, which accelerator, which box."""
+    def _decided(self, hv: libvirtd.Choice, cpu: accel_mod.GuestCpu) -> LabSpec:
         vm = self.spec.vm
-        hypervisor = vm.hypervisor
-        if hypervisor == "auto":
-            hypervisor = "system" if system_libvirt_reachable() else "private"
-        accel: str = vm.accel
-        if accel == "auto":
-            kernel = None
-            if vm.os != "rocky10":
-                from airgaplab import box
+        return self.spec.model_copy(update={"vm": vm.model_copy(update={"hypervisor": hv.kind, "accel": cpu.driver})})
 
-                kernel = box.kernel_file(box.recipe(vm.os))
-            chosen = accel_mod.choose(kernel)
-            self.progress(f"accelerator: {chosen.driver} — {chosen.why}")
-            accel = chosen.driver
-        return self.spec.model_copy(update={"vm": vm.model_copy(update={"hypervisor": hypervisor, "accel": accel})})
+    def resolved(self) -> LabSpec:
+        """The spec with `auto` decided: which hypervisor, which accelerator and guest CPU."""
+        hv, cpu = self.decide()
+        self.progress(f"hypervisor: {hv.kind} — {hv.why}")
+        self.progress(f"accelerator: {cpu.line()}")
+        return self._decided(hv, cpu)
 
     def preflight(self) -> None:
         if shutil.which("vagrant") is None:
@@ -312,6 +327,29 @@ class VagrantBackend(Backend):
             for net in vplan.network_names(self.spec).values():
                 subprocess.run(["virsh", "-c", "qemu:///system", "net-destroy", net], capture_output=True)
                 subprocess.run(["virsh", "-c", "qemu:///system", "net-undefine", net], capture_output=True)
+
+    def keep_evidence(self, dest: Path) -> list[str]:
+        """The plan, vagrant's log, and each guest's console (private hypervisor) or journal (reachable guests)."""
+        kept = []
+        for name in ("plan.json", "vagrant-up.log", "journal.json"):
+            if (self.state.dir / name).exists():
+                shutil.copyfile(self.state.dir / name, dest / name)
+                kept.append(name)
+        for h in self.spec.hosts:
+            log = vplan.console_log(self.spec, h.name)
+            if log and self.hv.is_up():
+                r = subprocess.run(self.hv.wrap(["cat", log]), capture_output=True, timeout=30)
+                if r.returncode == 0:
+                    (dest / f"{h.name}-console.log").write_bytes(r.stdout)
+                    kept.append(f"{h.name}-console.log")
+            try:
+                j = self.transport.exec(h.name, ["journalctl", "-b", "--no-pager", "-n", "500"], timeout=30)
+            except (subprocess.TimeoutExpired, LabError):
+                continue
+            if j.returncode == 0:
+                (dest / f"{h.name}-journal.log").write_bytes(j.stdout)
+                kept.append(f"{h.name}-journal.log")
+        return kept
 
     # --- state -------------------------------------------------------------------
     def _states(self) -> dict[str, str]:

@@ -8,12 +8,21 @@ import json
 from pathlib import Path
 
 from airgaplab import render
+from airgaplab.backends.vagrant import accel as accel_mod
+from airgaplab.backends.vagrant import firstboot
 from airgaplab.family import family
 from airgaplab.spec import Host, LabSpec
 
 FIREWALL_SERVICES = {"dns-server": "dns", "ntp-server": "ntp"}
 
 PREFIX = "agl-{name}-"  # libvirt domain names: the prefix, then the host's name
+# A private hypervisor's guests write their serial console here (inside its namespace: qemu runs as its root);
+# a system libvirtd keeps the pty its guests always had (its qemu user and AppArmor/SELinux decide what it may write)
+CONSOLE_LOG = "/var/log/libvirt/qemu/{domain}-console.log"
+
+
+def console_log(spec: LabSpec, host: str) -> str | None:
+    return CONSOLE_LOG.format(domain=PREFIX.format(name=spec.name) + host) if spec.vm.hypervisor == "private" else None
 
 
 def network_names(spec: LabSpec) -> dict[str, str]:
@@ -30,9 +39,11 @@ def hosts_block(spec: LabSpec) -> str:
     return "\n".join(lines) + "\n"
 
 
-def mac(spec: LabSpec, host: str) -> str:
-    """The internal NIC's MAC: fixed per lab and host, so the base step finds the NIC on any OS."""
-    h = hashlib.sha256(f"{spec.name}/{host}".encode()).digest()
+def mac(spec: LabSpec, host: str, nic: str = "internal") -> str:
+    """A NIC's MAC, fixed per lab, host and NIC: the base step finds the internal NIC by it on any OS, the
+    first-boot profile the management NIC."""
+    seed = f"{spec.name}/{host}" if nic == "internal" else f"{spec.name}/{host}/{nic}"
+    h = hashlib.sha256(seed.encode()).digest()
     return "52:54:00:" + ":".join(f"{b:02x}" for b in h[:3])
 
 
@@ -72,7 +83,11 @@ def machine(spec: LabSpec, h: Host, names: dict[str, str], emulated: bool) -> di
         # software emulation: one vCPU each, so three guests do not fight over two cores
         "cpus": 1 if emulated else (h.cpus or spec.vm.cpus),
         "memory": h.memory or spec.vm.memory,
-        "management_network": {"name": names[mgmt[0]], "mode": "nat" if h.internet else "none", "address": mgmt[1]},
+        "management_network": {"name": names[mgmt[0]], "mode": "nat" if h.internet else "none", "address": mgmt[1],
+                               "mac": mac(spec, h.name, "management")},
+        # the management NIC's DHCP profile, before anything of ours runs (firstboot.py)
+        "smbios_oem_strings": firstboot.smbios_strings(mac(spec, h.name, "management")),
+        "console_log": console_log(spec, h.name),
         "steps": ["base", *render.steps_for(h)],
         "env": step_env(spec, h),
     }
@@ -93,9 +108,8 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
         "provider": "libvirt",
         "default_prefix": PREFIX.format(name=spec.name),
         "driver": accel,
-        # emulation: a CPU model TCG provides fully; KVM: the host's
-        "cpu_mode": "custom" if emulated else "host-passthrough",
-        "cpu_model": "qemu64" if emulated else None,
+        # KVM: the host's CPU; emulation: QEMU's `max`, which has x86-64-v3 (EL10 stops at boot without it)
+        "cpu_mode": accel_mod.MODES[accel],
         "boot_timeout": 900 if emulated else 300,
         # named, so Vagrant skips guest detection (dozens of ssh probes: half a minute under emulation)
         "guest": "redhat" if spec.vm.os == "rocky10" else "debian",
