@@ -34,6 +34,20 @@ ONE_LINE = dict(suppress_health_check=[HealthCheck.function_scoped_fixture, Heal
                                       HealthCheck.filter_too_much], deadline=None)
 
 
+def test_at_night_each_generated_test_draws_for_its_time_only(monkeypatch) -> None:
+    from tests.unit import conftest
+
+    assert within_time("any") or not conftest.NIGHTLY  # CI: a fixed count, never cut short
+    monkeypatch.setattr(conftest, "NIGHTLY", True)
+    monkeypatch.setattr(conftest, "NIGHTLY_SECONDS", 0.2)
+    assert conftest.within_time("night-test")
+    clock = [conftest.time.monotonic()]
+    monkeypatch.setattr(conftest.time, "monotonic", lambda: clock[0])
+    assert conftest.within_time("night-test")
+    clock[0] += 0.3
+    assert not conftest.within_time("night-test") and conftest.within_time("another-test")
+
+
 def paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     """Every place in the spec a value sits (mapping keys and list indexes)."""
     found = [prefix] if prefix else []

@@ -55,6 +55,28 @@ def test_a_failed_up_is_taken_down_but_a_refusal_leaves_what_exists(fake: FakeBa
     assert other.is_up()
 
 
+def test_a_failed_up_keeps_its_evidence_before_down_removes_it(fake: FakeBackend, tmp_path, monkeypatch) -> None:
+    """AIRGAPLAB_EVIDENCE (the nightly run's artifact): what the backend keeps is copied before `down`, and a
+    backend whose evidence itself fails still reports the failure that matters."""
+    kept: list[bool] = []
+
+    def keep(dest):
+        kept.append(fake.state.exists())  # still there: `down` comes after
+        (dest / "plan.json").write_text("{}")
+        return ["plan.json"]
+
+    monkeypatch.setenv("AIRGAPLAB_EVIDENCE", str(tmp_path / "evidence"))
+    monkeypatch.setattr(fake, "keep_evidence", keep)
+    fake.transport.answer(r"ntp-server\.sh", "chronyd: Invalid directive", returncode=1)
+    with pytest.raises(LabError, match="provision step ntp-server"):
+        up_or_clean(fake)
+    assert kept == [True] and (tmp_path / "evidence" / fake.spec.name / "plan.json").exists()
+    monkeypatch.setattr(fake, "keep_evidence", lambda dest: 1 / 0)
+    with pytest.raises(LabError, match="provision step ntp-server"):
+        up_or_clean(fake)
+    assert not fake.state.exists()
+
+
 def test_without_root_the_netns_backend_says_so_in_one_line(fake: FakeBackend, monkeypatch) -> None:
     from airgaplab.backends.netns.backend import NetnsBackend
 

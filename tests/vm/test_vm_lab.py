@@ -99,6 +99,24 @@ def test_the_box_rehearses_rocky10s_traits_on_the_cpu_rocky10_would_get(vmlab: s
         assert int(disk) == load_spec(default_lab_file()).vm.disk_gb << 30  # not the metadata's under-stated size
 
 
+def test_the_evidence_a_failed_night_keeps(vmlab: str, state: Path, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """What AIRGAPLAB_EVIDENCE keeps before `down`: the plan, vagrant's log, each guest's serial console (the
+    kernel's and systemd's own words, also from a guest that never came up) and journal."""
+    from airgaplab.backends import open_lab
+
+    monkeypatch.setenv("AIRGAPLAB_STATE", str(state))
+    be = open_lab(vmlab)
+    try:
+        kept = be.keep_evidence(tmp_path)
+    finally:
+        be.agents.close()  # this process's own connections to the guests (the suite's run in their own pytest)
+    for host in ("admin", "k8s-node1", "k8s-node2"):
+        assert {f"{host}-console.log", f"{host}-journal.log"} <= set(kept), kept
+        assert "login:" in (tmp_path / f"{host}-console.log").read_text(errors="replace")
+    assert {"plan.json", "vagrant-up.log"} <= set(kept)
+
+
 def test_nodes_are_cut_off(vmlab: str, state: Path) -> None:
     routes = exec_(state, vmlab, "k8s-node1", "ip", "route")
     assert routes.returncode == 0 and "192.168.10.0/24" in routes.stdout

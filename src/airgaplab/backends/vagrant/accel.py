@@ -161,8 +161,8 @@ def _emulated(why: str) -> GuestCpu:
 def choose(setting: str = "auto") -> GuestCpu:
     """The guests' accelerator and CPU for vm.accel = auto | kvm | qemu, with the reason."""
     if qemu_binary() is None:
-        return GuestCpu("qemu" if setting != "kvm" else "kvm", MODES["qemu" if setting != "kvm" else "kvm"], 0,
-                        "qemu-system-x86_64 missing (install qemu-system-x86): nothing probed")
+        driver = "kvm" if setting == "kvm" else "qemu"
+        return GuestCpu(driver, MODES[driver], 0, "qemu-system-x86_64 missing (install qemu-system-x86): nothing probed")
     if setting == "qemu":
         return _emulated("software emulation (vm.accel: qemu)")
     if not os.path.exists(KVM_DEVICE):
