@@ -34,8 +34,12 @@ def test_networkmanager_leaves_resolv_conf_alone(hosts, backend, node):
     # the event the notes warn about: a connection coming up makes NetworkManager write resolv.conf
     conn = backend.world.nm_connection(node)
     before = hosts[node].file("/etc/resolv.conf").content_string
-    up = hosts[node].run(f"nmcli connection up {conn}")
-    after = hosts[node].file("/etc/resolv.conf").content_string
+    try:
+        up = hosts[node].run(f"nmcli connection up {conn}")
+        after = hosts[node].file("/etc/resolv.conf").content_string
+    finally:  # the grader leaves no trace: a rewritten resolv.conf goes back to what the student had
+        if hosts[node].file("/etc/resolv.conf").content_string != before:
+            backend.transport.put(node, "/etc/resolv.conf", before.encode())
     assert up.rc == 0, f"`nmcli connection up {conn}` failed: {(up.stderr or up.stdout).strip()}"
     if before != after:
         fail(f"`nmcli connection up {conn}` rewrote /etc/resolv.conf ({' / '.join(after.splitlines())}) although "

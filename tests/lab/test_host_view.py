@@ -91,6 +91,9 @@ def test_networkmanager_reads_conf_d_at_start_and_reload_only(lab, tmp_path) -> 
         (mine,) = [o for o in results if o["host"] == node]
         assert mine["outcome"] == "FAIL" and "has not read it" in mine["message"], out[-2000:]
         assert "systemctl restart NetworkManager" in mine["message"]
+        # the grader provoked the rewrite to see it, and put the student's resolv.conf back: the node still
+        # resolves through admin after the check, as before it
+        assert sh(lab, node, "cat /etc/resolv.conf").stdout == "nameserver 192.168.10.10\n"
         # restarted as the notes say: any drop-in name does, and DNS-CLI-2 passes on behaviour
         sh(lab, node, "systemctl restart NetworkManager && printf 'nameserver 192.168.10.10\\n' > /etc/resolv.conf")
         results, out = suite(lab.spec.name, tmp_path / "r2.json", "--req", "DNS-CLI-2")
