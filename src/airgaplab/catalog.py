@@ -23,6 +23,7 @@ class Requirement:
     nudge: str = ""  # a hint for `airgaplab check --hint` that points the way without giving the answer
     title: str = ""  # the line `airgaplab check` shows: the claim in a few words
     runs: str = ""  # the daemon (chronyd, named) whose running state the claim judges
+    silent: str = ""  # the daemon whose silence the claim expects: not checked while it does not run
 
     @property
     def family(self) -> str:

@@ -6,7 +6,7 @@ import textwrap
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich.table import Column, Table
 
 from airgaplab import drills, exercise, states
 from airgaplab.backends import open_lab
@@ -54,6 +54,9 @@ def check(
         why = f"waiting for chrony to converge (up to {wait:.0f} s) while " if converges else ""
         with out.status(f"{why}checking step {s.number} {s.name} …"):
             graded = exercise.grade(be, s, sync_timeout)
+        if not graded and not be.is_up():  # taken down (or half gone) while the suite ran: nothing was graded
+            raise UserError(f"lab {be.spec.name!r} went away while `check` ran, so nothing was graded — bring it up "
+                            "again (`airgaplab up`, or `airgaplab reset` if it is still there) and check again")
         out.print(f"[bold]step {s.number} {s.name}[/] ({s.where})")
         for g in graded:
             left = f" · {g.host}: "
@@ -61,6 +64,8 @@ def check(
             title = _fits(g.title, room)
             mark = {"PASS": "[green]PASS[/]", "SKIP": "[yellow]SKIP[/]"}.get(g.outcome, "[red]FAIL[/]")
             out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - len(title) - 5) + " " + mark, highlight=False)
+            if g.outcome == "SKIP" and g.observed:
+                _indented("not checked", g.observed.removeprefix("not checked: "))
             if g.outcome not in ("PASS", "SKIP"):
                 _indented("seen", g.observed)
                 if hint:
@@ -135,8 +140,11 @@ def drill(
         out.print(f"undid drill {undone}: {how}" if undone else f"no drill is active; {how} all the same")
         return
     if which is None:
-        table = Table("drill", "symptom", *(["what it breaks", "requirements that fail"] if show else []),
-                      title="break/fix drills (`airgaplab drill NAME`)", title_justify="left")
+        # the names are what the user types next: never cut, whatever the terminal's width (the rest wraps)
+        name_col = Column("drill", no_wrap=True, min_width=max(len(d) for d in drills.DRILLS))
+        rest = [Column(c, overflow="fold") for c in ("symptom", *(["what it breaks", "requirements that fail"]
+                                                                if show else []))]
+        table = Table(name_col, *rest, title="break/fix drills (`airgaplab drill NAME`)", title_justify="left")
         for d in drills.DRILLS.values():
             table.add_row(d.name, d.symptom, *([d.what, ", ".join(sorted({r for r, _ in d.breaks}))] if show else []))
         out.print(table)

@@ -46,3 +46,15 @@ def test_a_dead_named_is_named_on_every_dns_line_at_once(lab, tmp_path: Path) ->
     queried = {k: m for k, m in failed.items() if k[0] != "DNS-SRV-1"}
     assert all("admin's named is not running" in m and "its last start failed" in m for m in queried.values()), \
         queried
+
+
+def test_a_silence_from_a_dead_chronyd_is_not_checked_not_passed(lab, tmp_path: Path) -> None:
+    """"gives no time to outside hosts" and "nobody steers admin's clock" expect chronyd's silence: with chronyd
+    dead after a typo they are "not checked: admin's chronyd is not running", never PASS."""
+    lab.transport.exec("admin", ["sh", "-c", "sed -i 's/^allow /alow /' /etc/chrony.conf && systemctl restart chronyd"])
+    results, out = suite(lab.spec.name, tmp_path / "r.json", "--req", "NTP-SRV-5", "--req", "NTP-SRV-7")
+    got = {o["req"]: o for o in results}
+    assert set(got) == {"NTP-SRV-5", "NTP-SRV-7"}, out[-2000:]
+    for o in got.values():
+        assert o["outcome"] == "SKIP", o
+        assert "not checked: admin's chronyd is not running" in (o.get("observed") or o["message"]), o

@@ -130,3 +130,21 @@ def test_rocky_identity_commands(host: Host) -> None:
     assert "package nothing-such is not installed" in out and "rpm=1" in out, out
     assert "Rocky Linux" in out and "Static hostname: admin" in out, out  # /etc/hostname, Rocky's os-release
     assert "Permissive" in out and "not running" in out and "fw=252" in out, out
+
+
+def test_dnf_and_rpm_answer_as_rockys_do(host: Host) -> None:
+    """The notes' `dnf install -y bind bind-utils` prints a transaction (not "provided by the machine"), a second
+    install says what is already there, `rpm -qa 'bind*'` keeps to its pattern, and Rocky's release file is there."""
+    out = host("cat /etc/redhat-release; dnf install -y bind bind-utils; echo first=$?; echo '8<'; "
+               "dnf install -y bind; echo second=$?; echo '8<'; rpm -qa 'bind*'; echo '8<'; dnf list installed 'bind*'")
+    first, second, rpm_qa, listed = out.split("8<\n") if out.count("8<\n") == 3 else [out] * 4
+    assert first.startswith("Rocky Linux release 10.0 (Red Quartz)\n"), out
+    assert "Dependencies resolved." in first and "Installing:" in first and "first=0" in first, out
+    assert re.search(r"^  bind-32:9\.18\.\S+\.(x86_64|aarch64)$", first, re.M), first
+    assert "provided by the machine" not in out
+    assert re.search(r"^Package bind-32:9\.18\S+ is already installed\.$", second, re.M), second
+    assert "Nothing to do." in second and "second=0" in second, second
+    names = rpm_qa.split()
+    assert names and all(n.startswith("bind") for n in names) and len(names) >= 2, rpm_qa
+    assert listed.startswith("Installed Packages"), listed
+    assert re.search(r"^bind-dnssec-utils\.(x86_64|aarch64)\s+32:9\.18\S+\s+@System$", listed, re.M), listed

@@ -11,3 +11,28 @@ def test_steps_by_number_or_name_and_a_one_line_error_for_others(state_dir) -> N
     assert exercise.step("2").name == exercise.step("ntp-clients").name == "ntp-clients"
     r = cli("check", "7")
     assert r.returncode == 2 and "no exercise step '7' — the steps are 1 ntp-server" in r.stderr, r.stderr
+
+
+def test_a_lab_that_goes_away_while_check_runs_is_one_line_and_exit_2(state_dir, monkeypatch) -> None:
+    """Not "verdict: 0 of 0 checks fail — fix them": the student did nothing wrong, the lab is gone."""
+    from airgaplab import cli_exercise
+    from airgaplab.backends.fake import FakeBackend
+    from airgaplab.paths import default_lab_file
+    from airgaplab.spec import load_spec
+
+    gone = FakeBackend(load_spec(default_lab_file()))  # never up: as after a `down` in another terminal
+    monkeypatch.setattr(cli_exercise, "open_lab", lambda name: gone)
+    monkeypatch.setattr(cli_exercise.exercise, "grade", lambda be, s, timeout=None: [])
+    r = cli("check", "1")
+    assert r.returncode == 2 and r.stderr.strip().count("\n") == 0, r
+    assert "went away while `check` ran" in r.stderr and "0 of 0" not in r.stdout
+
+
+def test_drill_show_keeps_every_name_whole_at_80_columns(state_dir, monkeypatch) -> None:
+    from airgaplab import cli_exercise
+    from airgaplab.drills import DRILLS
+
+    monkeypatch.setattr(cli_exercise.out, "width", 80)  # a terminal 80 columns wide
+    r = cli("drill", "--show")
+    assert r.returncode == 0 and all(name in r.stdout for name in DRILLS), r.stdout
+    assert "…" not in r.stdout  # nothing cut: long words fold onto the next line
