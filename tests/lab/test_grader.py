@@ -58,3 +58,16 @@ def test_a_silence_from_a_dead_chronyd_is_not_checked_not_passed(lab, tmp_path: 
     for o in got.values():
         assert o["outcome"] == "SKIP", o
         assert "not checked: admin's chronyd is not running" in (o.get("observed") or o["message"]), o
+
+
+def test_allow_recursion_localhost_refuses_the_nodes_and_is_no_open_resolver(lab, tmp_path: Path) -> None:
+    """`allow-recursion { localhost; }`: the nodes are REFUSED (right), and admin asking itself from its outside
+    address is let through by BIND's `localhost` — which is not "an outsider got NOERROR": the outsider on the
+    wire is refused, so "not an open resolver" holds."""
+    lab.transport.run("admin", ["sh", "-c", "sed -i 's/allow-recursion {[^}]*}/allow-recursion { localhost; }/' "
+                                            "/etc/named.conf && systemctl restart named"])
+    results, out = suite(lab.spec.name, tmp_path / "r.json", "--req", "DNS-SRV-4")
+    by_test = {(o["nodeid"].rsplit("::", 1)[1].split("[")[0], o["host"]): o for o in results}
+    assert by_test[("test_recursion_for_internal_node", "k8s-node1")]["outcome"] == "FAIL", out[-2000:]
+    assert by_test[("test_recursion_refused_for_outside_addresses", "admin")]["outcome"] == "PASS", out[-2000:]
+    assert "outside every ACL" not in out
