@@ -47,6 +47,7 @@ def check(
     be = open_lab(name)
     total = passed = 0
     failing_steps: list[int] = []
+    said: set[str] = set()  # symptoms shown already: one root cause is told once, what follows from it collapsed
     for s in steps:
         reqs = [r for r in catalog().values() if r.step == s.number]
         wait = be.world.sync_timeout if sync_timeout is None else sync_timeout
@@ -66,7 +67,10 @@ def check(
             out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - len(title) - 5) + " " + mark, highlight=False)
             if g.outcome == "SKIP" and g.observed:
                 _indented("not checked", g.observed.removeprefix("not checked: "))
-            if g.outcome not in ("PASS", "SKIP"):
+            if g.outcome not in ("PASS", "SKIP") and g.observed in said:
+                out.print("     [dim](the same cause as above)[/]", highlight=False)
+            elif g.outcome not in ("PASS", "SKIP"):
+                said.add(g.observed)
                 _indented("seen", g.observed)
                 if hint:
                     _indented("hint", be.family.localize(g.nudge))

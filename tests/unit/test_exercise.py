@@ -36,3 +36,23 @@ def test_drill_show_keeps_every_name_whole_at_80_columns(state_dir, monkeypatch)
     r = cli("drill", "--show")
     assert r.returncode == 0 and all(name in r.stdout for name in DRILLS), r.stdout
     assert "…" not in r.stdout  # nothing cut: long words fold onto the next line
+
+
+def test_one_root_cause_is_told_once(state_dir, monkeypatch) -> None:
+    """A named.conf typo: the checker's line, then "named is not running" once — not fifteen times."""
+    from airgaplab import cli_exercise
+    from airgaplab.backends.fake import FakeBackend
+    from airgaplab.exercise import Graded
+    from airgaplab.paths import default_lab_file
+    from airgaplab.spec import load_spec
+
+    dead = "admin's named is not running (`systemctl is-active named`: failed)"
+    graded = [Graded("DNS-SRV-1", "admin", "FAIL", "named.conf is valid", "named-checkconf: line 12: missing ';'", ""),
+              *[Graded(f"DNS-SRV-{i}", "admin", "FAIL", f"claim {i}", dead, "") for i in range(2, 6)]]
+    lab = FakeBackend(load_spec(default_lab_file()))
+    monkeypatch.setattr(cli_exercise, "open_lab", lambda name: lab)
+    monkeypatch.setattr(cli_exercise.exercise, "grade", lambda be, s, timeout=None: graded)
+    r = cli("check", "3")
+    assert r.returncode == 1 and r.stdout.count("named is not running") == 1, r.stdout
+    assert r.stdout.count("the same cause as above") == 3 and "missing ';'" in r.stdout
+    assert "5 of 5 checks fail" in r.stdout  # every check is still listed and counted
