@@ -30,8 +30,22 @@ def fault(
     """
     be = open_lab(name)
     if verb == "clear":
-        undone = faults.clear(be)
-        out.print(f"cleared: {', '.join(map(str, undone))}" if undone else "no fault was in effect")
+        with out.status("clearing the faults; admin's chronyd asks its upstreams again …"):
+            undone = faults.clear(be)
+        if not undone:
+            out.print("no fault was in effect")
+            return
+        out.print(f"cleared: {', '.join(map(str, undone))}")
+        from airgaplab import facts
+
+        server = be.spec.server_for("ntp")
+        if server and facts.on_upstream(be.transport, server.name):
+            out.print(f"{server.name}'s chronyd asked its upstreams at once (left alone it waits for its next poll, "
+                      "backed off to minutes while nothing answered) and follows one again; the nodes asked "
+                      f"{server.name} too: `airgaplab check` can pass now", highlight=False)
+        elif server:
+            out.print(f"{server.name}'s chronyd does not follow an upstream yet: `chronyc sources` on it shows "
+                      "whether they answer; `chronyc burst 4/4` asks again now", highlight=False)
         return
     with out.status(f"fault {verb} …"):
         done = faults.inject(be, verb, host, arg)

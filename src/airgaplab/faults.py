@@ -162,8 +162,12 @@ def netem_available(be: Backend, host: str) -> bool:
     return proc.returncode == 0
 
 
+ASK_AGAIN_S = 20.0  # how long `clear` waits for admin's chronyd to follow its upstream again
+
+
 def clear(be: Backend) -> list[Fault]:
-    """Undo every recorded fault: rules removed, stopped services started again."""
+    """Undo every recorded fault: rules removed, stopped services started again; then the lab as after an
+    outage that ended (ask_again)."""
     faults = active(be.state)
     for h in sorted({f.host for f in faults}):
         _apply_rules(be, h, [])
@@ -171,4 +175,25 @@ def clear(be: Backend) -> list[Fault]:
         if f.verb == "stop":
             be.transport.sh(f.host, f"systemctl start {_unit(be, f.service)}", what=f"systemctl start {f.service}")
     _record(be.state, [])
+    if faults:
+        ask_again(be)
     return faults
+
+
+def ask_again(be: Backend) -> bool:
+    """After an outage: chronyd left alone asks again only at its next poll, backed off while nothing answered
+    (minutes; a chronyd restarted while cut off stays on its local stratum until then). Admin asks its upstreams
+    now (`chronyc burst 4/4`) until it follows one (ASK_AGAIN_S at most), then the nodes ask admin. Whether admin
+    follows its upstream."""
+    from airgaplab import facts, retry
+
+    server = be.spec.server_for("ntp")
+    if server is None:
+        return True
+    tx = be.transport
+    got = bool(retry.until(lambda: facts.on_upstream(tx, server.name), timeout=ASK_AGAIN_S, interval=0.5,
+                           nudge=lambda: tx.exec(server.name, ["chronyc", "burst", "4/4"], timeout=30),
+                           nudge_every=4.0, nudge_after=0))
+    for node in be.spec.nodes_list:
+        tx.exec(node.name, ["chronyc", "burst", "4/4"], timeout=30)
+    return got

@@ -54,3 +54,18 @@ def test_resilience_drill_fails_its_requirement(drill: str, lab, tmp_path: Path)
     if drill == "time-gone-when-cut-off":
         (msg,) = {o["message"] for o in results if o["req"] == "NTP-RES-1"}
         assert "local stratum" in msg, msg
+
+
+def test_after_fault_clear_admin_follows_its_upstream_again_at_once(lab) -> None:
+    """internet-down, admin's chronyd restarted while cut off (it comes up on its local stratum and backs off),
+    clear: admin asks its upstreams at once instead of minutes later, and the NTP steps pass right after."""
+    from airgaplab import facts
+
+    name = lab.spec.name
+    for verb in (["internet-down"], ["restart", "admin", "chronyd"]):
+        assert cli("fault", *verb, "--name", name).returncode == 0
+    cleared = cli("fault", "clear", "--name", name)
+    assert cleared.returncode == 0 and "follows one again" in cleared.stdout, cleared.stdout + cleared.stderr
+    assert facts.on_upstream(lab.transport, "admin"), facts.describe_sources(lab.transport, "admin")
+    checked = cli("check", "1", "--name", name, timeout=300)
+    assert checked.returncode == 0, checked.stdout[-2000:]
