@@ -106,7 +106,9 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
        "the first node loses its drop-in `dns=none` and NetworkManager restarts: it rewrites resolv.conf",
        [(NODE, "rm -f /etc/NetworkManager/conf.d/99-dns-none.conf && systemctl restart NetworkManager")],
        [("DNS-CLI-1", NODE), ("DNS-CLI-2", NODE), ("DNS-CLI-3", NODE)]),
-    _d("strangers-despite-right-file", "admin's named.conf looks right, yet admin answers anyone",
+    _d("strangers-despite-right-file",
+       "admin's named.conf looks right, yet strangers get answers: from the outsider, `dig @<admin's outside "
+       "address> localhost` is answered (a name admin serves itself; recursion stays refused)",
        "named runs with `allow-query { any; }`; the file was repaired afterwards, but named was not restarted",
        [(ADMIN, f"mkdir -p {KEEP} && cp /etc/named.conf {KEEP}/named.conf.good && "
                 "sed -i 's/allow-query .*/allow-query { any; };/' /etc/named.conf && systemctl restart named && "

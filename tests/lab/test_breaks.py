@@ -60,3 +60,20 @@ def test_status_tells_a_drill_repaired_by_hand_from_one_still_breaking(lab) -> N
     shown = cli("status", "--name", name, "--json").stdout
     assert '"drill_state": "repaired"' in shown, shown
     assert "repaired: DNS-SRV-3 pass again" in cli("status", "--name", name).stdout
+
+
+def test_the_strangers_drill_shows_what_its_symptom_says(lab) -> None:
+    """Its symptom is what the obvious command shows: the outsider's `dig @admin localhost` is answered, while a
+    recursive `dig google.com` stays REFUSED (allow-recursion is untouched) — not "admin answers anyone"."""
+    from airgaplab import drills
+
+    drills.apply(lab, "strangers-despite-right-file")
+    outside, outsider = lab.world.outside_address("admin"), lab.world.outsider
+    symptom = drills.DRILLS["strangers-despite-right-file"].symptom
+    assert outside and outsider and "`dig @" in symptom and "localhost`" in symptom, symptom  # the command to see it
+
+    def dig(qname: str) -> str:
+        return lab.transport.exec(outsider, ["dig", "+time=2", "+tries=1", f"@{outside}", qname]).stdout.decode()
+
+    assert "status: NOERROR" in dig("localhost") and "ANSWER: 1" in dig("localhost")
+    assert "status: REFUSED" in dig("google.com")
