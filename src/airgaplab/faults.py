@@ -192,6 +192,7 @@ def ask_again(be: Backend) -> bool:
         return True
     tx = be.transport
     got = bool(retry.until(lambda: facts.on_upstream(tx, server.name), timeout=ASK_AGAIN_S, interval=0.5,
+                           give_up=lambda: facts.chronyd_down(tx, server.name),  # nobody there to ask
                            nudge=lambda: tx.exec(server.name, ["chronyc", "burst", "4/4"], timeout=30),
                            nudge_every=4.0, nudge_after=0))
     for node in be.spec.nodes_list:

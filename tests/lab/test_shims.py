@@ -151,3 +151,19 @@ def test_dnf_and_rpm_answer_as_rockys_do(host: Host) -> None:
     assert names and all(n.startswith("bind") for n in names) and len(names) >= 2, rpm_qa
     assert listed.startswith("Installed Packages"), listed
     assert re.search(r"^bind-dnssec-utils\.(x86_64|aarch64)\s+32:9\.18\S+\s+@System$", listed, re.M), listed
+
+
+def test_journalctl_has_systemds_own_lines_and_priorities(host: Host) -> None:
+    """`journalctl -u chronyd` as on Rocky: systemd's Starting/Started and Failed to start beside chronyd's own
+    lines; `journalctl -p err` the failures only."""
+    out = host("printf 'local stratum 10\\nallow 127.0.0.1\\n' > /etc/chrony.conf; systemctl start chronyd; "
+               "systemctl stop chronyd; sed -i 's/^allow /alow /' /etc/chrony.conf; systemctl start chronyd; "
+               "journalctl -u chronyd --no-pager; echo '8<'; journalctl -p err -u chronyd --no-pager")
+    everything, errors = out.split("8<\n") if "8<\n" in out else (out, "")
+    for said in ("systemd[1]: Starting chronyd.service - NTP client/server...",
+                 "systemd[1]: Started chronyd.service - NTP client/server.",
+                 "systemd[1]: Stopped chronyd.service - NTP client/server.",
+                 "systemd[1]: Failed to start chronyd.service - NTP client/server."):
+        assert said in everything, everything
+    assert "Failed to start chronyd.service" in errors and "Invalid directive" in errors, errors
+    assert "Started chronyd.service" not in errors and "Starting" not in errors, errors

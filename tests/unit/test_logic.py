@@ -140,7 +140,8 @@ def test_a_stopped_service_is_recorded_and_started_by_clear(up: FakeBackend) -> 
     faults.inject(up, "stop", "k8s-node2", "chronyd")
     assert "systemctl stop chronyd" in up.transport.lines("k8s-node2")[-1]
     faults.clear(up)
-    assert "systemctl start chronyd" in up.transport.lines("k8s-node2")[-1]
+    node2 = up.transport.lines("k8s-node2")
+    assert "systemctl start chronyd" in node2[-2] and node2[-1] == "chronyc burst 4/4"  # started, then asks admin
 
 
 @pytest.mark.parametrize(("args", "says"), [
@@ -251,3 +252,23 @@ def test_state_names_are_checked_and_a_backend_without_states_says_so(fake: Fake
     with pytest.raises(UserError, match="cannot restore lab states yet"):
         states.reset(fake)
     assert states.default(fake) == "provisioned" and states.saved(fake) == []
+
+
+@pytest.mark.parametrize(("section", "field", "value", "checker"), [
+    ("dns", "listen_on_v6", ["localhost-v6"], "named-checkconf"),  # a name BIND does not know as an ACL
+    ("ntp", "upstream", ["pool.ntp.org maxpoll x"], "chronyd -p"),  # words chrony cannot parse
+])
+def test_a_spec_a_daemon_would_refuse_is_refused_before_anything_exists(fake: FakeBackend, section, field, value,
+                                                                        checker) -> None:
+    """Accepted by the spec's own validators, refused by the daemon's checker: one line, nothing created."""
+    import shutil
+
+    if shutil.which(checker.split()[0]) is None:
+        pytest.fail(f"{checker.split()[0]} is not installed: run `make deps`")
+    part = getattr(fake.spec, section)
+    spec = fake.spec.model_copy(update={section: part.model_copy(update={field: value})})
+    be = FakeBackend(spec)
+    with pytest.raises(UserError, match=checker) as err:
+        be.up()
+    assert "\n" not in str(err.value) and "would not load" in str(err.value) and not be.state.exists()
+    assert be.transport.ran == []

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airgaplab import provisioner
+from airgaplab import checkers, provisioner
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.state import LabState
 from airgaplab.errors import UserError
@@ -81,6 +81,8 @@ class Backend(ABC):
         tool is missing); any other error may leave a half-created lab, which `down` removes
         (backends.lifecycle.up_or_clean does both)."""
         self.preflight()
+        if why := checkers.refusal(self.spec, self.family):  # the daemons' own checkers, before anything exists
+            raise UserError(f"{why}: change that value in the spec (nothing was created)")
         if self.is_up():
             raise UserError(f"lab {self.spec.name!r} is already up — see `airgaplab status --name {self.spec.name}`")
         if self.state.exists():
