@@ -152,8 +152,13 @@ def changes(before: dict[str, str | None], after: dict[str, str | None]) -> list
         old, new = before.get(path), after[path]
         if old == new:
             continue
-        lines += difflib.unified_diff((old or "").splitlines(), (new or "").splitlines(),
-                                      f"{path} (before)" if old is not None else "/dev/null", path, n=1, lineterm="")
+        # a line that differs in its whitespace only (Rocky's stock tabs, the rendering's spaces) is no change
+        # a student makes: the diff compares lines with their runs of whitespace made one space
+        a, b = [" ".join(x.split()) for x in (old or "").splitlines()], [" ".join(x.split()) for x in (new or "").splitlines()]
+        if old is not None and a == b:
+            continue
+        lines += difflib.unified_diff(a, b, f"{path} (before)" if old is not None else "/dev/null", path, n=1,
+                                      lineterm="")
     return lines
 
 

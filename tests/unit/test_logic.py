@@ -222,6 +222,10 @@ def test_solve_shows_the_answer_as_what_changed_in_each_file() -> None:
     assert "-pool 2.rocky.pool.ntp.org iburst" in lines and "+server 192.168.10.10 iburst" in lines
     assert "--- /dev/null" in lines and "+++ /etc/chrony.bak" in lines  # a new file: every line added
     assert exercise.changes(after, after) == []  # nothing changed, nothing shown
+    # Rocky's stock named.conf indents with tabs, the rendering with spaces: no hunk for that alone
+    tabs = {"/etc/named.conf": "logging {\n\tchannel default_debug {\n\t\tfile \"data/named.run\";\n"}
+    spaces = {"/etc/named.conf": "logging {\n        channel default_debug {\n                file \"data/named.run\";\n"}
+    assert exercise.changes(tabs, spaces) == []
 
 
 def test_grading_keeps_the_first_failure_per_host_in_catalog_order() -> None:
