@@ -154,7 +154,7 @@ def changes(before: dict[str, str | None], after: dict[str, str | None]) -> list
             continue
         # a line that differs in its whitespace only (Rocky's stock tabs, the rendering's spaces) is no change
         # a student makes: the diff compares lines with their runs of whitespace made one space
-        a, b = [" ".join(x.split()) for x in (old or "").splitlines()], [" ".join(x.split()) for x in (new or "").splitlines()]
+        a, b = ([" ".join(x.split()) for x in (text or "").splitlines()] for text in (old, new))
         if old is not None and a == b:
             continue
         lines += difflib.unified_diff(a, b, f"{path} (before)" if old is not None else "/dev/null", path, n=1,

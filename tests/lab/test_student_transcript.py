@@ -76,7 +76,8 @@ DNS_SESSION = [
          (Expect("DNS-SRV-3", NODE, ("k8s-node1 asked 192.168.10.10 `localhost A`", "got REFUSED", "expected NOERROR"),
                  (" ,",)),
           # BIND's `localhost` is every address of admin's own: its outside address is let in
-          Expect("DNS-SRV-3", "admin", ("admin itself, asking from its outside address", "got NOERROR", "expected REFUSED"), (" ,",)))),
+          Expect("DNS-SRV-3", "admin", ("admin itself, asking from its outside address", "got NOERROR",
+                                        "expected REFUSED"), (" ,",)))),
     # allow-query repaired in the file, named not restarted
     Move("admin", "sed -i 's/^allow-query .*/allow-query { 127.0.0.1; 192.168.10.0\\/24; };/' /etc/named.conf", 3,
          Expect("DNS-SRV-3", NODE, ("got REFUSED", "changed", "after its named started", "restart it"))),
