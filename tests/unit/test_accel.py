@@ -56,8 +56,11 @@ MACHINES = {
     "kvm-unusable": (True, {"kvm": (None, "qemu-system-x86_64: error: failed to set MSR 0x10a to 0x69"),
                             "qemu": (TCG_MAX, "ran")}),
     "no-kvm": (False, {"qemu": (TCG_MAX, "ran")}),
+    # KVM runs a guest, but the host CPU it passes through is below v3 (a nested VM hiding LZCNT, an old CPU)
+    "kvm-below-v3": (True, {"kvm": (NEHALEM, "ran"), "qemu": (TCG_MAX, "ran")}),
 }
-EXPECTED = {"kvm-usable": ("kvm", "host-passthrough"), "kvm-unusable": ("qemu", "maximum"), "no-kvm": ("qemu", "maximum")}
+EXPECTED = {"kvm-usable": ("kvm", "host-passthrough"), "kvm-unusable": ("qemu", "maximum"), "no-kvm": ("qemu", "maximum"),
+            "kvm-below-v3": ("qemu", "maximum")}
 
 
 @pytest.fixture

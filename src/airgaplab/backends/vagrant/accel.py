@@ -27,6 +27,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from airgaplab.family import FAMILIES
+
 PROBE_TIMEOUT_S = 20.0
 KVM_DEVICE = "/dev/kvm"
 # cpuprobe.S assembled (GNU as + ld --oformat binary); padded to a boot sector below
@@ -157,6 +159,11 @@ def _emulated(why: str) -> GuestCpu:
     return GuestCpu("qemu", MODES["qemu"], level, why, missing)
 
 
+# the highest x86-64 level a guest OS of the lab needs (EL10: v3): one decision for every OS, so the Debian box
+# rehearses on the CPU Rocky Linux 10 gets
+GUESTS_NEED = max(f.min_x86_64_level for f in FAMILIES.values())
+
+
 @functools.cache  # doctor, --dry-run and `up` ask in one run: the probes run once (about 0.2 s each)
 def choose(setting: str = "auto") -> GuestCpu:
     """The guests' accelerator and CPU for vm.accel = auto | kvm | qemu, with the reason."""
@@ -172,7 +179,13 @@ def choose(setting: str = "auto") -> GuestCpu:
     words, detail = probe("kvm")
     if words is not None:
         level, missing = level_of(words)
-        return GuestCpu("kvm", MODES["kvm"], level, "KVM ran the probe guest with the host's CPU", missing)
+        kvm = GuestCpu("kvm", MODES["kvm"], level, "KVM ran the probe guest with the host's CPU", missing)
+        if level >= GUESTS_NEED or setting == "kvm":
+            return kvm
+        # a host CPU (often a VM's own, nested) that hides part of v3 from its guests: EL10 would stop at boot
+        emulated = _emulated(f"KVM runs guests here, but with the host's CPU they get x86-64-v{level} (it lacks "
+                             f"{', '.join(missing)}), below the v{GUESTS_NEED} a guest OS needs: software emulation")
+        return emulated if emulated.level >= GUESTS_NEED else kvm
     if setting == "kvm":
         return GuestCpu("kvm", MODES["kvm"], 0, f"vm.accel: kvm, but KVM could not run a guest ({detail})")
     return _emulated(f"KVM could not run a guest ({detail}): software emulation")
