@@ -54,3 +54,53 @@ def suite(name: str, results: Path, *args: str, timeout: float = 900,
                            "--lab", name, "--airgaplab-results", str(results), *args],
                           cwd=ROOT, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=timeout)
     return (json.loads(results.read_text()) if results.exists() else []), proc.stdout + proc.stderr
+
+
+# What a student or an operator looks at, read on every host in one command: each daemon's state (active,
+# enabled, Main PID: a restart changes it), and every file under /etc and /var/named with its mode, owner and
+# mtime (the daemons' own data, named's cache dumps and journals, excepted)
+FOOTPRINT = r"""
+for u in {units}; do
+  printf 'unit %s %s %s %s\n' "$u" "$(systemctl is-active "$u" 2>/dev/null)" "$(systemctl is-enabled "$u" 2>/dev/null)" \
+    "$(systemctl status --no-pager "$u" 2>/dev/null | sed -n 's/.*Main PID: \([0-9]*\).*/\1/p' | head -n 1)"
+done
+files() {{ find /etc /var/named -xdev -type f ! -path '/var/named/data/*' ! -path '/var/named/dynamic/*' "$@"; }}
+files -printf 'file %p %m %u %T@\n' 2>/dev/null | sort
+files -exec sha256sum {{}} + 2>/dev/null | sort
+"""
+
+
+def footprint(be) -> dict[str, list[str]]:
+    """Every host's daemons and files (FOOTPRINT), and the hosts in admin's `chronyc clients` other than the
+    grader's own address: equal before and after anything that only observes the lab."""
+    from airgaplab.backends.base import Backend
+
+    assert isinstance(be, Backend)
+
+    def on(host: str, script: str) -> str:
+        return be.transport.exec(host, ["sh", "-c", script], timeout=120).stdout.decode(errors="replace")
+
+    return footprint_via(on, be.spec, be.family)
+
+
+def footprint_via(on, spec, fam) -> dict[str, list[str]]:
+    """footprint() with `on(host, script)` → its output as the way in (the VM test goes through the CLI)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    units = " ".join((fam.chrony_service, fam.named_service, "NetworkManager"))
+    with ThreadPoolExecutor(len(spec.host_names)) as pool:
+        seen = dict(zip(spec.host_names, pool.map(lambda h: on(h, FOOTPRINT.format(units=units)).splitlines(),
+                                                  spec.host_names), strict=True))
+    admin = (spec.server_for("ntp") or spec.hosts[0]).name
+    clients = on(admin, "chronyc -n -c clients")
+    seen["chronyc clients"] = sorted({line.split(",")[0] for line in clients.splitlines() if line.strip()}
+                                     - {spec.grader_ip})
+    return seen
+
+
+def unchanged(before: dict[str, list[str]], after: dict[str, list[str]], what: str) -> None:
+    """Assert that `what` left no trace: the lines of each footprint that differ, if any."""
+    diffs = {k: ([f"- {x}" for x in before[k] if x not in after.get(k, [])]
+                 + [f"+ {x}" for x in after.get(k, []) if x not in before[k]]) for k in before}
+    diffs = {k: v for k, v in diffs.items() if v}
+    assert not diffs, f"{what} changed the lab: " + "; ".join(f"{k}: {' '.join(v)[:600]}" for k, v in diffs.items())

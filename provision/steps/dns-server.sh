@@ -8,15 +8,19 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 
 if ! command -v named >/dev/null || ! command -v dig >/dev/null; then
   # shellcheck disable=SC2086  # word lists
-  $PKG_INSTALL $NAMED_PKGS
+  act $PKG_INSTALL $NAMED_PKGS
 fi
 # Validate before anything changes: a rejected config never reaches /etc or the running named.
 named-checkconf "$RENDERED$NAMED_CONF" || die "named-checkconf rejects the new named.conf; nothing changed"
 backup_once "$NAMED_CONF" "$NAMED_BAK"
 install_rendered "$NAMED_CONF"
+if planning && [[ $CHANGED == 1 ]]; then shown named-checkconf "$NAMED_CONF"; fi  # the notes' check (run above)
 ensure_service "$NAMED_SERVICE"
-# Point admin at itself only once named answers, so nothing on admin loses DNS meanwhile.
-CHANGED=0
-networkmanager_dns_none
+# Point admin at itself only once named answers, so nothing on admin loses DNS meanwhile. The lab also keeps
+# NetworkManager off admin's resolv.conf; AS_THE_NOTES=1 (`airgaplab solve`) does the notes' step only.
+if [[ ${AS_THE_NOTES:-0} != 1 ]]; then
+  CHANGED=0
+  networkmanager_dns_none
+fi
 CHANGED=0  # resolv.conf needs no restart
 install_rendered /etc/resolv.conf

@@ -10,13 +10,24 @@ export CHANGED=0
 : "${CHRONY_PKG:=chrony}" "${CHRONY_SERVICE:=chronyd}" "${CHRONY_CONF:=/etc/chrony.conf}" "${CHRONY_BAK:=/etc/chrony.bak}"
 : "${NAMED_PKGS:=bind bind-utils}" "${NAMED_SERVICE:=named}" "${NAMED_CONF:=/etc/named.conf}" "${NAMED_BAK:=/etc/named.bak}"
 
-log() { printf '[%s] %s\n' "${STEP:-step}" "$*"; }
+log() { planning || printf '[%s] %s\n' "${STEP:-step}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${STEP:-step}" "$*" >&2; exit 1; }
+
+# PLAN_ONLY=1: run nothing that changes the host; print each command the step would run, as a student types
+# it (`$ cp /etc/chrony.conf /etc/chrony.bak`), so that `airgaplab solve` shows a step before it applies it.
+planning() { [[ ${PLAN_ONLY:-0} == 1 ]]; }
+shown() { printf '$ %s\n' "$*"; }
+
+# act CMD...: run it, or under PLAN_ONLY show it
+act() {
+  if planning; then shown "$@"; else "$@"; fi
+}
 
 # backup_once FILE BAK: keep the distribution's original; never overwrite a first backup.
 backup_once() {
   local file=$1 bak=$2
   if [[ -e $file && ! -e $bak ]]; then
+    if planning; then shown cp "$file" "$bak"; return 0; fi
     cp -p -- "$file" "$bak"
     log "kept the original $file as $bak"
   fi
@@ -36,6 +47,7 @@ install_rendered() {
     log "$dest already up to date"
     return 0
   fi
+  if planning; then shown "cat > $dest"; CHANGED=1; return 0; fi
   mkdir -p -- "$(dirname -- "$dest")"
   if [[ -e $dest ]]; then
     cat -- "$src" > "$dest"
@@ -48,17 +60,23 @@ install_rendered() {
   log "installed $dest"
 }
 
-# ensure_service UNIT: enabled, and running the current configuration.
+# ensure_service UNIT: enabled, and running the current configuration (as the notes say it: `enable --now` for a
+# service neither enabled nor running).
 ensure_service() {
-  local unit=$1
-  if ! systemctl is-enabled --quiet "$unit" 2>/dev/null; then
-    systemctl enable "$unit"
+  local unit=$1 enabled=1 active=1
+  systemctl is-enabled --quiet "$unit" 2>/dev/null || enabled=0
+  systemctl is-active --quiet "$unit" 2>/dev/null || active=0
+  if [[ $enabled == 0 && $active == 0 ]]; then
+    act systemctl enable --now "$unit"
+    log "enabled and started $unit"
+    return 0
   fi
+  [[ $enabled == 1 ]] || act systemctl enable "$unit"
   if [[ $CHANGED == 1 ]]; then
-    systemctl restart "$unit"
+    act systemctl restart "$unit"
     log "restarted $unit"
-  elif ! systemctl is-active --quiet "$unit"; then
-    systemctl start "$unit"
+  elif [[ $active == 0 ]]; then
+    act systemctl start "$unit"
     log "started $unit"
   fi
 }
@@ -66,11 +84,11 @@ ensure_service() {
 # provision_chrony: the whole chrony step; server and client differ only in the rendered file.
 provision_chrony() {
   # shellcheck disable=SC2086  # PKG_INSTALL and CHRONY_PKG are word lists
-  command -v chronyd >/dev/null || $PKG_INSTALL $CHRONY_PKG
+  command -v chronyd >/dev/null || act $PKG_INSTALL $CHRONY_PKG
   chronyd -p -f "$RENDERED$CHRONY_CONF" >/dev/null || die "the new chrony.conf does not parse (chronyd -p); nothing changed"
   backup_once "$CHRONY_CONF" "$CHRONY_BAK"
   install_rendered "$CHRONY_CONF"
-  mkdir -p /var/log/chrony
+  [[ -d /var/log/chrony ]] || act mkdir -p /var/log/chrony
   ensure_service "$CHRONY_SERVICE"
 }
 
@@ -78,7 +96,7 @@ provision_chrony() {
 networkmanager_dns_none() {
   install_rendered /etc/NetworkManager/conf.d/99-dns-none.conf
   if [[ $CHANGED == 1 ]] && systemctl is-active --quiet NetworkManager; then
-    systemctl restart NetworkManager
+    act systemctl restart NetworkManager
     log "restarted NetworkManager"
   fi
 }

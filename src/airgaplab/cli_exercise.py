@@ -97,8 +97,9 @@ def solve(
     to: Annotated[str | None, typer.Option("--to", metavar="STEP", help="Fast-forward: solve every step from 1 "
                                                                         "up to this one (a group that is behind).")] = None,
 ) -> None:
-    """Show the reference solution of one step and apply it (for a group that is stuck): what it changes in each
-    host's files, as a diff; then `airgaplab check STEP`. `--to N` solves steps 1..N without the diffs."""
+    """Show the reference solution of one step, then apply it (for a group that is stuck): the notes' commands on
+    each host as they are typed (backups, the files with what changes in them, restarts), all before anything
+    runs; then `airgaplab check STEP`. `--to N` solves steps 1..N without showing them."""
     if (which is None) == (to is None):
         raise UserError("solve: name one step (`airgaplab solve 2`) or fast-forward up to one "
                         "(`airgaplab solve --to 3`)")
@@ -114,15 +115,21 @@ def solve(
                   highlight=False)
         return
     s = exercise.step(str(which))
-    with out.status(f"solving step {s.number} {s.name} …"):
-        changed = exercise.solve(be, s)
-    for host, lines in changed.items():
-        out.print(f"[bold]{host}[/]: " + ("the step's files were already right (its commands ran again)" if not lines
-                                          else "the step's answer"))
-        for line in lines:
-            style = "green" if line.startswith("+") else "red" if line.startswith("-") else ""
+    with out.status(f"working out step {s.number} {s.name} …"):
+        shown = exercise.answer(be, s)
+    for host, ans in shown.items():  # all of it shown first, then applied
+        out.print(f"[bold]{host}[/]: " + (f"the notes' step {s.number}, as it is typed:" if ans.commands
+                                          else "already done: nothing of the step is left to run"))
+        for line in ans.lines():
+            style = "green" if line.startswith("  +") else "red" if line.startswith("  -") else \
+                "bold" if line.startswith("$") else ""
             out.print(f"  {line}", style=style or None, highlight=False, markup=False, soft_wrap=True)
-    said = f"step {s.number} {s.name}: the reference configuration is on {', '.join(changed)} — now `airgaplab check " \
+    if not any(ans.commands for ans in shown.values()):
+        out.print(f"step {s.number} {s.name} is done already — `airgaplab check {s.number}`", highlight=False)
+        return
+    with out.status(f"applying step {s.number} {s.name} …"):
+        changed = exercise.solve(be, s)
+    said = f"applied: step {s.number} {s.name} is the notes' on {', '.join(changed)} — now `airgaplab check " \
            f"{s.number}`"
     out.print(textwrap.fill(said, width=min(out.width, 100), subsequent_indent="  "), highlight=False, soft_wrap=True)
 

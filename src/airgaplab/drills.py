@@ -131,7 +131,7 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
        [(ADMIN, f"nft add table inet {DRILL_TABLE} && nft add chain inet {DRILL_TABLE} input "
                 "'{ type filter hook input priority 0; }' && "
                 f"nft add rule inet {DRILL_TABLE} input ip saddr $internal tcp dport 53 drop")],
-       [("DNS-SRV-8", NODES)],
+       [("DNS-SRV-8", "lab")],
        [(ADMIN, f"nft delete table inet {DRILL_TABLE} 2>/dev/null || true")]),
     _d("dns-cache-readable", "anyone could learn which names the lab has looked up",
        "admin's named lets anyone read its cache (`allow-query-cache { any; }`)",

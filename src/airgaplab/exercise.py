@@ -131,17 +131,60 @@ def graded(outcomes: list[dict[str, Any]]) -> list[Graded]:
     return sorted(merged.values(), key=lambda g: (order.index(g.req), g.host))
 
 
-def solve(be: Backend, which: Step) -> dict[str, list[str]]:
-    """The reference solution of a step: its provisioning step on every host with that role. Returns, per
-    host, what it changed in the host's files (a unified diff: the answer, shown)."""
+NOTES_ONLY = {"AS_THE_NOTES": "1"}  # the notes' step exactly, none of the lab's extras (admin's NetworkManager drop-in)
+SHOWN = "$ "  # how a step's PLAN_ONLY run prints a command it would run
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What `solve` will do on one host, before it does it: the notes' commands in order, and for each file a
+    command writes, what changes in it (a unified diff)."""
+
+    commands: list[str]
+    diffs: dict[str, list[str]]
+
+    def lines(self) -> list[str]:
+        """The commands, each file's diff under the command that writes it."""
+        out: list[str] = []
+        for cmd in self.commands:
+            out.append(f"$ {cmd}")
+            if cmd.startswith("cat > "):
+                out += [f"  {line}" for line in self.diffs.get(cmd.removeprefix("cat > "), [])]
+        return out
+
+
+def answer(be: Backend, which: Step) -> dict[str, Answer]:
+    """The reference solution of a step, per host with its role, as it would be typed — nothing is changed: the
+    provisioning step runs with PLAN_ONLY=1 and says what it would run; files it would write are diffed against
+    their rendering."""
     hosts = [h for h in be.spec.hosts if h.has(which.role)]
+    plan, got = be.provision_plan(), {}
+
+    def one(name: str) -> None:
+        host = be.spec.host(name)
+        said = provisioner.provision_host(be.transport, be.spec, be.family, host, plan, [which.role],
+                                          env={**NOTES_ONLY, "PLAN_ONLY": "1"})
+        commands = [line.removeprefix(SHOWN) for line in said.splitlines() if line.startswith(SHOWN)]
+        written = [c.removeprefix("cat > ") for c in commands if c.startswith("cat > ")]
+        rendered = render.files_for(be.spec, host, be.family)
+        before = _contents(be, name, written)
+        got[name] = Answer(commands, {p: changes({p: before[p]}, {p: rendered[p]}) for p in written})
+
+    provisioner.parallel([h.name for h in hosts], one)
+    return {h.name: got[h.name] for h in hosts}
+
+
+def solve(be: Backend, which: Step) -> list[str]:
+    """Apply the reference solution of a step (what `answer` shows) on every host with its role; those hosts."""
+    hosts = [h.name for h in be.spec.hosts if h.has(which.role)]
     plan = be.provision_plan()
-    files = {h.name: sorted(render.files_for(be.spec, h, be.family)) for h in hosts}
-    before = {h.name: _contents(be, h.name, files[h.name]) for h in hosts}
-    provisioner.parallel([h.name for h in hosts], lambda n: provisioner.provision_host(
-        be.transport, be.spec, be.family, be.spec.host(n), plan, [which.role]))
-    after = {h.name: _contents(be, h.name, files[h.name]) for h in hosts}
-    return {h.name: changes(before[h.name], after[h.name]) for h in hosts}
+
+    def one(name: str) -> None:
+        provisioner.provision_host(be.transport, be.spec, be.family, be.spec.host(name), plan, [which.role],
+                                   env=NOTES_ONLY)
+
+    provisioner.parallel(hosts, one)
+    return hosts
 
 
 def changes(before: dict[str, str | None], after: dict[str, str | None]) -> list[str]:

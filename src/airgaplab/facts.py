@@ -72,6 +72,26 @@ def denied(tx: Transport, server_host: str, client_ip: str) -> str | None:
     return f"{server_host}'s chronyd denies NTP to {client_ip} (`chronyc accheck {client_ip}`: access denied)"
 
 
+def running_for(tx: Transport, host: str, daemon: str) -> float | None:
+    """How long `host`'s `daemon` (chronyd, named) has been running, in seconds (None: it does not run)."""
+    rc, text = out(tx, host, ["sh", "-c", f"ps -o etimes= -p \"$(cat {PIDFILES[daemon]} 2>/dev/null)\""])
+    try:
+        return float(text.strip()) if rc == 0 else None
+    except ValueError:
+        return None
+
+
+def access(tx: Transport, server_host: str, check: str, ip: str) -> str | None:
+    """chronyd's own decision for `ip`, read on `server_host` without sending it anything: `check` is accheck
+    (NTP, `allow`) or cmdaccheck (its command port, `cmdallow`). "" when denied, its words when allowed, None
+    when chronyc cannot tell (chronyd does not run)."""
+    rc, text = out(tx, server_host, ["chronyc", check, ip])
+    words = text.strip().splitlines()[-1] if text.strip() else ""
+    if rc != 0 or not words:
+        return None
+    return "" if "denied" in words.lower() else words
+
+
 def restart_due(tx: Transport, host: str, daemon: str, fam: Family) -> str | None:
     """Why `host`'s `daemon` (chronyd, named) may not do what its file says: the file changed after the daemon
     started, so it runs an older one (None: it does not run, or it started after the last change)."""

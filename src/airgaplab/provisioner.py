@@ -43,18 +43,21 @@ def steps_for(host: Host, plan: Plan) -> list[str]:
 
 
 def provision_host(tx: Transport, spec: LabSpec, fam: Family, host: Host, plan: Plan,
-                   steps: list[str] | None = None, *, stage: bool = True) -> None:
+                   steps: list[str] | None = None, *, stage: bool = True, env: dict[str, str] | None = None) -> str:
     """Stage the host's files (unless `stage` is False: already staged) and run its steps (default: all of
-    them, in order)."""
+    them, in order), with `env` added to their environment (PLAN_ONLY=1: only say what they would run); what
+    the steps printed."""
     if stage and steps_for(host, plan):  # a host with nothing to run gets nothing (a bare host shows no answers)
         files = {render.STAGE_DIR + p: c.encode() for p, c in render.files_for(spec, host, fam).items()}
         tx.put_many(host.name, {**_steps_files(), **files, **plan.extra_files(host)})
     steps = steps_for(host, plan) if steps is None else steps
-    env = [f"{k}={v}" for k, v in {**fam.step_env(), **plan.env(host)}.items()]
+    assigned = [f"{k}={v}" for k, v in {**fam.step_env(), **plan.env(host), **(env or {})}.items()]
+    said = []
     for step in steps:
         script = f"{STEPS_DIR}/{step}.sh"
-        tx.run(host.name, ["env", *env, "bash", script], what=f"provision step {step} (`bash {script}`)", timeout=600,
-               lines=8)
+        said.append(tx.run(host.name, ["env", *assigned, "bash", script], what=f"provision step {step} "
+                           f"(`bash {script}`)", timeout=600, lines=8).stdout.decode(errors="replace"))
+    return "".join(said)
 
 
 def provision(tx: Transport, spec: LabSpec, fam: Family, plan: Plan, hosts: list[Host] | None = None,

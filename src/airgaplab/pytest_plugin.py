@@ -251,6 +251,14 @@ def nodes(spec: LabSpec) -> list[str]:
 
 
 @pytest.fixture(scope="session")
+def grader(backend: Backend, spec: LabSpec) -> str:
+    """Where the suite probes admin's services from: the grader's own address on the internal network
+    (`airgaplab-grader`, spec.grader_ip), so `chronyc clients` on admin lists no host that never asked it
+    itself; the first node where the lab offers no such vantage."""
+    return backend.world.grader or spec.nodes_list[0].name
+
+
+@pytest.fixture(scope="session")
 def hosts(backend: Backend) -> dict[str, Any]:
     """hosts[name] → a testinfra Host running commands on that lab host."""
     from airgaplab.hosts import lab_host
@@ -290,7 +298,9 @@ def _host_of(item: pytest.Item) -> str:
         return str(callspec.params["node"])
     names = getattr(item, "fixturenames", [])
     rid = _req_of(item)
-    if ("admin" in names and "nodes" not in names) or (rid and requirement(rid).scope == "admin"):
+    # a test that probes from the grader's address speaks for the internal network (the lab), as one over the nodes
+    if ("admin" in names and "nodes" not in names and "grader" not in names) or \
+            (rid and requirement(rid).scope == "admin"):
         be = _state(item.config).backend
         server = be.spec.server_for("ntp") if be is not None else None
         return server.name if server else "admin"

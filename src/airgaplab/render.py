@@ -9,8 +9,6 @@ from airgaplab.family import ROCKY, Family
 from airgaplab.paths import provision_dir
 from airgaplab.spec import Host, LabSpec
 
-MANAGED = "Managed by airgaplab (rendered from the lab spec); a re-provision overwrites it."
-
 # The order in which a host's steps run. DNS comes first so that admin's
 # chronyd resolves its upstream names through admin's own BIND.
 STEP_ORDER = ("dns-server", "ntp-server", "dns-client", "ntp-client")
@@ -31,7 +29,7 @@ def _env() -> jinja2.Environment:
 def files_for(spec: LabSpec, host: Host, fam: Family = ROCKY) -> dict[str, str]:
     """Absolute path on the host → content, for every file the host's roles install (paths of family `fam`)."""
     env = _env()
-    ctx = {"lab": spec, "host": host, "ntp": spec.ntp, "dns": spec.dns, "managed": MANAGED, "fam": fam}
+    ctx = {"lab": spec, "host": host, "ntp": spec.ntp, "dns": spec.dns, "fam": fam}
     out: dict[str, str] = {}
     if host.has("ntp-server"):
         out[fam.chrony_conf] = env.get_template("chrony-server.conf.j2").render(ctx)

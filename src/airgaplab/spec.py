@@ -163,6 +163,9 @@ class LabSpec(_Strict):
             dup = [v for v, n in Counter(values).items() if n > 1]
             if dup:
                 raise ValueError(f"hosts: duplicate host {what} {dup[0]!r} — each host needs its own {what}")
+        if len({h.ip for h in self.hosts}) >= net.num_addresses - 2:
+            raise ValueError(f"network.internal: {net} has no address left for the grader (the suite's own vantage "
+                             "on the internal network) — use a larger network or fewer hosts")
         for kind in ("ntp", "dns"):
             clients = [h.name for h in self.hosts if h.has(f"{kind}-client")]
             servers = [h for h in self.hosts if h.has(f"{kind}-server")]
@@ -189,6 +192,14 @@ class LabSpec(_Strict):
     @property
     def host_names(self) -> list[str]:
         return [h.name for h in self.hosts]
+
+    @property
+    def grader_ip(self) -> str:
+        """The grader's own address on the internal network (the first no host takes: .1 in the notes' lab): the
+        suite's probes that a daemon records (`chronyc clients`) come from it, never from a host the student
+        configures. On VMs the hypervisor holds it on the internal network; on netns, the LAN's bridge."""
+        taken = {h.ip for h in self.hosts}
+        return next(str(a) for a in self.network.net.hosts() if str(a) not in taken)  # one is free: _check_lab
 
     def server_for(self, kind: str) -> Host | None:
         return next((h for h in self.hosts if h.has(f"{kind}-server")), None)

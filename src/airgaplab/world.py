@@ -16,6 +16,10 @@ from dataclasses import dataclass
 
 from airgaplab.family import ROCKY, Family
 
+GRADER = "airgaplab-grader"
+"""The grader's vantage as a transport names it, and its name in the hosts' /etc/hosts (so `chronyc clients` on
+admin says who asked)."""
+
 
 @dataclass(frozen=True)
 class DnssecNames:
@@ -31,7 +35,7 @@ class World:
     own; each hypervisor's world passes what it knows and overrides what it can see better."""
 
     def __init__(self, *, family: Family = ROCKY, box: str | None = None, sync_timeout: float = 30.0,
-                 silence_s: float = 2.0, outsider: str | None = None) -> None:
+                 silence_s: float = 2.0, outsider: str | None = None, grader: str | None = None) -> None:
         self.family = family
         """The hosts' OS family: paths, service names, packages (netns hosts are Rocky-shaped)."""
         self.box = box
@@ -42,6 +46,11 @@ class World:
         """How long a probe waits before it concludes that no answer will come (a round trip is far shorter)."""
         self.outsider = outsider
         """A host outside every ACL, to probe from (None: none is offered)."""
+        self.grader = grader
+        """The grader's own vantage on the internal network (GRADER, at the spec's `grader_ip`), to probe
+        admin's services from without leaving a trace on a host the student configures (None: none is offered;
+        probes then come from the nodes)."""
+
     def outside_address(self, host: str) -> str | None:
         """The address `host` has towards the internet, as the outsider reaches it."""
         return None

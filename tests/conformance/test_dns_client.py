@@ -22,6 +22,17 @@ def test_resolv_conf_names_admin_only(hosts, spec, admin, node):
              answer=f"expected only {want[0]}")
 
 
+# `nmcli connection up`, then resolv.conf as it left it (printed after AFTER), put back as it was before
+AFTER = "\x1eafter\x1e"
+KEPT = "/run/airgaplab-resolv.conf"
+
+
+def provoke(conn: str) -> str:
+    return (f"cp -p /etc/resolv.conf {KEPT} && {{ nmcli connection up {conn}; rc=$?; printf '{AFTER}'; "
+            f"cat /etc/resolv.conf; [ \"$(sha256sum < {KEPT})\" = \"$(sha256sum < /etc/resolv.conf)\" ] || "
+            f"cat {KEPT} > /etc/resolv.conf; touch -r {KEPT} /etc/resolv.conf; rm -f {KEPT}; exit $rc; }}")
+
+
 @pytest.mark.host
 @pytest.mark.req("DNS-CLI-2")
 def test_networkmanager_leaves_resolv_conf_alone(hosts, backend, node):
@@ -31,16 +42,13 @@ def test_networkmanager_leaves_resolv_conf_alone(hosts, backend, node):
     if dns != "none" and not unmanaged:
         fail(f"NetworkManager runs with dns={dns} ({where}): it rewrites /etc/resolv.conf whenever a connection "
              "comes up", answer="expected a drop-in in /etc/NetworkManager/conf.d/ saying dns=none under [main]")
-    # the event the notes warn about: a connection coming up makes NetworkManager write resolv.conf
+    # the event the notes warn about: a connection coming up makes NetworkManager write resolv.conf. The grader
+    # leaves no trace: what NetworkManager rewrote goes back as the student had it (content, owner, mode, mtime).
     conn = backend.world.nm_connection(node)
     before = hosts[node].file("/etc/resolv.conf").content_string
-    try:
-        up = hosts[node].run(f"nmcli connection up {conn}")
-        after = hosts[node].file("/etc/resolv.conf").content_string
-    finally:  # the grader leaves no trace: a rewritten resolv.conf goes back to what the student had
-        if hosts[node].file("/etc/resolv.conf").content_string != before:
-            backend.transport.put(node, "/etc/resolv.conf", before.encode())
-    assert up.rc == 0, f"`nmcli connection up {conn}` failed: {(up.stderr or up.stdout).strip()}"
+    up = hosts[node].run(provoke(conn))
+    after = up.stdout.split(AFTER, 1)[1] if AFTER in up.stdout else before
+    assert up.rc == 0, f"`nmcli connection up {conn}` failed: {(up.stderr or up.stdout.split(AFTER)[0]).strip()}"
     if before != after:
         fail(f"`nmcli connection up {conn}` rewrote /etc/resolv.conf ({' / '.join(after.splitlines())}) although "
              f"{where} says dns=none: the running NetworkManager has not read it",

@@ -67,8 +67,8 @@ def test_named_listens_on_admins_addresses(hosts, backend, spec, admin, proto):
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-3")
-def test_allow_query_answers_internal_node(backend, spec, admin, node):
-    check.noerror(dnsprobe.query(backend.transport, node, spec.host(admin).ip, LOCAL_NAME))
+def test_allow_query_answers_the_internal_network(backend, spec, admin, grader):
+    check.noerror(dnsprobe.query(backend.transport, grader, spec.host(admin).ip, LOCAL_NAME))
 
 
 @pytest.mark.protocol
@@ -116,8 +116,8 @@ def test_allow_query_acl_in_named_conf(hosts, spec, admin, fam):
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-4")
-def test_recursion_for_internal_node(backend, spec, admin, node):
-    msg = dnsprobe.query(backend.transport, node, spec.host(admin).ip, "google.com")
+def test_recursion_for_the_internal_network(backend, spec, admin, grader):
+    msg = dnsprobe.query(backend.transport, grader, spec.host(admin).ip, "google.com")
     check.noerror(msg)
     check.ra(msg)
     check.has_addresses(msg)
@@ -175,7 +175,7 @@ def _forwarder_saw(backend, qname: str) -> list[str]:
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-5")
-def test_external_name_goes_through_a_forwarder(backend, spec, admin, nodes, converge, fam):
+def test_external_name_goes_through_a_forwarder(backend, spec, admin, grader, converge, fam):
     if backend.world.forwarder_log() is None:
         pytest.skip(f"the forwarders' query log: the {backend.name} lab reaches the real internet here, whose "
                     "forwarders cannot be read (the netns lab and a private hypervisor show it)")
@@ -185,7 +185,7 @@ def test_external_name_goes_through_a_forwarder(backend, spec, admin, nodes, con
         fail(f"admin's named.conf forwards to {' '.join(conf_fwd or []) or 'no forwarders'}: not the resolvers "
              "step 3 names", answer=f"expected {' '.join(want)}")
     qname = _fresh_name()
-    msg = dnsprobe.query(backend.transport, nodes[0], spec.host(admin).ip, qname)
+    msg = dnsprobe.query(backend.transport, grader, spec.host(admin).ip, qname)
     check.has_addresses(msg)
     admin_out = backend.world.egress_address(admin)
     seen = retry.until(lambda: _forwarder_saw(backend, qname), timeout=FORWARDER_LOG_S, interval=0.05).value
@@ -196,25 +196,25 @@ def test_external_name_goes_through_a_forwarder(backend, spec, admin, nodes, con
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-6")
-def test_repeated_query_comes_from_admins_cache(backend, spec, admin, nodes, converge):
+def test_repeated_query_comes_from_admins_cache(backend, spec, admin, grader, converge):
     server = spec.host(admin).ip
     can_see = backend.world.forwarder_log() is not None
     # a never-asked name where the forwarder's side is visible; a well-known one elsewhere
     qname = _fresh_name() if can_see else backend.world.dnssec_names().insecure
-    first = dnsprobe.query(backend.transport, nodes[0], server, qname)
+    first = dnsprobe.query(backend.transport, grader, server, qname)
     check.has_addresses(first)
     asked = len(retry.until(lambda: _forwarder_saw(backend, qname), timeout=FORWARDER_LOG_S, interval=0.05).value
                 or []) if can_see else 0
     can_see = can_see and asked > 0  # admin did not ask the forwarders (DNS-SRV-5 tells): judge by the TTL
 
     if can_see:  # the forwarder's side: answered again, and the forwarder was not asked again
-        check.has_addresses(dnsprobe.query(backend.transport, nodes[0], server, qname))
+        check.has_addresses(dnsprobe.query(backend.transport, grader, server, qname))
         assert len(_forwarder_saw(backend, qname)) == asked, \
             f"the forwarder was asked for {qname} again: admin did not answer from its cache"
         return
 
     def from_cache():  # elsewhere: the TTL counts down (whole seconds: up to a second's wait)
-        again = dnsprobe.query(backend.transport, nodes[0], server, qname)
+        again = dnsprobe.query(backend.transport, grader, server, qname)
         return again if again.answer and dnsprobe.min_ttl(again) < dnsprobe.min_ttl(first) else None
 
     assert converge(from_cache, interval=0.3), \
@@ -223,8 +223,8 @@ def test_repeated_query_comes_from_admins_cache(backend, spec, admin, nodes, con
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-7")
-def test_dnssec_validation(backend, spec, admin, nodes, fam):
-    server, names, src = spec.host(admin).ip, backend.world.dnssec_names(), nodes[0]
+def test_dnssec_validation(backend, spec, admin, grader, fam):
+    server, names, src = spec.host(admin).ip, backend.world.dnssec_names(), grader
     secure = dnsprobe.query(backend.transport, src, server, names.secure, dnssec=True)
     with hint(f"{names.secure} is signed with a valid chain: no AD means admin does not validate. "
               f"Check `dnssec-validation yes;` and the include of {fam.root_key}."):
@@ -242,42 +242,42 @@ def test_dnssec_validation(backend, spec, admin, nodes, fam):
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-8")
-def test_nodes_get_answers_over_tcp(backend, spec, admin, node):
+def test_the_internal_network_gets_answers_over_tcp(backend, spec, admin, grader):
     # a LAN round trip: TCP that does not answer within the silence the ACL checks wait for is dropped
-    check.noerror(dnsprobe.query(backend.transport, node, spec.host(admin).ip, LOCAL_NAME, tcp=True,
+    check.noerror(dnsprobe.query(backend.transport, grader, spec.host(admin).ip, LOCAL_NAME, tcp=True,
                                  timeout=backend.world.silence_s))
 
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-8")
-def test_a_large_answer_is_truncated_over_udp_and_whole_over_tcp(backend, spec, admin, node):
+def test_a_large_answer_is_truncated_over_udp_and_whole_over_tcp(backend, spec, admin, grader):
     name = backend.world.large_answer()
     if name is None:
         pytest.skip(f"a name whose answer exceeds {EDNS_UDP_SIZE} bytes: the {backend.name} lab reaches the real "
                     "internet here, where none is known (the netns lab and a private hypervisor have one)")
     server, tx = spec.host(admin).ip, backend.transport
-    check.truncated(dnsprobe.query(tx, node, server, name, "TXT"))
-    whole = dnsprobe.query(tx, node, server, name, "TXT", tcp=True, timeout=backend.world.silence_s)
+    check.truncated(dnsprobe.query(tx, grader, server, name, "TXT"))
+    whole = dnsprobe.query(tx, grader, server, name, "TXT", tcp=True, timeout=backend.world.silence_s)
     check.noerror(whole)
     size = len(whole.to_wire())
     assert size > EDNS_UDP_SIZE and dnsprobe.texts(whole), \
-        f"{node} asked {server} `{name} TXT` over tcp: got {size} bytes, {len(dnsprobe.texts(whole))} TXT records"
+        f"{grader} asked {server} `{name} TXT` over tcp: got {size} bytes, {len(dnsprobe.texts(whole))} TXT records"
 
 
 @pytest.mark.protocol
 @pytest.mark.isolation
 @pytest.mark.req("DNS-SRV-9")
-def test_outsiders_cannot_read_admins_cache(backend, spec, admin, nodes):
+def test_outsiders_cannot_read_admins_cache(backend, spec, admin, grader):
     qname = backend.world.dnssec_names().insecure
-    check.has_addresses(dnsprobe.query(backend.transport, nodes[0], spec.host(admin).ip, qname))  # now cached
+    check.has_addresses(dnsprobe.query(backend.transport, grader, spec.host(admin).ip, qname))  # now cached
     check.refused(acl_query(backend, admin, qname, rd=False))
 
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-10")
-def test_reverse_lookups_of_lab_addresses_stay_inside(backend, spec, admin, nodes):
+def test_reverse_lookups_of_lab_addresses_stay_inside(backend, spec, admin, nodes, grader):
     reverse = dns.reversename.from_address(spec.host(nodes[0]).ip).to_text(omit_final_dot=True)
-    msg = dnsprobe.query(backend.transport, nodes[0], spec.host(admin).ip, reverse, "PTR")
+    msg = dnsprobe.query(backend.transport, grader, spec.host(admin).ip, reverse, "PTR")
     check.authoritative(msg)
     if backend.world.forwarder_log() is not None:  # and the forwarders never heard of it
         saw = retry.until(lambda: _forwarder_saw(backend, reverse), timeout=FORWARDER_LOG_S, interval=0.05).value
@@ -286,22 +286,22 @@ def test_reverse_lookups_of_lab_addresses_stay_inside(backend, spec, admin, node
 
 @pytest.mark.protocol
 @pytest.mark.req("DNS-SRV-11")
-def test_negative_answers_come_from_admins_cache(backend, spec, admin, nodes):
+def test_negative_answers_come_from_admins_cache(backend, spec, admin, grader):
     zone = backend.world.unsigned_zone()
     if zone is None:
         pytest.skip(f"a zone without DNSSEC whose names are known not to exist: the {backend.name} lab reaches the "
                     "real internet here (the netns lab and a private hypervisor have one)")
     server, qname = spec.host(admin).ip, f"airgaplab-{uuid.uuid4().hex[:12]}.{zone}"
-    check.nxdomain(dnsprobe.query(backend.transport, nodes[0], server, qname))
+    check.nxdomain(dnsprobe.query(backend.transport, grader, server, qname))
     # the forwarder's side, where it can be seen and admin forwards (DNS-SRV-5 proves that it does)
     asked = len(retry.until(lambda: _forwarder_saw(backend, qname), timeout=FORWARDER_LOG_S, interval=0.05).value
                 or []) if backend.world.forwarder_log() is not None else 0
-    second = dnsprobe.query(backend.transport, nodes[0], server, qname)
+    second = dnsprobe.query(backend.transport, grader, server, qname)
     check.nxdomain(second)
     again = len(_forwarder_saw(backend, qname)) if asked else 0
     assert again == asked, f"asked again for {qname}, admin asked the forwarder again ({again} times in all): " \
         "it did not keep the negative answer"
     # kept for its negative TTL (the zone's SOA minimum), not for the moment of one fetch
     kept = dnsprobe.negative_ttl(second)
-    assert kept, f"{nodes[0]} asked {server} `{qname} A` again: got {dnsprobe.describe(second)} with a negative TTL " \
+    assert kept, f"{grader} asked {server} `{qname} A` again: got {dnsprobe.describe(second)} with a negative TTL " \
         f"of {kept} s: admin keeps the NXDOMAIN no longer than this answer"

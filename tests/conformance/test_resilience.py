@@ -161,8 +161,8 @@ def test_rebooted_node_resynchronizes_within_the_iburst(backend, admin, nodes, n
 
 
 @pytest.mark.req("DNS-RES-1")
-def test_internet_down_cache_servfail_and_own_zones(backend, spec, admin, nodes, heal):
-    server, src = spec.host(admin).ip, nodes[0]
+def test_internet_down_cache_servfail_and_own_zones(backend, spec, admin, grader, heal):
+    server, src = spec.host(admin).ip, grader
     first = dnsprobe.query(backend.transport, src, server, "google.com")
     check.has_addresses(first)
     faults.inject(backend, "internet-down")

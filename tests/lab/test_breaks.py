@@ -8,7 +8,7 @@ import pytest
 
 from airgaplab import drills
 from airgaplab.drills import DRILLS
-from tests.helpers import cli, suite
+from tests.helpers import cli, footprint, suite, unchanged
 
 
 def run_suite(name: str, tmp_path: Path) -> tuple[list[dict], str]:
@@ -19,7 +19,9 @@ def run_suite(name: str, tmp_path: Path) -> tuple[list[dict], str]:
 def test_drill_fails_exactly_its_requirements(drill: str, lab, tmp_path: Path) -> None:
     d = DRILLS[drill]
     drills.apply(lab, drill)
+    before = footprint(lab)  # the grader leaves no trace, whatever the drill broke (test_no_trace)
     results, output = run_suite(lab.spec.name, tmp_path)
+    unchanged(before, footprint(lab), f"`pytest` under drill {drill}")
     failed = {(o["req"], o["host"]) for o in results if o["outcome"] in ("FAIL", "ERROR")}
     assert failed == d.expected(lab.spec), output[-3000:]
     # every failure says what was observed and what to check

@@ -42,3 +42,24 @@ def test_bare_lab_fails_every_step_and_solving_each_in_order_passes_it(netns_lab
     forward = cli("solve", "--to", "4", "--name", name)
     assert forward.returncode == 0 and "step 4 dns-clients" in forward.stdout, forward.stdout + forward.stderr
     assert cli("check", "--name", name).returncode == 0
+
+
+def test_solve_is_the_notes_step_shown_before_it_is_applied(netns_lab) -> None:
+    """`solve 3` is the notes' step 3: their commands in their order (the backup, the file, named-checkconf,
+    `enable --now`, admin's resolv.conf), all printed before anything runs; no NetworkManager drop-in on admin
+    (the notes write none there); files as the notes write them (no header of ours)."""
+    be = netns_lab("sv", bare=True)
+    name = be.spec.name
+    solved = cli("solve", "3", "--name", name)
+    assert solved.returncode == 0, solved.stdout + solved.stderr
+    typed = [line.strip() for line in solved.stdout.splitlines() if line.strip().startswith("$ ")]
+    assert typed == ["$ cp /etc/named.conf /etc/named.bak", "$ cat > /etc/named.conf",
+                     "$ named-checkconf /etc/named.conf", "$ systemctl enable --now named",
+                     "$ cat > /etc/resolv.conf"], solved.stdout
+    assert solved.stdout.index("+allow-query { 127.0.0.1; 192.168.10.0/24; };") < solved.stdout.index("applied:")
+    on_admin = be.transport.exec("admin", ["sh", "-c", "ls /etc/NetworkManager/conf.d; cat /etc/named.conf "
+                                                       "/etc/resolv.conf"]).stdout.decode()
+    assert "99-dns-none.conf" not in on_admin and "airgaplab" not in on_admin, on_admin
+    again = cli("solve", "3", "--name", name)
+    assert "$ " not in again.stdout and "done already" in again.stdout, again.stdout
+    assert cli("check", "3", "--name", name).returncode == 0

@@ -68,6 +68,6 @@ def test_allow_recursion_localhost_refuses_the_nodes_and_is_no_open_resolver(lab
                                             "/etc/named.conf && systemctl restart named"])
     results, out = suite(lab.spec.name, tmp_path / "r.json", "--req", "DNS-SRV-4")
     by_test = {(o["nodeid"].rsplit("::", 1)[1].split("[")[0], o["host"]): o for o in results}
-    assert by_test[("test_recursion_for_internal_node", "k8s-node1")]["outcome"] == "FAIL", out[-2000:]
+    assert by_test[("test_recursion_for_the_internal_network", "lab")]["outcome"] == "FAIL", out[-2000:]
     assert by_test[("test_recursion_refused_for_outside_addresses", "admin")]["outcome"] == "PASS", out[-2000:]
     assert "outside every ACL" not in out

@@ -88,6 +88,14 @@ def test_systemctl_runs_the_real_daemon_and_lists_it(host: Host) -> None:
     assert re.search(r"Stratum\s+: 10", out) and out.rstrip().endswith("inactive"), out
 
 
+def test_systemctl_restart_starts_a_new_process_as_systemd_does(host: Host) -> None:
+    out = host("printf 'local stratum 10\\nallow 127.0.0.1\\n' > /etc/chrony.conf; systemctl start chronyd; "
+               "systemctl status chronyd | grep 'Main PID'; systemctl restart chronyd; "
+               "systemctl status chronyd | grep 'Main PID'")
+    pids = re.findall(r"Main PID: (\d+) \(chronyd\)", out)
+    assert len(pids) == 2 and pids[0] != pids[1], out  # `systemctl status` after a restart: another Main PID
+
+
 def test_unmodelled_verbs_and_options_answer_in_one_line(host: Host) -> None:
     for cmd in ("systemctl mask chronyd", "systemctl --user status", "journalctl --vacuum-size=1M",
                 "nmcli --ask connection show"):

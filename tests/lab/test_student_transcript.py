@@ -73,14 +73,15 @@ DNS_SESSION = [
     # repaired, but allow-query left with localhost only: the nodes are refused
     Move("admin", "sed -i 's/^recursion yes /recursion yes; /; s/^allow-query .*/allow-query { localhost; };/' "
                   "/etc/named.conf && systemctl restart named", 3,
-         (Expect("DNS-SRV-3", NODE, ("k8s-node1 asked 192.168.10.10 `localhost A`", "got REFUSED", "expected NOERROR"),
+         (Expect("DNS-SRV-3", "lab", ("airgaplab-grader asked 192.168.10.10 `localhost A`", "got REFUSED",
+                                      "expected NOERROR"),
                  (" ,",)),
           # BIND's `localhost` is every address of admin's own: its outside address is let in
           Expect("DNS-SRV-3", "admin", ("admin itself, asking from its outside address", "got NOERROR",
                                         "expected REFUSED"), (" ,",)))),
     # allow-query repaired in the file, named not restarted
     Move("admin", "sed -i 's/^allow-query .*/allow-query { 127.0.0.1; 192.168.10.0\\/24; };/' /etc/named.conf", 3,
-         Expect("DNS-SRV-3", NODE, ("got REFUSED", "changed", "after its named started", "restart it"))),
+         Expect("DNS-SRV-3", "lab", ("got REFUSED", "changed", "after its named started", "restart it"))),
     Move("admin", "systemctl restart named", 3, PASSES),
     # step 4 without restarting NetworkManager: the drop-in is not read, the next `connection up` rewrites
     Move("nodes", typed("4-node-dns.sh", ("systemctl restart NetworkManager", "")), 4,

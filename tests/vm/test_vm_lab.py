@@ -30,9 +30,10 @@ from airgaplab import box
 from airgaplab.backends.vagrant import accel
 from airgaplab.catalog import catalog
 from airgaplab.drills import DRILLS
+from airgaplab.family import family
 from airgaplab.paths import default_lab_file
 from airgaplab.spec import load_spec
-from tests.helpers import needs_root, suite
+from tests.helpers import footprint_via, needs_root, suite, unchanged
 
 from .conftest import OS, UP_TIMEOUT, assert_gone, run
 
@@ -72,10 +73,26 @@ def failing(outcomes: list[dict]) -> set[str]:
     return {o["req"] for o in outcomes if o["outcome"] in ("FAIL", "ERROR")}
 
 
-def test_suite_passes_every_requirement_on_the_vms(vmlab: str, state: Path) -> None:
+def suite_passes(state: Path, vmlab: str) -> None:
     outcomes, out = vm_suite(state, vmlab)
     assert outcomes and all(o["outcome"] == "PASS" for o in outcomes), out[-4000:]  # none failed, none skipped
     assert "26/26 requirements pass" in out and "lab vmt on vagrant" in out, out[-2000:]
+
+
+def test_suite_passes_and_check_and_it_leave_no_trace_on_the_vms(vmlab: str, state: Path) -> None:
+    spec = load_spec(default_lab_file())
+    fam = family(OS)
+
+    def on(host: str, script: str) -> str:
+        return exec_(state, vmlab, host, "sh", "-c", script).stdout
+
+    before = footprint_via(on, spec, fam)
+    checked = run(["check", "--name", vmlab], state, timeout=600)
+    assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-2000:]
+    unchanged(before, footprint_via(on, spec, fam), "`airgaplab check` on the VMs")
+    suite_passes(state, vmlab)
+    unchanged(before, footprint_via(on, spec, fam), "`pytest` on the VMs")
+    assert "airgaplab-grader" in on("admin", "chronyc clients")  # who asked, named where the student looks
 
 
 def test_the_box_rehearses_rocky10s_traits_on_the_cpu_rocky10_would_get(vmlab: str, state: Path) -> None:
@@ -186,7 +203,7 @@ def test_three_drills_each_undone_by_reset(vmlab: str, state: Path) -> None:
             for host in ("admin", "k8s-node1", "k8s-node2"):  # this machine's clock again, not the snapshot's
                 guest = float(exec_(state, vmlab, host, "date", "+%s.%N").stdout)
                 assert abs(guest - time.time()) < 2, f"{host}'s clock is {guest - time.time():+.1f} s off after reset"
-            test_suite_passes_every_requirement_on_the_vms(vmlab, state)  # within 50 ms, all the drill broke back
+            suite_passes(state, vmlab)  # within 50 ms, all the drill broke back
         else:
             outcomes, out = vm_suite(state, vmlab, *picked)
             assert outcomes and not failing(outcomes), f"after {drilled} and reset: {out[-2500:]}"

@@ -65,7 +65,7 @@ class NetnsBackend(Backend):
         self.sealed = sealed
         self.inet = A.Internet(spec)
         self.prefix = f"agl.{spec.name}."
-        self.transport = NetnsTransport(self.view)
+        self.transport = NetnsTransport(self.view, self.netns(LAN))
         self.world = NetnsWorld(spec, self.inet, self.transport)
 
     # --- naming ------------------------------------------------------------

@@ -39,7 +39,9 @@ def create_network(spec: LabSpec, internet: A.Internet, netns: Callable[[str], s
     run(["ip", "-b", "-"], input="\n".join(lines).encode())
 
     batches: dict[str, list[str]] = {n: ["link set lo up"] for n in names}
-    batches[lan] += ["link add br0 type bridge", "link set br0 up"]
+    # the grader's own address on the LAN (the bridge's, as a VM host's on its internal network)
+    batches[lan] += ["link add br0 type bridge", f"addr add {spec.grader_ip}/{spec.network.net.prefixlen} dev br0",
+                     "link set br0 up"]
     batches[inet] += ["link add br0 type bridge", f"addr add {A.GATEWAY}/24 dev br0", "link set br0 up"]
     batches[inet] += [f"addr add {a}/32 dev lo" for a in internet.service_addresses]
     prefix = spec.network.net.prefixlen

@@ -10,14 +10,16 @@ from airgaplab.backends import relay
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.setns import network_namespace
 from airgaplab.transport import Completed, Transport
+from airgaplab.world import GRADER
 
 
 class NetnsTransport(Transport):
     """exec = nsenter + the host's PATH (its Rocky-shaped shims first); exchange = a socket opened inside the
     host's network namespace by this very process (no helper process per probe)."""
 
-    def __init__(self, view: Callable[[str], HostView]) -> None:
+    def __init__(self, view: Callable[[str], HostView], lan_netns: str) -> None:
         self.view = view  # host name → its view; raises UserError for a host the lab does not have
+        self.lan_netns = lan_netns  # the LAN bridge's namespace: the grader's vantage (GRADER), exchange only
 
     def exec(self, host: str, argv: list[str], *, input: bytes | None = None,
              timeout: float | None = 120) -> Completed:
@@ -34,5 +36,5 @@ class NetnsTransport(Transport):
     @contextmanager
     def network_of(self, host: str) -> Iterator[None]:
         """Within this context, sockets the calling thread opens belong to `host`'s network."""
-        with network_namespace(f"/run/netns/{self.view(host).netns}"):
+        with network_namespace(f"/run/netns/{self.lan_netns if host == GRADER else self.view(host).netns}"):
             yield

@@ -7,13 +7,13 @@ from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns.topology import INTERNET, OUTSIDER
 from airgaplab.spec import LabSpec
 from airgaplab.transport import Transport
-from airgaplab.world import DnssecNames, World
+from airgaplab.world import GRADER, DnssecNames, World
 
 
 class NetnsWorld(World):
     def __init__(self, spec: LabSpec, inet: A.Internet, tx: Transport) -> None:
         # every round trip stays inside this machine's kernel (microseconds): silence is clear at 0.5 s
-        super().__init__(silence_s=0.5, outsider=OUTSIDER)
+        super().__init__(silence_s=0.5, outsider=OUTSIDER, grader=GRADER)
         self.spec, self.inet, self.tx = spec, inet, tx
 
     def outside_address(self, host: str) -> str | None:

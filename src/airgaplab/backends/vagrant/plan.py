@@ -12,6 +12,7 @@ from airgaplab.backends.vagrant import accel as accel_mod
 from airgaplab.backends.vagrant import firstboot
 from airgaplab.family import family
 from airgaplab.spec import Host, LabSpec
+from airgaplab.world import GRADER
 
 FIREWALL_SERVICES = {"dns-server": "dns", "ntp-server": "ntp"}
 
@@ -35,7 +36,8 @@ def network_names(spec: LabSpec) -> dict[str, str]:
 
 
 def hosts_block(spec: LabSpec) -> str:
-    lines = ["# BEGIN airgaplab", *[f"{h.ip}\t{h.name}" for h in spec.hosts], "# END airgaplab"]
+    lines = ["# BEGIN airgaplab", *[f"{h.ip}\t{h.name}" for h in spec.hosts], f"{spec.grader_ip}\t{GRADER}",
+             "# END airgaplab"]
     return "\n".join(lines) + "\n"
 
 
@@ -124,8 +126,9 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
                 "name": names["internal"],
                 "subnet": str(net),
                 "netmask": str(net.netmask),
-                # the host takes .1 on the isolated internal network (no forwarding, no DHCP)
-                "host_ip": str(next(net.hosts())),
+                # the host takes the grader's address (.1) on the isolated internal network (no forwarding, no
+                # DHCP): the suite's probes of admin come from it
+                "host_ip": spec.grader_ip,
                 "forward_mode": "none",
                 "dhcp": False,
             },
