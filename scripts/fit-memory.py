@@ -11,14 +11,14 @@ from pathlib import Path
 
 import yaml
 
-from airgaplab import doctor
+from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.spec import load_spec
 
 
 def main(src: str, dest: str) -> int:
     spec = load_spec(Path(src))
-    avail = doctor.mem_available_mib()
-    fitted = doctor.fit_memory(spec, avail)
+    avail = vdoctor.mem_available_mib()
+    fitted = vdoctor.fit_memory(spec, avail)
     if fitted is None:
         print(f"fit-memory: {avail} MiB available cannot hold {len(spec.hosts)} guests of 1 GiB and this machine's "
               "share — use a larger runner or fewer --nodes", file=sys.stderr)
@@ -26,7 +26,7 @@ def main(src: str, dest: str) -> int:
     Path(dest).parent.mkdir(parents=True, exist_ok=True)
     Path(dest).write_text(yaml.safe_dump(fitted.model_dump(mode="json", exclude_none=True), sort_keys=False))
     sizes = ", ".join(f"{h.name} {h.memory or fitted.vm.memory} MiB" for h in fitted.hosts)
-    print(f"fit-memory: {avail} MiB available, {doctor.memory_needed(fitted)} MiB needed: {sizes} → {dest}")
+    print(f"fit-memory: {avail} MiB available, {vdoctor.memory_needed(fitted)} MiB needed: {sizes} → {dest}")
     return 0
 
 

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from airgaplab import drills, exercise, faults, render
-from airgaplab.backends import lab_to_take_down, make_backend, open_lab, resolve_backend_name
+from airgaplab import drills, exercise, faults, render, rewind
+from airgaplab.backends import lab_to_take_down, make_backend, open_lab, registered, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.backends.lifecycle import throwaway, up_or_clean
 from airgaplab.cli_options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt
@@ -92,7 +92,7 @@ def up(
         print(json.dumps(plan, indent=2))
         return
     out.print(f"backend: [bold]{chosen}[/] ({why})")
-    if chosen == "vagrant":
+    if registered(chosen).checked_before_up:
         _doctor_or_stop(chosen, spec)
     with Steps() as steps:
         be = make_backend(chosen, spec, steps)
@@ -230,7 +230,7 @@ def report(
         finally:
             if drill_name and up_s is None:  # a lab that outlives the run: back as it was
                 with out.status(f"undoing drill {drill_name} …"):
-                    drills.reset(be)
+                    rewind.undo_drill(be)
                 out.print(f"rehearsal over: drill {drill_name} undone")
     color = "green" if s["verdict"] == "PASS" else "red"
     out.print(f"[{color}]{s['verdict']}[/] {s['counts']['requirements_passed']}/{s['counts']['requirements']} requirements "

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from airgaplab import drills, exercise, states
+from airgaplab import drills, exercise, rewind, states
 from airgaplab.backends import open_lab
 from airgaplab.catalog import catalog
 from airgaplab.cli_options import NameOpt
@@ -146,7 +146,7 @@ def drill(
         be = open_lab(name)
         from_state = be.can_save_states and states.BEFORE_DRILL in states.saved(be)
         with out.status("undoing the drill …"):
-            undone = drills.reset(be)
+            undone = rewind.undo_drill(be)
         how = "back to the state saved before it" if from_state else "the lab is provisioned again"
         out.print(f"undid drill {undone}: {how}" if undone else f"no drill is active; {how} all the same")
         return

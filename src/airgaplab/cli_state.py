@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from airgaplab import states
+from airgaplab import rewind, states
 from airgaplab.backends import open_lab
 from airgaplab.cli_options import NameOpt
 from airgaplab.console import out
@@ -58,6 +58,6 @@ def reset(
     be = open_lab(lab)
     t = time.monotonic()
     with out.status("resetting …"):
-        done = states.reset(be, name)
+        done = rewind.reset(be, name)
     out.print(f"lab {be.spec.name} is back to state [bold]{done}[/] ({time.monotonic() - t:.1f} s); the nodes "
               "synchronize again within seconds (the suite waits for them)")

@@ -13,6 +13,15 @@ PIDFILES = {"chronyd": "/run/chrony/chronyd.pid", "named": "/run/named/named.pid
 STALE_MARGIN_S = 0.011  # /proc gives a start in whole clock ticks (10 ms): a file this soon after may be older
 
 
+ASK_AGAIN = ["chronyc", "burst", "4/4"]  # chronyd asks its sources now: 4 requests 2 s apart, not at its next poll
+
+
+def ask_again(tx: Transport, host: str) -> None:
+    """`host`'s chronyd asks its sources now rather than at its next poll (a minute or more away, longer after
+    a silence): the one way the harness hastens chrony."""
+    tx.exec(host, ASK_AGAIN, timeout=30)
+
+
 def out(tx: Transport, host: str, argv: list[str]) -> tuple[int, str]:
     proc = tx.exec(host, argv)
     return proc.returncode, (proc.stdout + proc.stderr).decode(errors="replace")

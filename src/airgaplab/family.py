@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from airgaplab.errors import UserError
-from airgaplab.spec import OS_NAMES
 
 
 @dataclass(frozen=True)
@@ -38,6 +37,8 @@ class Family:
     root_hints: str  # where the stock root hints live
     inline_hints: str | None  # Rocky's named.conf has the hint zone inline ("named.ca"); Debian's is in an include
     min_x86_64_level: int  # the psABI level its userland is built for: EL10 stops at boot below x86-64-v3
+    box_built_here: bool  # its VM box is built on this machine (airgaplab.box), not a published one (vm.box_url)
+    vagrant_guest: str  # Vagrant's guest type (named, so Vagrant skips guest detection: dozens of ssh probes)
 
     @property
     def chrony_bak(self) -> str:
@@ -86,7 +87,7 @@ FAMILIES: dict[str, Family] = {
         named_pkgs="bind bind-utils", named_service="named", named_conf="/etc/named.conf", named_user="named",
         named_dir="/var/named", named_includes=("/etc/named.rfc1912.zones",), root_key="/etc/named.root.key",
         crypto_policy="/etc/crypto-policies/back-ends/bind.config", root_hints="/var/named/named.ca",
-        inline_hints="named.ca", min_x86_64_level=3,
+        inline_hints="named.ca", min_x86_64_level=3, box_built_here=False, vagrant_guest="redhat",
     ),
     "debian12": Family(
         os="debian12", pretty="Debian 12", install="apt-get install -y",
@@ -94,7 +95,7 @@ FAMILIES: dict[str, Family] = {
         named_pkgs="bind9 bind9-utils bind9-dnsutils", named_service="named", named_conf="/etc/bind/named.conf",
         named_user="bind", named_dir="/var/cache/bind", named_includes=("/etc/bind/named.conf.default-zones",),
         root_key="/etc/bind/bind.keys", crypto_policy=None, root_hints="/usr/share/dns/root.hints",
-        inline_hints=None, min_x86_64_level=1,
+        inline_hints=None, min_x86_64_level=1, box_built_here=True, vagrant_guest="debian",
     ),
 }
 
@@ -105,7 +106,7 @@ def family(os_name: str) -> Family:
     try:
         return FAMILIES[os_name]
     except KeyError:
-        raise UserError(f"--os {os_name}: unknown guest OS — use one of {', '.join(OS_NAMES)}") from None
+        raise UserError(f"--os {os_name}: unknown guest OS — use one of {', '.join(FAMILIES)}") from None
 
 
 def machine_os() -> str:

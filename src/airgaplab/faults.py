@@ -193,8 +193,8 @@ def ask_again(be: Backend) -> bool:
     tx = be.transport
     got = bool(retry.until(lambda: facts.on_upstream(tx, server.name), timeout=ASK_AGAIN_S, interval=0.5,
                            give_up=lambda: facts.chronyd_down(tx, server.name),  # nobody there to ask
-                           nudge=lambda: tx.exec(server.name, ["chronyc", "burst", "4/4"], timeout=30),
+                           nudge=lambda: facts.ask_again(tx, server.name),
                            nudge_every=4.0, nudge_after=0))
     for node in be.spec.nodes_list:
-        tx.exec(node.name, ["chronyc", "burst", "4/4"], timeout=30)
+        facts.ask_again(tx, node.name)
     return got

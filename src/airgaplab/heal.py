@@ -9,7 +9,7 @@ cases; what provisioning does not restore (a route, a running daemon) a drill's 
 
 from __future__ import annotations
 
-from airgaplab import drills, facts, faults, retry
+from airgaplab import facts, faults, retry, rewind
 from airgaplab.backends.base import Backend
 from airgaplab.errors import LabError
 
@@ -58,7 +58,7 @@ def make_healthy(be: Backend, within: float = 30.0) -> None:
     restarted); then the nodes ask admin again (a burst, repeated while they still show a stale stratum)
     until the lab is healthy. Raises LabError if it is not within `within` seconds."""
     faults.clear(be)
-    drills.reset(be, use_state=False)  # re-provisioning: faster than a restore, and enough here
+    rewind.undo_drill(be, use_state=False)  # re-provisioning: faster than a restore, and enough here
     restart_stale(be)
     server = be.spec.server_for("ntp")
 
@@ -68,7 +68,7 @@ def make_healthy(be: Backend, within: float = 30.0) -> None:
                 # it runs a configuration without admin (provisioning restores files, not daemons)
                 be.transport.exec(node.name, ["systemctl", "restart", be.family.chrony_service])
             else:
-                be.transport.exec(node.name, ["chronyc", "burst", "4/4"])
+                facts.ask_again(be.transport, node.name)
 
     if not retry.until(lambda: healthy(be) is None, timeout=within, interval=0.2, nudge=ask_admin_again,
                        nudge_every=BURST_EVERY_S, nudge_after=0):

@@ -11,10 +11,11 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from airgaplab.errors import UserError
+from airgaplab.family import FAMILIES
 
 Role = Literal["ntp-server", "ntp-client", "dns-server", "dns-client"]
 ROLES: tuple[str, ...] = ("ntp-server", "ntp-client", "dns-server", "dns-client")
-OS_NAMES: tuple[str, ...] = ("rocky10", "debian12")
+OS_NAMES: tuple[str, ...] = tuple(FAMILIES)  # one table: airgaplab.family
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 
 
@@ -117,7 +118,7 @@ class Dns(_Strict):
 class Vm(_Strict):
     """The Vagrant/libvirt lab: guest OS, hypervisor, box, resources, libvirt networks, hardening."""
 
-    os: Literal["rocky10", "debian12"] = "rocky10"
+    os: str = Field(default="rocky10", description="the guest OS: a family of airgaplab.family (rocky10, debian12)")
     # system: the machine's libvirtd; private: one airgaplab starts in a namespace of the lab's (leading into
     # the simulated internet); auto: system where it is reachable, else private
     hypervisor: Literal["system", "private", "auto"] = "auto"
@@ -139,6 +140,13 @@ class Vm(_Strict):
     @classmethod
     def _check_mgmt(cls, v: str) -> str:
         return _cidr(v)
+
+    @field_validator("os")
+    @classmethod
+    def _check_os(cls, v: str) -> str:
+        if v not in FAMILIES:
+            raise ValueError(f"{v!r} is not a guest OS airgaplab knows — use one of {', '.join(FAMILIES)}")
+        return v
 
 
 class LabSpec(_Strict):

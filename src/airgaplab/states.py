@@ -1,9 +1,8 @@
 """Saved lab states: back to a known state in seconds, as often as a study group breaks its lab.
 
     states.save(be, "before-lunch")     # every host as it is now
-    states.reset(be)                    # back to the state `up` saved (provisioned, or bare)
-    states.reset(be, "before-lunch")    # faults and the drill undone too
     states.saved(be), states.delete(be, "before-lunch")
+    rewind.reset(be, "before-lunch")    # back to it, faults and the drill undone too (airgaplab.rewind)
 
 A state holds what the hosts hold (files, which daemons run); what lives in the network (a fault's
 link or rule, a drill's route) is undone before the hosts are restored. The backend does the rest
@@ -15,7 +14,6 @@ from __future__ import annotations
 import re
 import shutil
 
-from airgaplab import drills, faults
 from airgaplab.backends.base import Backend
 from airgaplab.errors import UserError
 
@@ -33,13 +31,13 @@ def saved(be: Backend) -> list[str]:
     return be.state.saved_states()
 
 
-def _check(name: str) -> None:
+def check_name(name: str) -> None:
     if not NAME.match(name):
         raise UserError(f"state name {name!r}: use lower-case letters, digits, '.', '_' and '-' (up to 40), "
                         "e.g. `before-step-3`")
 
 
-def _known(be: Backend, name: str) -> None:
+def known(be: Backend, name: str) -> None:
     have = saved(be)
     if name not in have:
         listed = f"saved: {', '.join(have)}" if have else "none is saved"
@@ -48,26 +46,12 @@ def _known(be: Backend, name: str) -> None:
 
 
 def save(be: Backend, name: str) -> None:
-    _check(name)
+    check_name(name)
     be.save_state(name)  # a backend that cannot says why
 
 
 def delete(be: Backend, name: str) -> None:
-    _check(name)
-    _known(be, name)
+    check_name(name)
+    known(be, name)
     be.delete_state(name)
     shutil.rmtree(be.state.states_dir / name)
-
-
-def reset(be: Backend, name: str | None = None) -> str:
-    """Every host back to saved state `name` (default: the one `up` saved), faults and the drill undone."""
-    name = name or default(be)
-    _check(name)
-    if not be.can_save_states:
-        be.restore_state(name)  # says why it cannot
-    _known(be, name)
-    faults.clear(be)
-    drills.undo(be)  # what lives in the network (a route, a rule): the hosts' files come from the state
-    be.restore_state(name)
-    be.state.record_drill(None)
-    return name

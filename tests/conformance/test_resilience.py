@@ -64,12 +64,12 @@ def heal(backend, admin, nodes, converge):
     # samples to follow its upstream (chronyd keeps its local stratum then); nodes, when admin's stratum changed
     synced = bool(admin_upstream_synced(backend, admin))
     if not synced and not facts.chronyd_down(backend.transport, admin):
-        sh(backend, admin, "chronyc burst 4/4 >/dev/null")
+        facts.ask_again(backend.transport, admin)
         synced = bool(converge(lambda: admin_upstream_synced(backend, admin),
                                give_up=lambda: facts.unanswered(backend.transport, admin)))
     if synced:
         for n in (n for n in nodes if not node_follows(backend, admin, n)):
-            sh(backend, n, "chronyc burst 4/4 >/dev/null")
+            facts.ask_again(backend.transport, n)
     converge(lambda: admin_upstream_synced(backend, admin) and all(node_follows(backend, admin, n) for n in nodes),
              give_up=lambda: next(filter(None, (facts.unanswered(backend.transport, n) for n in nodes)), None))
     admin_was = bool(admin_upstream_synced(backend, admin))
@@ -78,7 +78,7 @@ def heal(backend, admin, nodes, converge):
     faults.clear(backend)
     if facts.chronyd_down(backend.transport, admin):
         return  # nothing to heal towards: the check's own finding says why admin's chronyd is gone
-    sh(backend, admin, "chronyc burst 4/4 >/dev/null")
+    facts.ask_again(backend.transport, admin)
     if admin_was:
         assert retry.until(lambda: admin_upstream_synced(backend, admin), timeout=scaled(backend, 3 * BURST_S)), \
             f"admin did not get back to its upstream: {facts.describe_sources(backend.transport, admin)}"
@@ -100,7 +100,7 @@ def test_admin_cut_off_serves_local_stratum_and_nodes_follow(backend, admin, nod
         fail(f"admin, restarted while cut off, tracks {t}: expected its local clock at stratum 10 "
              "(refid 7F7F0101, leap Normal)")
     for n in nodes:  # ask now rather than at the node's next poll (64 s or more)
-        sh(backend, n, "chronyc burst 4/4 >/dev/null")
+        facts.ask_again(backend.transport, n)
     tx, ip = backend.transport, backend.spec.host(admin).ip
     for n in nodes:  # no wait for a node that does not use admin at all, or whose burst went unanswered
         got = retry.until(lambda n=n: node_follows(backend, admin, n, stratum=11), timeout=scaled(backend, BURST_S),
@@ -108,7 +108,7 @@ def test_admin_cut_off_serves_local_stratum_and_nodes_follow(backend, admin, nod
         assert got, f"{n} does not follow admin's local clock at stratum 11: {facts.describe_sources(tx, n)}; " \
             f"{facts.tracking(tx, n)}" + (f" ({got.gave_up})" if got.gave_up else "")
     faults.inject(backend, "internet-up")
-    sh(backend, admin, "chronyc burst 4/4 >/dev/null")
+    facts.ask_again(backend.transport, admin)
     back = retry.until(lambda: admin_upstream_synced(backend, admin), timeout=scaled(backend, BURST_S))
     assert back, f"the upstream is back but admin does not re-select it: {facts.describe_sources(backend.transport, admin)}"
 

@@ -20,7 +20,8 @@ from airgaplab.paths import default_lab_file
 from airgaplab.spec import load_spec
 
 # generated input (tests/unit/test_generated_input.py): a fixed seed and a bounded number in CI and `make
-# test`; the nightly run draws more, at random (HYPOTHESIS_PROFILE=nightly)
+# test` (at most 1000; fewer where one example is slow: `examples`); the nightly run draws more, at random
+# (HYPOTHESIS_PROFILE=nightly)
 settings.register_profile("ci", derandomize=True, max_examples=1000, print_blob=True)
 settings.register_profile("nightly", max_examples=10000)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
@@ -28,6 +29,12 @@ NIGHTLY = os.environ.get("HYPOTHESIS_PROFILE") == "nightly"
 # nightly: each generated test draws at random until its time is up (hypothesis itself bounds only the count)
 NIGHTLY_SECONDS = float(os.environ.get("HYPOTHESIS_NIGHTLY_SECONDS", "120"))
 _first_draw: dict[str, float] = {}
+
+
+def examples(ci: int) -> int:
+    """A generated test's number of examples: `ci` in CI and `make test` (a fixed seed; chosen so that each test
+    takes seconds on a slow 2-core machine and `make unit` a minute), as many as time allows at night."""
+    return settings.get_profile("nightly").max_examples if NIGHTLY else ci
 
 
 def within_time(test: str) -> bool:

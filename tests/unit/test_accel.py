@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import doctor
 from airgaplab.backends.vagrant import accel
+from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.backend import VagrantBackend
 from airgaplab.family import FAMILIES
@@ -100,14 +100,14 @@ def test_accelerator_and_guest_cpu_for_each_os_on_each_machine(machine: str, os_
 @pytest.mark.parametrize("machine", ["kvm-unusable"], indirect=True)
 def test_doctor_speaks_of_the_guests_cpu(machine: str, monkeypatch: pytest.MonkeyPatch) -> None:
     spec = load_spec(default_lab_file())
-    found = doctor._guest_cpu_finding(spec)
+    found = vdoctor._guest_cpu_finding(spec)
     assert found.ok and "guest CPU maximum (x86-64-v3)" in found.detail and "software emulation" in found.detail
     monkeypatch.setattr(accel, "probe", lambda driver: (NEHALEM, "ran") if driver == "qemu" else (None, "no"))
     accel.choose.cache_clear()
-    old = doctor._guest_cpu_finding(spec)  # an emulator without AVX2 (QEMU < 7.2): Rocky 10 would not boot
+    old = vdoctor._guest_cpu_finding(spec)  # an emulator without AVX2 (QEMU < 7.2): Rocky 10 would not boot
     assert not old.ok and old.blocking and "x86-64-v2" in old.detail and "avx2" in old.detail and "7.2" in old.fix
     debian = spec.model_copy(update={"vm": spec.vm.model_copy(update={"os": "debian12"})})
-    assert doctor._guest_cpu_finding(debian).ok
+    assert vdoctor._guest_cpu_finding(debian).ok
 
 
 def test_this_machine_dry_run_shows_what_doctor_says(state_dir: Path) -> None:
@@ -122,7 +122,7 @@ def test_this_machine_dry_run_shows_what_doctor_says(state_dir: Path) -> None:
     assert (decided["accel"], decided["cpu_mode"], decided["guest_cpu"]) == (cpu.driver, cpu.cpu_mode,
                                                                           f"x86-64-v{cpu.level}")
     assert decided["guest_cpu"] == "x86-64-v3"  # QEMU ≥ 7.2 here, KVM or not
-    found = {f.check: f for f in doctor.vagrant_findings(load_spec(default_lab_file()))}
+    found = {f.check: f for f in vdoctor.findings(load_spec(default_lab_file()))}
     assert found["guest CPU"].detail.startswith(("software emulation" if cpu.emulated else "KVM") +
                                                 f", guest CPU {decided['cpu_mode']} ({decided['guest_cpu']})")
     assert vplan.build(load_spec(default_lab_file()), accel=cpu.driver)["cpu_mode"] == decided["cpu_mode"]

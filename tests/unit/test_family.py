@@ -39,3 +39,18 @@ def test_vm_options_apply_and_reject_unknown_values() -> None:
         with_vm_options(spec, "windows", None)
     with pytest.raises(UserError, match="--hypervisor xen"):
         with_vm_options(spec, None, "xen")
+
+
+def test_the_os_table_is_the_one_source_of_os_facts() -> None:
+    """Drills name the family's files and units (no Rocky path patched in afterwards), the boxes built here are
+    exactly the families whose table says so, and the spec's OS list is the table's."""
+    from airgaplab import box
+    from airgaplab.drills import DRILLS
+
+    spec = load_spec(default_lab_file())
+    debian = FAMILIES["debian12"]
+    said = " ".join(cmd for d in DRILLS.values() for _, cmd in d.commands(spec, debian) + d.commands(spec, debian, d.undo))
+    assert "/etc/chrony.conf" not in said and "/etc/named.conf" not in said and "restart chronyd" not in said
+    assert debian.chrony_conf in said and debian.named_conf in said and f"restart {debian.chrony_service}" in said
+    assert set(box.RECIPES) == {f.os for f in FAMILIES.values() if f.box_built_here}
+    assert tuple(FAMILIES) == OS_NAMES

@@ -3,8 +3,9 @@ edits inside the lab that the harness parses. Every spec renders or is refused w
 before anything is created; every argument list ends in a line, never a traceback; a garbled config is
 something the suite can report, never a crash.
 
-Examples: `HYPOTHESIS_PROFILE=ci` (the default: a fixed seed, a bounded number) or `nightly` (at random, each
-test for HYPOTHESIS_NIGHTLY_SECONDS, 120 by default).
+Examples: `HYPOTHESIS_PROFILE=ci` (the default: a fixed seed, a bounded number — 1000, fewer for the tests whose
+examples run the CLI, so that `make unit` takes a minute on a slow machine) or `nightly` (at random, each test for
+HYPOTHESIS_NIGHTLY_SECONDS, 120 by default).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from airgaplab import facts
 from airgaplab.paths import default_lab_file
 from airgaplab.probes import chrony
 from airgaplab.report import html
-from tests.unit.conftest import cli, within_time
+from tests.unit.conftest import cli, examples, within_time
 
 REFERENCE: dict[str, Any] = yaml.safe_load(default_lab_file().read_text())
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**40), 2**40), st.floats(allow_nan=True),
@@ -94,7 +95,7 @@ def assert_one_line_refusal_or_success(r: Any, what: str) -> None:
         assert r.stderr.strip() and r.stderr.strip().count("\n") == 0, f"{what}: not one line:\n{r.stderr}"
 
 
-@settings(**ONE_LINE)
+@settings(**ONE_LINE, max_examples=examples(150))  # two CLI runs each: about 30 ms, 80 ms on a slow machine
 @given(text=mutated_specs())
 def test_a_mutated_spec_renders_or_is_refused_in_one_line(text: str, tmp_path: Path, state_dir: Path) -> None:
     assume(within_time("test_a_mutated_spec_renders_or_is_refused_in_one_line"))
@@ -123,7 +124,7 @@ WORDS = st.one_of(
     st.text(max_size=12))
 
 
-@settings(**ONE_LINE)
+@settings(**ONE_LINE, max_examples=examples(300))  # one CLI run each: about 11 ms, 30 ms on a slow machine
 @given(command=st.sampled_from(SAFE_COMMANDS), args=st.lists(WORDS, max_size=5))
 def test_any_argument_list_ends_in_a_line_never_a_traceback(command: str, args: list[str], state_dir: Path) -> None:
     assume(within_time("test_any_argument_list_ends_in_a_line_never_a_traceback"))

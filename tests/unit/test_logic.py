@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from airgaplab import drills, exercise, faults
+from airgaplab import drills, exercise, faults, rewind
 from airgaplab.backends.fake import FakeBackend
 from airgaplab.backends.lifecycle import up_or_clean
 from airgaplab.errors import LabError, UserError
@@ -174,7 +174,7 @@ def test_a_drill_runs_its_commands_on_its_hosts_and_is_recorded(up: FakeBackend)
 def test_drill_reset_undoes_then_provisions_again_and_forgets_the_drill(up: FakeBackend) -> None:
     drills.apply(up, "one-node-can-get-out")
     mark = len(up.transport.ran)
-    assert drills.reset(up) == "one-node-can-get-out"
+    assert rewind.undo_drill(up) == "one-node-can-get-out"
     after = [r for r in up.transport.ran if r.seq >= mark]
     undo = next(r.seq for r in after if "ip route del default" in r.line)
     first_step = next(r.seq for r in after if r.argv[-1].startswith(STEP))
@@ -254,7 +254,7 @@ def test_state_names_are_checked_and_a_backend_without_states_says_so(fake: Fake
     with pytest.raises(UserError, match="cannot save lab states yet"):
         states.save(fake, "mine")
     with pytest.raises(UserError, match="cannot restore lab states yet"):
-        states.reset(fake)
+        rewind.reset(fake)
     assert states.default(fake) == "provisioned" and states.saved(fake) == []
 
 

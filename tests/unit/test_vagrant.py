@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from airgaplab import box, doctor, render
+from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.errors import UserError
 from airgaplab.family import family
@@ -170,10 +171,10 @@ def test_dry_run_prints_plan_and_commands_and_creates_nothing(state_dir: Path) -
 
 
 def test_doctor_tells_the_truth_about_this_machine(lab) -> None:
-    from airgaplab.backends import private_hypervisor_missing
     from airgaplab.backends.vagrant import libvirtd
+    from airgaplab.backends.vagrant.doctor import private_hypervisor_missing
 
-    found = {f.check: f for f in doctor.vagrant_findings(lab)}
+    found = {f.check: f for f in vdoctor.findings(lab)}
     assert found["vagrant"].ok == (shutil.which("vagrant") is not None)
     plugins = subprocess.run(["vagrant", "plugin", "list"], capture_output=True, text=True).stdout \
         if shutil.which("vagrant") else ""
@@ -182,11 +183,11 @@ def test_doctor_tells_the_truth_about_this_machine(lab) -> None:
     assert found["hypervisor"].ok == libvirtd.reachable()
     if not libvirtd.reachable() and libvirtd.system_libvirtd().state == "stopped":
         assert "systemctl enable --now" in found["hypervisor"].fix
-    debian = {f.check: f for f in doctor.vagrant_findings(lab.model_copy(
+    debian = {f.check: f for f in vdoctor.findings(lab.model_copy(
         update={"vm": lab.vm.model_copy(update={"os": "debian12"})}))}
     assert debian["hypervisor"].ok == (libvirtd.reachable() or not private_hypervisor_missing())
     assert found["guest CPU"].detail.startswith(("KVM", "software emulation"))
-    assert found["free memory"].ok == (doctor.mem_available_mib() >= 3072 + 2048 * 2 + 1024)
+    assert found["free memory"].ok == (vdoctor.mem_available_mib() >= 3072 + 2048 * 2 + 1024)
     routes = subprocess.run(["ip", "-4", "route"], capture_output=True, text=True).stdout
     assert found["lab subnets free on this host"].ok == ("192.168.10." not in routes and "192.168.125." not in routes
                                                          and "192.168.126." not in routes)
@@ -203,7 +204,7 @@ def test_lab_up_vagrant_stops_at_doctor_and_creates_nothing(state_dir: Path, lab
     data["vm"].update(box="airgaplab-test-no-such-box", box_url=None)
     spec = tmp_path / "nobox.yaml"
     spec.write_text(yaml.safe_dump(data))
-    blocking = doctor.blocking_failures(doctor.vagrant_findings(load_spec(spec)))
+    blocking = doctor.blocking_failures(vdoctor.findings(load_spec(spec)))
     assert "box" in [f.check for f in blocking]
     r = cli("up", "--backend", "vagrant", "--spec", str(spec))
     assert r.returncode == 2, r.stdout + r.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import doctor
+from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import libvirtd
 from airgaplab.backends.vagrant.libvirtd import SystemLibvirtd
 from airgaplab.paths import default_lab_file
@@ -60,7 +60,7 @@ def test_installed_is_read_from_unit_files(tmp_path: Path) -> None:
 
 def test_doctor_names_the_stopped_system_libvirtd_and_how_to_start_it(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(libvirtd, "system_libvirtd", lambda: STOPPED)
-    found, private = doctor._hypervisor_finding(load_spec(default_lab_file()))
+    found, private = vdoctor._hypervisor_finding(load_spec(default_lab_file()))
     assert not found.ok and found.blocking and not private
     assert "installed but not running" in found.detail and "systemctl enable --now libvirtd" in found.fix
 
@@ -144,16 +144,16 @@ def test_the_memory_check_is_sized_to_the_plan_and_the_runner(avail: int, fits: 
     """A hosted 2-vCPU runner has about 7 GiB: the reference plan (8 GiB with this machine's share) is scaled to
     it, every guest alike and none below 1 GiB, and doctor's fix names the sizes."""
     spec = load_spec(default_lab_file())
-    fitted = doctor.fit_memory(spec, avail)
-    finding = doctor._memory_finding(spec, avail)
+    fitted = vdoctor.fit_memory(spec, avail)
+    finding = vdoctor._memory_finding(spec, avail)
     if fits == "no":
         assert fitted is None and not finding.ok and "fewer --nodes" in finding.fix
         return
-    assert fitted is not None and doctor.memory_needed(fitted) <= avail
-    assert all((h.memory or fitted.vm.memory) >= doctor.MIN_GUEST_MIB for h in fitted.hosts)
+    assert fitted is not None and vdoctor.memory_needed(fitted) <= avail
+    assert all((h.memory or fitted.vm.memory) >= vdoctor.MIN_GUEST_MIB for h in fitted.hosts)
     assert finding.ok == (fits == "as is") and (fitted is spec) == (fits == "as is")
     if fits == "scaled":
         admin = fitted.host("admin").memory
         assert admin is not None and admin > (fitted.host("k8s-node1").memory or 0)  # admin keeps the most
         assert f"admin {admin} MiB" in finding.fix
-        assert doctor._memory_finding(fitted, avail).ok
+        assert vdoctor._memory_finding(fitted, avail).ok

@@ -1,85 +1,78 @@
-"""Choosing a backend, and finding the labs that are up."""
+"""The backends by registry, and the labs that are up.
+
+Every backend is an entry of REGISTRY (as containerlab registers runtimes and netlab loads providers): the CLI,
+doctor and the clean-up of a lab with no record ask it, and compare no backend's name themselves. A third backend
+is a package backends/<name>/ (backend.py with its Backend class, doctor.py with `usable` and `findings`) and one
+line here.
+"""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
+import importlib
+from dataclasses import dataclass
 
 from airgaplab.backends.base import Backend, Progress, quiet
 from airgaplab.backends.state import LabState
+from airgaplab.diagnosis import Diagnosis
 from airgaplab.errors import UserError
 from airgaplab.paths import state_root
-from airgaplab.spec import LabSpec, Vm
-
-BACKENDS = ("netns", "vagrant")
+from airgaplab.spec import LabSpec
 
 
-PRIVATE_HYPERVISOR_TOOLS = ("libvirtd", "virsh", "qemu-system-x86_64", "dnsmasq", "iptables", "nft", "nsenter")
+@dataclass(frozen=True)
+class Registered:
+    """A backend as the rest of airgaplab knows it: by name, through these — never by its module (imported only
+    when used, so a netns run loads nothing of the VM lab's)."""
+
+    name: str
+    module: str  # its package: <module>.backend holds the Backend class `cls`, <module>.doctor `usable` and `findings`
+    cls: str
+    checked_before_up: bool = False  # `up` runs doctor first and stops on a blocking finding (it fails late otherwise)
+
+    def backend(self, spec: LabSpec, progress: Progress = quiet) -> Backend:
+        made: Backend = getattr(importlib.import_module(f"{self.module}.backend"), self.cls)(spec, progress)
+        return made
+
+    def usable(self, spec: LabSpec | None = None) -> tuple[bool, str]:
+        """Can a lab of this backend really come up here? Or why not."""
+        ok: tuple[bool, str] = importlib.import_module(f"{self.module}.doctor").usable(spec)
+        return ok
+
+    def findings(self, spec: LabSpec) -> list[Diagnosis]:
+        """doctor's lines for this backend."""
+        found: list[Diagnosis] = importlib.import_module(f"{self.module}.doctor").findings(spec)
+        return found
 
 
-def private_hypervisor_missing() -> list[str]:
-    """What a private hypervisor needs and this machine lacks (root and its tools)."""
-    missing = [t for t in PRIVATE_HYPERVISOR_TOOLS if shutil.which(t) is None]
-    return (["root"] if os.geteuid() != 0 else []) + missing
+REGISTRY: dict[str, Registered] = {r.name: r for r in (
+    Registered("netns", "airgaplab.backends.netns", "NetnsBackend"),
+    Registered("vagrant", "airgaplab.backends.vagrant", "VagrantBackend", checked_before_up=True),
+)}
+AUTO = ("vagrant", "netns")  # `--backend auto`: the first whose lab can come up here (the embedded one always can)
+RECORDLESS = "netns"  # the backend that takes down a lab whose `up` died before recording it (its namespaces)
 
 
-def vagrant_usable(spec: LabSpec | None = None) -> tuple[bool, str]:
-    """Can a VM lab really come up here: vagrant + vagrant-libvirt, a hypervisor, and the box at hand? Or why not."""
-    if shutil.which("vagrant") is None:
-        return False, "no vagrant"
-    try:
-        plugins = subprocess.run(["vagrant", "plugin", "list"], capture_output=True, text=True, timeout=60,
-                                 cwd="/").stdout
-    except (OSError, subprocess.TimeoutExpired):
-        return False, "vagrant does not answer"
-    if "vagrant-libvirt" not in plugins:
-        return False, "no vagrant-libvirt plugin"
-    from airgaplab.backends.vagrant import libvirtd
-
-    vm = spec.vm if spec else Vm()
-    choice = libvirtd.choose(vm.hypervisor, vm.os)
-    if choice.blocker:
-        return False, f"{choice.why}: {choice.blocker}"
-    if choice.kind == "system":
-        where = "the system libvirtd"
-    elif missing := private_hypervisor_missing():
-        return False, f"no reachable libvirtd, and a private one needs {', '.join(missing)}"
-    else:
-        where = "a private libvirtd"
-    if spec is not None:
-        from airgaplab import box
-        from airgaplab.backends.vagrant.plan import box_name
-
-        name = box_name(spec)
-        if libvirtd.box_is_local(spec.vm.os) and box.box_file(box.recipe(spec.vm.os)).exists():
-            return True, f"vagrant + {where}, {spec.vm.os} box cached"
-        if name not in box.vagrant_boxes():
-            how = f"`airgaplab box build {spec.vm.os}`" if libvirtd.box_is_local(spec.vm.os) else "`vagrant box add` it"
-            return False, f"the {spec.vm.os} box {name} is not cached ({how})"
-    return True, f"vagrant + {where}"
+def registered(name: str) -> Registered:
+    if name not in REGISTRY:
+        raise UserError(f"--backend {name}: unknown backend — use {', '.join(REGISTRY)} or auto")
+    return REGISTRY[name]
 
 
 def resolve_backend_name(name: str, spec: LabSpec | None = None) -> tuple[str, str]:
-    """(backend, why) for --backend netns|vagrant|auto: vagrant on auto only where a VM lab can come up."""
-    if name == "auto":
-        ok, why = vagrant_usable(spec)
-        return ("vagrant", why) if ok else ("netns", f"{why}: using the embedded netns backend")
-    if name not in BACKENDS:
-        raise UserError(f"--backend {name}: unknown backend — use netns, vagrant or auto")
-    return name, "chosen with --backend"
+    """(backend, why) for --backend NAME|auto: on auto, the first of AUTO whose lab can come up here."""
+    if name != "auto":
+        return registered(name).name, "chosen with --backend"
+    whys: list[str] = []
+    for candidate in AUTO:
+        ok, why = registered(candidate).usable(spec)
+        if ok:
+            return candidate, f"{'; '.join(whys)}: using {why}" if whys else why
+        whys.append(why)
+    raise UserError(f"--backend auto: no backend can run a lab here ({'; '.join(whys)})")
 
 
 def make_backend(name: str, spec: LabSpec, progress: Progress = quiet) -> Backend:
-    if name == "netns":
-        from airgaplab.backends.netns.backend import NetnsBackend
-
-        return NetnsBackend(spec, progress)
-    if name == "vagrant":
-        from airgaplab.backends.vagrant.backend import VagrantBackend
-
-        return VagrantBackend(spec, progress)
-    raise UserError(f"--backend {name}: unknown backend — use netns, vagrant or auto")
+    return registered(name).backend(spec, progress)
 
 
 def known_labs() -> list[str]:
@@ -117,7 +110,7 @@ def leftover_lab(name: str, progress: Progress = quiet) -> Backend:
     from airgaplab.paths import default_lab_file
     from airgaplab.spec import load_spec
 
-    return make_backend("netns", load_spec(default_lab_file()).model_copy(update={"name": name}), progress)
+    return make_backend(RECORDLESS, load_spec(default_lab_file()).model_copy(update={"name": name}), progress)
 
 
 def lab_to_take_down(name: str | None, progress: Progress = quiet) -> Backend | None:

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from airgaplab import provisioner, render, retry
+from airgaplab import facts, provisioner, render, retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.vagrant import accel as accel_mod
@@ -105,7 +105,7 @@ class VagrantWorld(World):
 
     def __init__(self, backend: VagrantBackend) -> None:
         vm = backend.spec.vm
-        url = vm.box_url if vm.os == "rocky10" else None
+        url = None if family(vm.os).box_built_here else vm.box_url
         super().__init__(family=family(vm.os), box=f"{vplan.box_name(backend.spec)} {url or ''}".strip(),
                          # emulated guests: chrony's iburst and the suite's probes run ~10x slower
                          sync_timeout=240.0 if vm.accel == "qemu" else 90.0,
@@ -236,7 +236,7 @@ class VagrantBackend(Backend):
             raise UserError("no vagrant on this machine — `make deps-vm`, or use --backend netns")
 
     def prepare(self) -> None:
-        if self.spec.vm.os != "rocky10":  # before the lab exists: a refusal here leaves nothing to take down
+        if family(self.spec.vm.os).box_built_here:  # before the lab exists: a refusal here leaves nothing to take down
             from airgaplab import box
 
             box.ensure(self.spec.vm.os, self.progress)
@@ -451,7 +451,6 @@ class VagrantBackend(Backend):
         chrony = self.family.chrony_service
         self.transport.run(host, ["sh", "-c", f"date -u -s @{time.time():.3f} >/dev/null && systemctl restart {chrony}"],
                            what="setting the clock and restarting chronyd")
-        from airgaplab import facts
 
         def futile() -> str | None:
             return facts.unanswered(self.transport, host) or (None if facts.sources(self.transport, host)
@@ -459,7 +458,7 @@ class VagrantBackend(Backend):
 
         got = retry.until(lambda: facts.on_upstream(self.transport, host), timeout=self.SYNC_AFTER_RESTART_S,
                           interval=1, give_up=futile, nudge_every=self.BURST_AFTER_S,
-                          nudge=lambda: self.transport.exec(host, ["chronyc", "burst", "4/4"], timeout=30))
+                          nudge=lambda: facts.ask_again(self.transport, host))
         if got or got.gave_up:
             return
         self.progress(f"{host}'s chronyd does not follow a source yet, {self.SYNC_AFTER_RESTART_S} s after its restart")

@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from airgaplab.family import family
+
 UNIT_DIRS = (Path("/etc/systemd/system"), Path("/usr/lib/systemd/system"), Path("/lib/systemd/system"))
 # monolithic libvirtd (Debian, Ubuntu, Fedora) or the modular daemons (EL9/EL10's default)
 START = {
@@ -66,9 +68,7 @@ def system_libvirtd() -> SystemLibvirtd:
 
 def box_is_local(os_name: str) -> bool:
     """Whether airgaplab builds os_name's box on this machine (so nothing must come from the real internet)."""
-    from airgaplab import box
-
-    return os_name in box.RECIPES
+    return family(os_name).box_built_here
 
 
 def choose(setting: str, os_name: str, system: SystemLibvirtd | None = None) -> Choice:

@@ -50,8 +50,8 @@ def mac(spec: LabSpec, host: str, nic: str = "internal") -> str:
 
 
 def box_name(spec: LabSpec) -> str:
-    """The box a lab boots: debian12 is built locally (airgaplab.box), rocky10 is the published one."""
-    if spec.vm.os == "rocky10":
+    """The box a lab boots: built here (airgaplab.box; debian12), or the published one the spec names (rocky10)."""
+    if not family(spec.vm.os).box_built_here:
         return spec.vm.box
     from airgaplab import box
 
@@ -102,7 +102,7 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
     emulated = accel == "qemu"
     machines = [machine(spec, h, names, emulated) for h in spec.hosts]
     box = {"name": box_name(spec), "url": None, "checksum": None, "checksum_type": None}
-    if spec.vm.os == "rocky10":
+    if not family(spec.vm.os).box_built_here:
         box.update(url=spec.vm.box_url, checksum=spec.vm.box_checksum, checksum_type=spec.vm.box_checksum_type)
     return {
         "lab": spec.name,
@@ -114,7 +114,7 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
         "cpu_mode": accel_mod.MODES[accel],
         "boot_timeout": 900 if emulated else 300,
         # named, so Vagrant skips guest detection (dozens of ssh probes: half a minute under emulation)
-        "guest": "redhat" if spec.vm.os == "rocky10" else "debian",
+        "guest": family(spec.vm.os).vagrant_guest,
         # Vagrant's key swap costs minutes of emulated ssh; on a private hypervisor the VMs are reachable
         # only from its own namespace, so the box's insecure key is kept there
         "insert_key": spec.vm.hypervisor != "private",
