@@ -31,11 +31,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from airgaplab import facts, retry  # noqa: E402
-from airgaplab.backends import open_lab  # noqa: E402
-from airgaplab.backends.base import Backend  # noqa: E402
-from airgaplab.backends.state import LabState  # noqa: E402
-from airgaplab.probes import chrony  # noqa: E402
+from airgaplab import retry
+from airgaplab.backends import open_lab
+from airgaplab.backends.base import Backend
+from airgaplab.backends.state import LabState
+from airgaplab.probes import (
+    chrony,
+    facts,
+)
 
 
 def cli(*args: str) -> float:
@@ -142,7 +145,7 @@ def wait_synced(be: Backend, timeout: float, interval: float = 1.0) -> bool:
 
 
 def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
-    from airgaplab import box
+    from airgaplab.backends.vagrant import box
 
     row: dict[str, object] = {"os": os_name}
     recipe = box.recipe(os_name)

@@ -27,9 +27,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from airgaplab import drills, heal  # noqa: E402
-from airgaplab.backends import open_lab  # noqa: E402
-from airgaplab.backends.base import Backend  # noqa: E402
+from airgaplab.backends import open_lab
+from airgaplab.backends.base import Backend
+from airgaplab.exercise import (
+    drills,
+    heal,
+)
 
 NODE = "k8s-node1"
 # (name, [(host, shell command as a student would type it)]): mistakes seen in a study group's trial

@@ -1,3 +1,3 @@
-from airgaplab.cli import main
+from airgaplab.cli.main import main
 
 main()

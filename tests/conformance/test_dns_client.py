@@ -2,9 +2,9 @@
 
 import pytest
 
-from airgaplab import facts
-from airgaplab.finding import fail
 from airgaplab.probes import dns as dnsprobe
+from airgaplab.probes import facts
+from airgaplab.suite.finding import fail
 
 pytestmark = pytest.mark.dns
 # NetworkManager's own files, in the order it merges them (a drop-in of any name counts, as it does for it)

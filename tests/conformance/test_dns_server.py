@@ -8,10 +8,12 @@ import dns.rcode
 import dns.reversename
 import pytest
 
-from airgaplab import facts, hostcheck, retry
-from airgaplab.finding import fail, hint
+from airgaplab import retry
 from airgaplab.probes import dns as dnsprobe
+from airgaplab.probes import facts
 from airgaplab.probes.dns import check
+from airgaplab.suite import hostcheck
+from airgaplab.suite.finding import fail, hint
 
 pytestmark = pytest.mark.dns
 LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)

@@ -2,8 +2,8 @@
 
 import pytest
 
-from airgaplab import facts
 from airgaplab.probes import dns as dnsprobe
+from airgaplab.probes import facts
 
 pytestmark = [pytest.mark.isolation, pytest.mark.req("NET-1")]
 

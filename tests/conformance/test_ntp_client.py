@@ -3,11 +3,10 @@
 import dns.exception
 import pytest
 
-from airgaplab import facts
-from airgaplab.finding import fail
-from airgaplab.probes import chrony
+from airgaplab.probes import chrony, facts
 from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes import ntp as ntpprobe
+from airgaplab.suite.finding import fail
 
 pytestmark = pytest.mark.ntp
 OFFSET_BOUND_S = 0.050

@@ -4,9 +4,10 @@ import ipaddress
 
 import pytest
 
-from airgaplab import facts, hostcheck
-from airgaplab.finding import fail
+from airgaplab.probes import facts
 from airgaplab.probes import ntp as ntpprobe
+from airgaplab.suite import hostcheck
+from airgaplab.suite.finding import fail
 
 pytestmark = pytest.mark.ntp
 TIMEDATECTL_KEYS = ("System clock synchronized", "NTP service")

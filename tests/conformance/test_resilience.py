@@ -10,12 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from airgaplab import facts, faults, retry
+from airgaplab import retry
 from airgaplab.errors import LabError
-from airgaplab.finding import fail
-from airgaplab.probes import chrony
+from airgaplab.exercise import faults
+from airgaplab.probes import chrony, facts
 from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes.dns import check
+from airgaplab.suite.finding import fail
 
 pytestmark = pytest.mark.resilience
 LOCAL_REFID = chrony.LOCAL_REFID

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import heal
 from airgaplab.backends.lifecycle import throwaway
 from airgaplab.backends.netns.backend import NetnsBackend
+from airgaplab.exercise import heal
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 from tests.helpers import lab_name, needs_root
 
 HERE = Path(__file__).parent

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import drills
-from airgaplab.drills import DRILLS
+from airgaplab.exercise import drills
+from airgaplab.exercise.drills import DRILLS
 from tests.helpers import cli, footprint, suite, unchanged
 
 
@@ -67,7 +67,7 @@ def test_status_tells_a_drill_repaired_by_hand_from_one_still_breaking(lab) -> N
 def test_the_strangers_drill_shows_what_its_symptom_says(lab) -> None:
     """Its symptom is what the obvious command shows: the outsider's `dig @admin localhost` is answered, while a
     recursive `dig google.com` stays REFUSED (allow-recursion is untouched) — not "admin answers anyone"."""
-    from airgaplab import drills
+    from airgaplab.exercise import drills
 
     drills.apply(lab, "strangers-despite-right-file")
     outside, outsider = lab.world.outside_address("admin"), lab.world.outsider

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airgaplab import exercise
+from airgaplab.exercise import steps as exercise
 from tests.helpers import cli
 
 

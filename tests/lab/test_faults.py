@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import drills, faults
-from airgaplab.drills import DRILLS
+from airgaplab.exercise import drills, faults
+from airgaplab.exercise.drills import DRILLS
 from tests.helpers import cli, suite
 
 RESILIENCE_DRILLS = sorted(d.name for d in DRILLS.values() if any("-RES-" in r for r, _ in d.breaks))
@@ -59,7 +59,7 @@ def test_resilience_drill_fails_its_requirement(drill: str, lab, tmp_path: Path)
 def test_after_fault_clear_admin_follows_its_upstream_again_at_once(lab) -> None:
     """internet-down, admin's chronyd restarted while cut off (it comes up on its local stratum and backs off),
     clear: admin asks its upstreams at once instead of minutes later, and the NTP steps pass right after."""
-    from airgaplab import facts
+    from airgaplab.probes import facts
 
     name = lab.spec.name
     for verb in (["internet-down"], ["restart", "admin", "chronyd"]):

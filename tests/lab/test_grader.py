@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airgaplab.catalog import catalog
+from airgaplab.suite.catalog import catalog
 from tests.helpers import suite
 
 NTP_CHECKS = ("--req", "NTP-SRV-3", "--req", "NTP-SRV-4", "--req", "NTP-CLI-2")

@@ -175,8 +175,8 @@ def test_shell_is_a_shell_on_the_host(lab) -> None:
 
 @pytest.mark.parametrize("forwarders", [[], ["8.8.8.8"]], ids=["none", "one"])
 def test_lab_comes_up_with_no_or_one_forwarder(forwarders: list[str]) -> None:
+    from airgaplab.lab.spec import load_spec
     from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec
 
     spec = load_spec(default_lab_file())
     dns = spec.dns.model_copy(update={"forwarders": forwarders})  # type: ignore[union-attr]

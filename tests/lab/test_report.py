@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.catalog import catalog
-from airgaplab.drills import DRILLS
+from airgaplab.exercise.drills import DRILLS
+from airgaplab.suite.catalog import catalog
 from tests.helpers import ROOT, cli, lab_name, lab_traces
 
 
@@ -115,7 +115,7 @@ def test_report_of_a_broken_lab_shows_failing_ids_evidence_and_category(lab, rep
     assert "DNS-SRV-3" in html and "allow-query { any; }" in html and 'id="rehearsal"' in html
     assert html.count("allow-query { any; };") == 1  # the evidence is shown once, not once per failure
     # a rehearsal on a lab that outlives it leaves the lab as it found it
-    from airgaplab import drills
+    from airgaplab.exercise import drills
 
     assert drills.active(be.state) is None and "allow-query { any; }" not in \
         be.transport.exec("admin", ["cat", "/etc/named.conf"]).stdout.decode()

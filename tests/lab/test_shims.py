@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 from airgaplab.backends.netns.hostview import SHIM_DIR, HostView
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 from tests.helpers import ROOT
 
 Host = Callable[[str], str]

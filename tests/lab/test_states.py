@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from airgaplab import states
+from airgaplab.exercise import states
 from tests.helpers import cli, suite
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airgaplab import provisioner, render
+from airgaplab.lab import provisioner, render
 
 WATCHED = "/etc/chrony.conf /etc/chrony.bak /etc/named.conf /etc/named.bak /etc/resolv.conf " \
           "/etc/NetworkManager/conf.d/99-dns-none.conf"

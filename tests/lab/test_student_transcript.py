@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import exercise
 from airgaplab.backends.base import Backend
+from airgaplab.exercise import steps as exercise
 
 NOTES = Path(__file__).parent / "notes"
 PASSES = None
@@ -117,7 +117,7 @@ def play(be: Backend, session: list[Move]) -> None:
 
 
 def _step_of(req: str) -> int:
-    from airgaplab.catalog import requirement
+    from airgaplab.suite.catalog import requirement
 
     return requirement(req).step
 

@@ -16,8 +16,8 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from airgaplab.backends.fake import FakeBackend
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 
 # generated input (tests/unit/test_generated_input.py): a fixed seed and a bounded number in CI and `make
 # test` (at most 1000; fewer where one example is slow: `examples`); the nightly run draws more, at random
@@ -64,7 +64,7 @@ class Result:
 def cli(*args: str, columns: int = 200) -> Result:
     """`airgaplab ARGS` in this process (a terminal `columns` wide): its exit code and what it printed on each
     stream."""
-    from airgaplab.cli import run
+    from airgaplab.cli.main import run
 
     with CliRunner().isolation(env={"COLUMNS": str(columns)}) as (out, err, _both):
         code = run(list(args))

@@ -15,9 +15,9 @@ from airgaplab.backends.vagrant import accel
 from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.backend import VagrantBackend
-from airgaplab.family import FAMILIES
+from airgaplab.lab.family import FAMILIES
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 
 from .conftest import cli
 

@@ -71,7 +71,7 @@ def test_help_reads_at_80_columns_without_type_noise_or_doubled_brackets(command
 
 
 def test_the_exercise_text_wraps_each_step_under_its_number() -> None:
-    from airgaplab import exercise
+    from airgaplab.exercise import steps as exercise
 
     lines = exercise.text(80).splitlines()
     assert all(len(line) <= 80 for line in lines), lines

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from airgaplab.errors import UserError
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 
 
 def test_doctor_and_up_need_the_same_tools(monkeypatch: pytest.MonkeyPatch) -> None:

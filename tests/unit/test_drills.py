@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import yaml
 
-from airgaplab.drills import DRILLS
-from airgaplab.family import family
+from airgaplab.exercise.drills import DRILLS
+from airgaplab.lab.family import family
+from airgaplab.lab.spec import parse_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import parse_spec
 
 
 def other_lab():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from airgaplab import exercise
+from airgaplab.exercise import steps as exercise
 
 from .conftest import cli
 
@@ -15,10 +15,10 @@ def test_steps_by_number_or_name_and_a_one_line_error_for_others(state_dir) -> N
 
 def test_a_lab_that_goes_away_while_check_runs_is_one_line_and_exit_2(state_dir, monkeypatch) -> None:
     """Not "verdict: 0 of 0 checks fail — fix them": the student did nothing wrong, the lab is gone."""
-    from airgaplab import cli_exercise
     from airgaplab.backends.fake import FakeBackend
+    from airgaplab.cli import exercise as cli_exercise
+    from airgaplab.lab.spec import load_spec
     from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec
 
     gone = FakeBackend(load_spec(default_lab_file()))  # never up: as after a `down` in another terminal
     monkeypatch.setattr(cli_exercise, "open_lab", lambda name: gone)
@@ -29,8 +29,8 @@ def test_a_lab_that_goes_away_while_check_runs_is_one_line_and_exit_2(state_dir,
 
 
 def test_drill_show_keeps_every_name_whole_at_80_columns(state_dir, monkeypatch) -> None:
-    from airgaplab import cli_exercise
-    from airgaplab.drills import DRILLS
+    from airgaplab.cli import exercise as cli_exercise
+    from airgaplab.exercise.drills import DRILLS
 
     monkeypatch.setattr(cli_exercise.out, "width", 80)  # a terminal 80 columns wide
     r = cli("drill", "--show")
@@ -40,11 +40,11 @@ def test_drill_show_keeps_every_name_whole_at_80_columns(state_dir, monkeypatch)
 
 def test_one_root_cause_is_told_once(state_dir, monkeypatch) -> None:
     """A named.conf typo: the checker's line, then "named is not running" once — not fifteen times."""
-    from airgaplab import cli_exercise
     from airgaplab.backends.fake import FakeBackend
-    from airgaplab.exercise import Graded
+    from airgaplab.cli import exercise as cli_exercise
+    from airgaplab.exercise.steps import Graded
+    from airgaplab.lab.spec import load_spec
     from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec
 
     dead = "admin's named is not running (`systemctl is-active named`: failed)"
     graded = [Graded("DNS-SRV-1", "admin", "FAIL", "named.conf is valid", "named-checkconf: line 12: missing ';'", ""),

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.catalog import requirement
 from airgaplab.errors import UserError
-from airgaplab.family import FAMILIES, ROCKY, family
+from airgaplab.lab.family import FAMILIES, ROCKY, family
+from airgaplab.lab.spec import OS_NAMES, load_spec, with_vm_options
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import OS_NAMES, load_spec, with_vm_options
+from airgaplab.suite.catalog import requirement
 
 
 def test_every_os_the_spec_accepts_has_a_family() -> None:
@@ -44,8 +44,8 @@ def test_vm_options_apply_and_reject_unknown_values() -> None:
 def test_the_os_table_is_the_one_source_of_os_facts() -> None:
     """Drills name the family's files and units (no Rocky path patched in afterwards), the boxes built here are
     exactly the families whose table says so, and the spec's OS list is the table's."""
-    from airgaplab import box
-    from airgaplab.drills import DRILLS
+    from airgaplab.backends.vagrant import box
+    from airgaplab.exercise.drills import DRILLS
 
     spec = load_spec(default_lab_file())
     debian = FAMILIES["debian12"]

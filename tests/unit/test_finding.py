@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import finding, retry
+from airgaplab import retry
+from airgaplab.suite import finding
 from tests.helpers import ROOT
 
 
@@ -89,7 +90,7 @@ def test_a_failing_suite_test_says_requirement_host_observation_and_hint(tmp_pat
     """The plugin, in a pytest run of its own: a plain assert becomes `REQ host: observed. hint`."""
     (tmp_path / "test_x.py").write_text(textwrap.dedent("""
         import pytest
-        from airgaplab.finding import fail
+        from airgaplab.suite.finding import fail
 
         @pytest.mark.req("NTP-SRV-1")
         def test_plain():

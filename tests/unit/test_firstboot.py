@@ -13,8 +13,8 @@ import pytest
 
 from airgaplab.backends.vagrant import firstboot
 from airgaplab.backends.vagrant import plan as vplan
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 
 PREFIX = "io.systemd.credential.binary:tmpfiles.extra="
 

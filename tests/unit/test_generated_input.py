@@ -18,9 +18,8 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from airgaplab import facts
 from airgaplab.paths import default_lab_file
-from airgaplab.probes import chrony
+from airgaplab.probes import chrony, facts
 from airgaplab.report import html
 from tests.unit.conftest import cli, examples, within_time
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from airgaplab import drills, exercise, faults, rewind
 from airgaplab.backends.fake import FakeBackend
 from airgaplab.backends.lifecycle import up_or_clean
 from airgaplab.errors import LabError, UserError
+from airgaplab.exercise import drills, faults, rewind
+from airgaplab.exercise import steps as exercise
 
 STEP = "/var/lib/airgaplab/steps/"
 
@@ -244,8 +245,8 @@ def test_grading_keeps_the_first_failure_per_host_in_catalog_order() -> None:
 
 # --- saved states ------------------------------------------------------------------------------
 def test_state_names_are_checked_and_a_backend_without_states_says_so(fake: FakeBackend) -> None:
-    from airgaplab import states
     from airgaplab.errors import UserError
+    from airgaplab.exercise import states
 
     fake.up()
     for bad in ("", "Has Space", "../up", "x" * 41):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from airgaplab.outcomes import cell, per_host, worst
 from airgaplab.report.summary import requirements
+from airgaplab.suite.outcomes import cell, per_host, worst
 
 
 def test_worst_orders_fail_error_skip_pass() -> None:
@@ -36,9 +36,9 @@ def test_summary_merges_the_same_way() -> None:
 
 
 def test_summary_counts_a_skip_only_requirement_as_skipped_not_passed() -> None:
+    from airgaplab.lab.spec import load_spec
     from airgaplab.paths import default_lab_file
     from airgaplab.report.summary import build
-    from airgaplab.spec import load_spec
 
     outcomes = [{"req": "DNS-SRV-5", "host": "lab", "outcome": "SKIP", "message": ""},
                 {"req": "NET-1", "host": "k8s-node1", "outcome": "PASS", "message": ""}]

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from airgaplab.catalog import KINDS, catalog
-from airgaplab.drills import DRILLS
+from airgaplab.exercise.drills import DRILLS
+from airgaplab.suite.catalog import KINDS, catalog
 from tests.helpers import ROOT
 
 SUITE = ROOT / "tests" / "conformance"

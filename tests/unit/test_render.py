@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from airgaplab.facts import directives, named_option, named_value
+from airgaplab.lab.render import files_for, steps_for
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.render import files_for, steps_for
-from airgaplab.spec import load_spec
+from airgaplab.probes.facts import directives, named_option, named_value
 
 from .conftest import cli
 

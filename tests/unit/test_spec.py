@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from airgaplab.errors import UserError
+from airgaplab.lab.spec import load_spec, parse_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec, parse_spec
 
 from .conftest import cli
 

@@ -10,13 +10,15 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import box, doctor, render
+from airgaplab.backends.vagrant import box
 from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import plan as vplan
+from airgaplab.cli import doctor
 from airgaplab.errors import UserError
-from airgaplab.family import family
+from airgaplab.lab import render
+from airgaplab.lab.family import family
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 from tests.helpers import ROOT
 
 from .conftest import cli

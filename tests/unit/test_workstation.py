@@ -12,8 +12,8 @@ import pytest
 from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import libvirtd
 from airgaplab.backends.vagrant.libvirtd import SystemLibvirtd
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
 from tests.helpers import ROOT
 
 RUNNING = SystemLibvirtd("running", "systemctl enable --now libvirtd")

@@ -26,13 +26,12 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab import box
-from airgaplab.backends.vagrant import accel
-from airgaplab.catalog import catalog
-from airgaplab.drills import DRILLS
-from airgaplab.family import family
+from airgaplab.backends.vagrant import accel, box
+from airgaplab.exercise.drills import DRILLS
+from airgaplab.lab.family import family
+from airgaplab.lab.spec import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import load_spec
+from airgaplab.suite.catalog import catalog
 from tests.helpers import footprint_via, needs_root, suite, unchanged
 
 from .conftest import OS, UP_TIMEOUT, assert_gone, run

@@ -15,8 +15,8 @@ from airgaplab.backends.base import Backend, Progress, quiet
 from airgaplab.backends.state import LabState
 from airgaplab.diagnosis import Diagnosis
 from airgaplab.errors import UserError
+from airgaplab.lab.spec import LabSpec
 from airgaplab.paths import state_root
-from airgaplab.spec import LabSpec
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,8 @@ def open_lab(name: str | None, progress: Progress = quiet) -> Backend:
 
 def leftover_lab(name: str, progress: Progress = quiet) -> Backend:
     """What `down` needs of a lab with no record: its name (its namespaces' prefix and state dir)."""
+    from airgaplab.lab.spec import load_spec
     from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec
 
     return make_backend(RECORDLESS, load_spec(default_lab_file()).model_copy(update={"name": name}), progress)
 

@@ -19,14 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from airgaplab import checkers, provisioner
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.state import LabState
 from airgaplab.errors import UserError
-from airgaplab.family import Family
-from airgaplab.spec import LabSpec
-from airgaplab.transport import Transport
-from airgaplab.world import World
+from airgaplab.lab import checkers, provisioner
+from airgaplab.lab.family import Family
+from airgaplab.lab.spec import LabSpec
+from airgaplab.lab.transport import Transport
+from airgaplab.lab.world import World
 
 Progress = Callable[[str], None]
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
-from airgaplab.spec import LabSpec
-from airgaplab.transport import Completed, Transport
-from airgaplab.world import World
+from airgaplab.lab.spec import LabSpec
+from airgaplab.lab.transport import Completed, Transport
+from airgaplab.lab.world import World
 
 
 @dataclass(frozen=True)

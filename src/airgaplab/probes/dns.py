@@ -13,7 +13,7 @@ import dns.message
 import dns.rcode
 import dns.rdatatype
 
-from airgaplab.transport import Transport
+from airgaplab.lab.transport import Transport
 
 # each answer carries what it answered ("k8s-node1 asked 192.168.10.10 `localhost A` over udp"), so a failed
 # check can say what was asked, from where, and what came back (a Message is unhashable: an attribute, not a map)

@@ -6,7 +6,7 @@ import time
 
 import ntplib
 
-from airgaplab.transport import Transport
+from airgaplab.lab.transport import Transport
 
 MODE_SERVER = 4
 LEAP_ALARM = 3

@@ -14,12 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from airgaplab import facts
 from airgaplab.backends.base import Backend
-from airgaplab.catalog import KINDS, catalog
-from airgaplab.family import machine_os
+from airgaplab.lab.family import machine_os
 from airgaplab.paths import project_root
-from airgaplab.report import evidence, html, summary
+from airgaplab.probes import facts
+from airgaplab.report import html, summary
+from airgaplab.suite import evidence
+from airgaplab.suite.catalog import KINDS, catalog
 
 
 def reports_root() -> Path:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from airgaplab.catalog import catalog
-from airgaplab.outcomes import FAILED, per_host, worst
-from airgaplab.spec import LabSpec
+from airgaplab.lab.spec import LabSpec
+from airgaplab.suite.catalog import catalog
+from airgaplab.suite.outcomes import FAILED, per_host, worst
 
 SCHEMA = "airgaplab-summary/2"
 

@@ -15,7 +15,7 @@ import subprocess
 from dataclasses import dataclass
 
 from airgaplab.errors import UserError
-from airgaplab.spec import LabSpec
+from airgaplab.lab.spec import LabSpec
 
 DOC_RANGES = tuple(ipaddress.IPv4Network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"))
 SIM_RANGES = (WAN_RANGE := ipaddress.IPv4Network("203.0.113.0/24"), ipaddress.IPv4Network("198.51.100.0/24"))

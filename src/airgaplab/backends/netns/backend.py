@@ -20,7 +20,7 @@ import dns.flags
 import dns.message
 import dns.rcode
 
-from airgaplab import provisioner, retry
+from airgaplab import retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
@@ -32,7 +32,8 @@ from airgaplab.backends.netns.topology import INTERNET, LAN, OUTSIDER
 from airgaplab.backends.netns.transport import NetnsTransport
 from airgaplab.backends.netns.world import NetnsWorld
 from airgaplab.errors import LabError, UserError
-from airgaplab.spec import LabSpec
+from airgaplab.lab import provisioner
+from airgaplab.lab.spec import LabSpec
 
 RESERVED = (INTERNET, OUTSIDER, LAN)
 STATE_DAEMONS = ("NetworkManager", "named", "chronyd")  # started in this order (admin's chronyd resolves via named)

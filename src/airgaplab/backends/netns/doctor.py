@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 from airgaplab.diagnosis import Diagnosis, run
-from airgaplab.spec import LabSpec
+from airgaplab.lab.spec import LabSpec
 
 
 def usable(spec: LabSpec | None = None) -> tuple[bool, str]:

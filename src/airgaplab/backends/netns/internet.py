@@ -15,7 +15,7 @@ from pathlib import Path
 
 from airgaplab.backends.netns import addressing as A
 from airgaplab.errors import LabError
-from airgaplab.transport import run_here
+from airgaplab.lab.transport import run_here
 
 ROOT_CONF = "/etc/named-root.conf"
 RESOLVER_CONF = "/etc/named-resolver.conf"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 
 from airgaplab.backends.netns import addressing as A
-from airgaplab.spec import LabSpec
+from airgaplab.lab.spec import LabSpec
 
 KEYFILE_DIR = "/etc/NetworkManager/system-connections"
 

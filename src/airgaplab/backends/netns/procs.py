@@ -10,7 +10,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from airgaplab import retry
-from airgaplab.transport import run_here
+from airgaplab.lab.transport import run_here
 
 DAEMONS = ("chronyd", "named")
 

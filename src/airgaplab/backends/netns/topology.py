@@ -16,7 +16,7 @@ from airgaplab.backends.netns import nm
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.procs import run
 from airgaplab.errors import LabError
-from airgaplab.spec import LabSpec
+from airgaplab.lab.spec import LabSpec
 
 INTERNET = "internet"
 OUTSIDER = "outsider"

@@ -9,8 +9,8 @@ from contextlib import contextmanager
 from airgaplab.backends import relay
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.setns import network_namespace
-from airgaplab.transport import Completed, Transport
-from airgaplab.world import GRADER
+from airgaplab.lab.transport import Completed, Transport
+from airgaplab.lab.world import GRADER
 
 
 class NetnsTransport(Transport):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns.topology import INTERNET, OUTSIDER
-from airgaplab.spec import LabSpec
-from airgaplab.transport import Transport
-from airgaplab.world import GRADER, DnssecNames, World
+from airgaplab.lab.spec import LabSpec
+from airgaplab.lab.transport import Transport
+from airgaplab.lab.world import GRADER, DnssecNames, World
 
 
 class NetnsWorld(World):

@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from airgaplab.family import FAMILIES
+from airgaplab.lab.family import FAMILIES
 
 PROBE_TIMEOUT_S = 20.0
 KVM_DEVICE = "/dev/kvm"

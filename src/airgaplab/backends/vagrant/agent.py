@@ -27,7 +27,7 @@ from typing import Any
 
 from airgaplab.backends import relay
 from airgaplab.backends.vagrant import agent_loop
-from airgaplab.transport import Completed
+from airgaplab.lab.transport import Completed
 
 LOST = 255  # ssh's exit code when the connection, not the command, failed
 START_TIMEOUT_S = 120.0  # an emulated guest under load takes seconds to start python3

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from airgaplab import facts, provisioner, render, retry
+from airgaplab import retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.vagrant import accel as accel_mod
@@ -30,11 +30,13 @@ from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import HV, PrivateHypervisor, SystemHypervisor
 from airgaplab.backends.vagrant.ssh import SshChannels
 from airgaplab.errors import LabError, UserError
-from airgaplab.family import family
+from airgaplab.lab import provisioner, render
+from airgaplab.lab.family import family
+from airgaplab.lab.spec import Host, LabSpec
+from airgaplab.lab.transport import Completed, Transport
+from airgaplab.lab.world import GRADER, DnssecNames, World
 from airgaplab.paths import project_root
-from airgaplab.spec import Host, LabSpec
-from airgaplab.transport import Completed, Transport
-from airgaplab.world import GRADER, DnssecNames, World
+from airgaplab.probes import facts
 
 VAGRANT_STATES = {"running": "running", "shutoff": "stopped", "poweroff": "stopped", "not_created": "not created",
                   "not created": "not created", "paused": "stopped"}
@@ -237,7 +239,7 @@ class VagrantBackend(Backend):
 
     def prepare(self) -> None:
         if family(self.spec.vm.os).box_built_here:  # before the lab exists: a refusal here leaves nothing to take down
-            from airgaplab import box
+            from airgaplab.backends.vagrant import box
 
             box.ensure(self.spec.vm.os, self.progress)
 

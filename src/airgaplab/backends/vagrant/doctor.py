@@ -10,8 +10,8 @@ import subprocess
 from pathlib import Path
 
 from airgaplab.diagnosis import Diagnosis, mem_available_mib, run, subnet_collisions
-from airgaplab.family import family
-from airgaplab.spec import LabSpec, Vm
+from airgaplab.lab.family import family
+from airgaplab.lab.spec import LabSpec, Vm
 
 PRIVATE_HYPERVISOR_TOOLS = ("libvirtd", "virsh", "qemu-system-x86_64", "dnsmasq", "iptables", "nft", "nsenter")
 
@@ -46,7 +46,7 @@ def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
     else:
         where = "a private libvirtd"
     if spec is not None:
-        from airgaplab import box
+        from airgaplab.backends.vagrant import box
         from airgaplab.backends.vagrant.plan import box_name
 
         name = box_name(spec)
@@ -146,7 +146,7 @@ def _hypervisor_finding(spec: LabSpec) -> tuple[Diagnosis, bool]:
 def _guest_cpu_finding(spec: LabSpec) -> Diagnosis:
     """The guests' accelerator and CPU as `up` will give them (the same probe): EL10 stops at boot below v3."""
     from airgaplab.backends.vagrant import accel
-    from airgaplab.family import family
+    from airgaplab.lab.family import family
 
     cpu = accel.choose(spec.vm.accel)
     need = family(spec.vm.os).min_x86_64_level
@@ -158,7 +158,7 @@ def _guest_cpu_finding(spec: LabSpec) -> Diagnosis:
 
 
 def _box_finding(spec: LabSpec) -> Diagnosis:
-    from airgaplab import box
+    from airgaplab.backends.vagrant import box
 
     r = box.recipe(spec.vm.os)
     cached = box.box_file(r).exists()

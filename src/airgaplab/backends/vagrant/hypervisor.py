@@ -25,10 +25,10 @@ from airgaplab.backends.base import Progress
 from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.errors import LabError
-from airgaplab.family import Family
-from airgaplab.spec import Host, LabSpec
-from airgaplab.transport import Completed, Transport
-from airgaplab.world import World
+from airgaplab.lab.family import Family
+from airgaplab.lab.spec import Host, LabSpec
+from airgaplab.lab.transport import Completed, Transport
+from airgaplab.lab.world import World
 
 HV = "hv"
 LOCAL = "@local"  # system hypervisor: the machine running the suite is the vantage point outside every ACL

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from airgaplab.family import family
+from airgaplab.lab.family import family
 
 UNIT_DIRS = (Path("/etc/systemd/system"), Path("/usr/lib/systemd/system"), Path("/lib/systemd/system"))
 # monolithic libvirtd (Debian, Ubuntu, Fedora) or the modular daemons (EL9/EL10's default)

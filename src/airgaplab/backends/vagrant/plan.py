@@ -7,12 +7,12 @@ import ipaddress
 import json
 from pathlib import Path
 
-from airgaplab import render
 from airgaplab.backends.vagrant import accel as accel_mod
 from airgaplab.backends.vagrant import firstboot
-from airgaplab.family import family
-from airgaplab.spec import Host, LabSpec
-from airgaplab.world import GRADER
+from airgaplab.lab import render
+from airgaplab.lab.family import family
+from airgaplab.lab.spec import Host, LabSpec
+from airgaplab.lab.world import GRADER
 
 FIREWALL_SERVICES = {"dns-server": "dns", "ntp-server": "ntp"}
 
@@ -53,7 +53,7 @@ def box_name(spec: LabSpec) -> str:
     """The box a lab boots: built here (airgaplab.box; debian12), or the published one the spec names (rocky10)."""
     if not family(spec.vm.os).box_built_here:
         return spec.vm.box
-    from airgaplab import box
+    from airgaplab.backends.vagrant import box
 
     return box.recipe(spec.vm.os).box_name
 

@@ -13,19 +13,21 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from airgaplab import drills, exercise, faults, render, rewind
 from airgaplab.backends import lab_to_take_down, make_backend, open_lab, registered, resolve_backend_name
 from airgaplab.backends.base import Backend, LabStatus
 from airgaplab.backends.lifecycle import throwaway, up_or_clean
-from airgaplab.cli_options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt
-from airgaplab.console import Steps, err, out
+from airgaplab.cli.console import Steps, err, out
+from airgaplab.cli.options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt
 from airgaplab.errors import LabError, UserError
-from airgaplab.family import machine_os
+from airgaplab.exercise import drills, faults, rewind
+from airgaplab.exercise import steps as exercise
+from airgaplab.lab import render
+from airgaplab.lab.family import machine_os
+from airgaplab.lab.spec import LabSpec, load_spec, with_vm_options
 from airgaplab.paths import default_lab_file
-from airgaplab.spec import LabSpec, load_spec, with_vm_options
 
 if TYPE_CHECKING:
-    from airgaplab.doctor import Diagnosis
+    from airgaplab.cli.doctor import Diagnosis
 
 app = typer.Typer(
     help=(
@@ -180,7 +182,7 @@ def _doctor_table(chosen: str, why: str, found: list[Diagnosis]) -> Table:
 
 
 def _doctor_or_stop(chosen: str, spec: LabSpec) -> None:
-    from airgaplab import doctor as doc
+    from airgaplab.cli import doctor as doc
 
     found = doc.findings(chosen, spec)
     bad = doc.blocking_failures(found)
@@ -199,7 +201,7 @@ def doctor(
     hypervisor: HypervisorOpt = None,
 ) -> None:
     """Can this machine run the lab? Every finding says how to fix it (exit 1 if something blocks)."""
-    from airgaplab import doctor as doc
+    from airgaplab.cli import doctor as doc
 
     spec = _load(spec_file, nodes, os_name, hypervisor)
     chosen, why = resolve_backend_name(backend, spec)
@@ -294,10 +296,10 @@ def render_cmd(
         out.print(f"[dim]{h.name} steps: {', '.join(render.steps_for(h)) or 'none'}[/]")
 
 
-from airgaplab.cli_box import box_app  # noqa: E402  (the `box` commands, registered here)
-from airgaplab.cli_exercise import check, drill, solve  # noqa: E402
-from airgaplab.cli_fault import fault  # noqa: E402
-from airgaplab.cli_state import reset, state_app  # noqa: E402
+from airgaplab.cli.box import box_app  # noqa: E402  (the `box` commands, registered here)
+from airgaplab.cli.exercise import check, drill, solve  # noqa: E402
+from airgaplab.cli.fault import fault  # noqa: E402
+from airgaplab.cli.state import reset, state_app  # noqa: E402
 
 app.add_typer(box_app, name="box")
 app.add_typer(state_app, name="state")

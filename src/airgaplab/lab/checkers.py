@@ -13,9 +13,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from airgaplab import render
-from airgaplab.family import Family
-from airgaplab.spec import LabSpec
+from airgaplab.lab import render
+from airgaplab.lab.family import Family
+from airgaplab.lab.spec import LabSpec
 
 INCLUDE = re.compile(r'^\s*include\s+"[^"]*"\s*;\s*$', re.M)  # the OS's stock files: known good, maybe absent here
 DIRECTORY = re.compile(r'(\bdirectory\s+)"[^"]*"(\s*;)')

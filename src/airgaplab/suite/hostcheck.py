@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airgaplab.finding import fail
+from airgaplab.suite.finding import fail
 
 
 def service(host: Any, binary: str, unit: str, packages: str) -> None:

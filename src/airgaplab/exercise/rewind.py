@@ -10,8 +10,8 @@ imports another to undo it.
 
 from __future__ import annotations
 
-from airgaplab import drills, faults, states
 from airgaplab.backends.base import Backend
+from airgaplab.exercise import drills, faults, states
 
 
 def reset(be: Backend, name: str | None = None) -> str:

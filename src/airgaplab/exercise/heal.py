@@ -9,9 +9,11 @@ cases; what provisioning does not restore (a route, a running daemon) a drill's 
 
 from __future__ import annotations
 
-from airgaplab import facts, faults, retry, rewind
+from airgaplab import retry
 from airgaplab.backends.base import Backend
 from airgaplab.errors import LabError
+from airgaplab.exercise import faults, rewind
+from airgaplab.probes import facts
 
 BURST_EVERY_S = 4.0  # a burst takes 4 requests 2 s apart; ask anew after it
 

@@ -6,10 +6,10 @@ from typing import Annotated
 
 import typer
 
-from airgaplab import faults
 from airgaplab.backends import open_lab
-from airgaplab.cli_options import NameOpt
-from airgaplab.console import out
+from airgaplab.cli.console import out
+from airgaplab.cli.options import NameOpt
+from airgaplab.exercise import faults
 
 VERBS = "internet-down | internet-up | stop|start|restart HOST SERVICE | reboot HOST | isolate HOST | " \
         "loss HOST PERCENT | clear"
@@ -36,7 +36,7 @@ def fault(
             out.print("no fault was in effect")
             return
         out.print(f"cleared: {', '.join(map(str, undone))}")
-        from airgaplab import facts
+        from airgaplab.probes import facts
 
         server = be.spec.server_for("ntp")
         if server and facts.on_upstream(be.transport, server.name):

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from airgaplab import provisioner, render
 from airgaplab.backends.base import Backend
-from airgaplab.catalog import catalog
 from airgaplab.errors import UserError
+from airgaplab.lab import provisioner, render
 from airgaplab.paths import project_root
+from airgaplab.suite.catalog import catalog
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from airgaplab.errors import UserError
-from airgaplab.family import FAMILIES
+from airgaplab.lab.family import FAMILIES
 
 Role = Literal["ntp-server", "ntp-client", "dns-server", "dns-client"]
 ROLES: tuple[str, ...] = ("ntp-server", "ntp-client", "dns-server", "dns-client")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from airgaplab.family import ROCKY, Family
+from airgaplab.lab.family import ROCKY, Family
 
 GRADER = "airgaplab-grader"
 """The grader's vantage as a transport names it, and its name in the hosts' /etc/hosts (so `chronyc clients` on

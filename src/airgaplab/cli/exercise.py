@@ -8,12 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from airgaplab import drills, exercise, rewind, states
 from airgaplab.backends import open_lab
-from airgaplab.catalog import catalog
-from airgaplab.cli_options import NameOpt
-from airgaplab.console import out
+from airgaplab.cli.console import out
+from airgaplab.cli.options import NameOpt
 from airgaplab.errors import UserError
+from airgaplab.exercise import drills, rewind, states
+from airgaplab.exercise import steps as exercise
+from airgaplab.suite.catalog import catalog
 
 StepArg = Annotated[str | None, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
                                                                     "4 dns-clients (default: all)")]

@@ -13,11 +13,11 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from airgaplab import render
-from airgaplab.family import Family
+from airgaplab.lab import render
+from airgaplab.lab.family import Family
+from airgaplab.lab.spec import Host, LabSpec
+from airgaplab.lab.transport import Transport
 from airgaplab.paths import provision_dir
-from airgaplab.spec import Host, LabSpec
-from airgaplab.transport import Transport
 
 STEPS_DIR = "/var/lib/airgaplab/steps"
 # Steps that must wait for the servers: a node's chrony iburst has to find admin's provisioned chronyd

@@ -6,9 +6,9 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from airgaplab.backends.base import Backend
-from airgaplab.catalog import catalog
-from airgaplab.outcomes import FAILED, per_host, worst
-from airgaplab.outcomes import cell as outcome_cell
+from airgaplab.suite.catalog import catalog
+from airgaplab.suite.outcomes import FAILED, per_host, worst
+from airgaplab.suite.outcomes import cell as outcome_cell
 
 COLLAPSE_OVER = 4  # more nodes than this share one "nodes" column
 

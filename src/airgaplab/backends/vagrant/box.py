@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from airgaplab.errors import UserError
-from airgaplab.transport import run_here
+from airgaplab.lab.transport import run_here
 
 BUILDER_VERSION = "6"  # bump when the build steps change: a new key, a new box
 DEFAULT_MIRROR = "http://deb.debian.org/debian"

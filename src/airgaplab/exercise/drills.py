@@ -14,12 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from string import Template
 
-from airgaplab import facts, states
 from airgaplab.backends.base import Backend
 from airgaplab.backends.state import LabState
 from airgaplab.errors import UserError
-from airgaplab.family import ROCKY, Family
-from airgaplab.spec import LabSpec
+from airgaplab.exercise import states
+from airgaplab.lab.family import ROCKY, Family
+from airgaplab.lab.spec import LabSpec
+from airgaplab.probes import facts
 
 # Host tokens, resolved against the lab: its NTP/DNS server, every node, the first node.
 ADMIN, NODES, NODE = "@admin", "@nodes", "@node"
@@ -215,7 +216,7 @@ def apply(be: Backend, which: str, steps_pass: Callable[[Backend], tuple[bool, s
         raise UserError(f"no drill {which!r} — `airgaplab drill` lists them")
     journal = be.state.journal()
     if journal is not None and journal.bare:
-        from airgaplab import exercise
+        from airgaplab.exercise import steps as exercise
 
         ok, how = (steps_pass or exercise.all_steps_pass)(be)
         if not ok:
@@ -237,7 +238,7 @@ def judged(be: Backend, d: Drill,
     if not reqs:
         return "unknown", "it shows only under a fault (`pytest -m resilience` tells)"
     if outcomes is None:
-        from airgaplab import exercise
+        from airgaplab.exercise import steps as exercise
 
         def outcomes(b: Backend, ids: list[str]) -> list[dict[str, str]]:
             return exercise.run_suite(b, *[f"--req={r}" for r in ids])

@@ -8,10 +8,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from airgaplab import rewind, states
 from airgaplab.backends import open_lab
-from airgaplab.cli_options import NameOpt
-from airgaplab.console import out
+from airgaplab.cli.console import out
+from airgaplab.cli.options import NameOpt
+from airgaplab.exercise import rewind, states
 
 state_app = typer.Typer(help="Saved lab states: `state save NAME`, `state list`, `state delete NAME`; "
                              "`airgaplab reset [NAME]` goes back to one.", no_args_is_help=True,

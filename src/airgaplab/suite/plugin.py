@@ -26,11 +26,12 @@ from typing import Any, TypeVar
 import pytest
 from dns.exception import DNSException
 
-from airgaplab import finding, retry
+from airgaplab import retry
 from airgaplab.backends.base import Backend
-from airgaplab.catalog import catalog, requirement
-from airgaplab.family import Family
-from airgaplab.spec import LabSpec
+from airgaplab.lab.family import Family
+from airgaplab.lab.spec import LabSpec
+from airgaplab.suite import finding
+from airgaplab.suite.catalog import catalog, requirement
 
 NO_LAB = "no lab is up: run `make lab-up`, or pass --lab-up"
 DEFAULT_SYNC_TIMEOUT = 30.0
@@ -105,8 +106,8 @@ def _state(config: pytest.Config) -> _State:
 def _throwaway(config: pytest.Config, st: _State, backend_name: str) -> Backend:
     from airgaplab.backends import make_backend
     from airgaplab.backends.lifecycle import throwaway
+    from airgaplab.lab.spec import load_spec, with_vm_options
     from airgaplab.paths import default_lab_file
-    from airgaplab.spec import load_spec, with_vm_options
 
     spec = load_spec(Path(config.getoption("airgaplab_spec") or default_lab_file()))
     spec = with_vm_options(spec, config.getoption("airgaplab_os"), None)
@@ -181,7 +182,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if wanted:
         unknown = wanted - set(known)
         if unknown:
-            raise pytest.UsageError(f"--req {', '.join(sorted(unknown))}: not in the catalog (src/airgaplab/catalog.yaml)")
+            raise pytest.UsageError(f"--req {', '.join(sorted(unknown))}: not in the catalog "
+                                    "(src/airgaplab/suite/catalog.yaml)")
         others = [i for i in items if _req_of(i) not in wanted]
         config.hook.pytest_deselected(items=others)
         items[:] = [i for i in items if _req_of(i) in wanted]
@@ -261,7 +263,7 @@ def grader(backend: Backend, spec: LabSpec) -> str:
 @pytest.fixture(scope="session")
 def hosts(backend: Backend) -> dict[str, Any]:
     """hosts[name] → a testinfra Host running commands on that lab host."""
-    from airgaplab.hosts import lab_host
+    from airgaplab.suite.hosts import lab_host
 
     class _Hosts(dict[str, Any]):
         def __missing__(self, name: str) -> Any:
@@ -336,7 +338,7 @@ def _daemon_server(be: Backend, rid: str | None) -> tuple[str, str] | None:
 def _daemon_why(be: Backend, rid: str, host: str) -> str | None:
     """Why the daemon a requirement judges cannot show it: it does not run, or it runs an older file than the
     one on disk (restart it) — on the daemon's server and, for chronyd, on the node judged."""
-    from airgaplab import facts
+    from airgaplab.probes import facts
 
     judged = _daemon_server(be, rid)
     if judged is None:
@@ -359,7 +361,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
     be = _state(pyfuncitem.config).backend
     rid = _req_of(pyfuncitem)
     if be is not None and rid and (quiet_one := requirement(rid).silent):
-        from airgaplab import facts
+        from airgaplab.probes import facts
 
         quiet_host = be.spec.server_for("ntp" if quiet_one == "chronyd" else "dns")
         if quiet_host and (why := facts.daemon_down(be.transport, quiet_host.name, quiet_one, be.family)):
@@ -367,7 +369,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
             pytest.skip(f"not checked: {why}")
     judged = _daemon_server(be, rid) if be is not None else None
     if be is not None and judged is not None:
-        from airgaplab import facts
+        from airgaplab.probes import facts
 
         daemon, server = judged
         if why := facts.daemon_down(be.transport, server, daemon, be.family):
@@ -412,7 +414,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 def _evidence(config: pytest.Config, backend: Backend, family: str, host: str) -> dict[str, str]:
     """Collect the failure's evidence (once per host and family) and attach it to Allure, if recording."""
-    from airgaplab.report import evidence
+    from airgaplab.suite import evidence
 
     where = evidence.where(backend.spec, family, host)
     cache = _state(config).evidence
@@ -428,7 +430,7 @@ def _evidence(config: pytest.Config, backend: Backend, family: str, host: str) -
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
-    from airgaplab.report.terminal import write_table
+    from airgaplab.suite.terminal import write_table
 
     st = config.stash.get(_state_key, None)
     if st and st.outcomes:

@@ -7,7 +7,7 @@ from typing import Any
 import testinfra.host
 from testinfra.backend import base
 
-from airgaplab.transport import Transport
+from airgaplab.lab.transport import Transport
 
 
 class LabHostBackend(base.BaseBackend):

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from airgaplab.family import Family
+from airgaplab.lab.family import Family
+from airgaplab.lab.transport import Transport
 from airgaplab.probes import chrony
-from airgaplab.transport import Transport
 
 # where each daemon records its PID, on Rocky and Debian alike (systemd's MainPID is asked first)
 PIDFILES = {"chronyd": "/run/chrony/chronyd.pid", "named": "/run/named/named.pid"}

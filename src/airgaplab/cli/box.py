@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from airgaplab.console import Steps, out
+from airgaplab.cli.console import Steps, out
 
 box_app = typer.Typer(help="Vagrant boxes built here from distribution packages (cached, keyed by their recipe).",
                       no_args_is_help=True, rich_markup_mode=None)
@@ -20,7 +20,7 @@ def box_build(
     mirror: Annotated[str | None, typer.Option(metavar="URL", help=MIRROR_HELP)] = None,
 ) -> None:
     """Build the box for OS (debootstrap, ~3 min) and add it to Vagrant; reused while its recipe is unchanged."""
-    from airgaplab import box
+    from airgaplab.backends.vagrant import box
 
     with Steps() as steps:
         name = box.ensure(os_name, steps, mirror)
@@ -30,7 +30,7 @@ def box_build(
 @box_app.command("list")
 def box_list() -> None:
     """Boxes in the cache and in Vagrant."""
-    from airgaplab import box
+    from airgaplab.backends.vagrant import box
 
     table = Table("box", "file", "MiB", "in vagrant", title=f"boxes ({box.cache_dir()})", title_justify="left")
     for row in box.cached():
@@ -42,7 +42,7 @@ def box_list() -> None:
 @box_app.command("rm")
 def box_rm(os_name: Annotated[str, typer.Argument(metavar="OS", help="debian12")]) -> None:
     """Remove OS's boxes from the cache and from Vagrant."""
-    from airgaplab import box
+    from airgaplab.backends.vagrant import box
 
     box.recipe(os_name)  # one line, exit 2, for an unknown OS
     gone = box.remove(os_name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from airgaplab.backends import registered
 from airgaplab.diagnosis import Diagnosis, blocking_failures
-from airgaplab.spec import LabSpec
+from airgaplab.lab.spec import LabSpec
 
 __all__ = ["Diagnosis", "blocking_failures", "findings"]
 

@@ -36,7 +36,7 @@ KINDS = ("not synchronized", "ACL", "forwarding", "DNSSEC", "isolation", "config
 
 @cache
 def catalog() -> dict[str, Requirement]:
-    data = yaml.safe_load((PACKAGE_DIR / "catalog.yaml").read_text())
+    data = yaml.safe_load((PACKAGE_DIR / "suite" / "catalog.yaml").read_text())
     return {r["id"]: Requirement(**r) for r in data}
 
 
@@ -44,4 +44,4 @@ def requirement(rid: str) -> Requirement:
     try:
         return catalog()[rid]
     except KeyError:
-        raise KeyError(f"{rid}: not in the requirement catalog (src/airgaplab/catalog.yaml)") from None
+        raise KeyError(f"{rid}: not in the requirement catalog (src/airgaplab/suite/catalog.yaml)") from None

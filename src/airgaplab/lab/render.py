@@ -5,9 +5,9 @@ from __future__ import annotations
 import jinja2
 
 from airgaplab.errors import UserError
-from airgaplab.family import ROCKY, Family
+from airgaplab.lab.family import ROCKY, Family
+from airgaplab.lab.spec import Host, LabSpec
 from airgaplab.paths import provision_dir
-from airgaplab.spec import Host, LabSpec
 
 # The order in which a host's steps run. DNS comes first so that admin's
 # chronyd resolves its upstream names through admin's own BIND.

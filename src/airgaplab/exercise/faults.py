@@ -185,7 +185,8 @@ def ask_again(be: Backend) -> bool:
     (minutes; a chronyd restarted while cut off stays on its local stratum until then). Admin asks its upstreams
     now (`chronyc burst 4/4`) until it follows one (ASK_AGAIN_S at most), then the nodes ask admin. Whether admin
     follows its upstream."""
-    from airgaplab import facts, retry
+    from airgaplab import retry
+    from airgaplab.probes import facts
 
     server = be.spec.server_for("ntp")
     if server is None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from airgaplab.family import Family
-from airgaplab.spec import LabSpec
-from airgaplab.transport import Transport
+from airgaplab.lab.family import Family
+from airgaplab.lab.spec import LabSpec
+from airgaplab.lab.transport import Transport
 
 CHRONY_LOG = "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u {fam.chrony_service} -n 20 --no-pager"
 # (label, shell command) per family; each runs where the fault is (see where()).
