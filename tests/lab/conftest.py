@@ -19,7 +19,7 @@ import pytest
 from airgaplab.backends.lifecycle import throwaway
 from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.exercise import heal
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from tests.helpers import lab_name, needs_root
 

@@ -175,7 +175,7 @@ def test_shell_is_a_shell_on_the_host(lab) -> None:
 
 @pytest.mark.parametrize("forwarders", [[], ["8.8.8.8"]], ids=["none", "one"])
 def test_lab_comes_up_with_no_or_one_forwarder(forwarders: list[str]) -> None:
-    from airgaplab.lab.spec import load_spec
+    from airgaplab.lab.specfile import load_spec
     from airgaplab.paths import default_lab_file
 
     spec = load_spec(default_lab_file())

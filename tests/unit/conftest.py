@@ -16,7 +16,7 @@ from hypothesis import settings
 from typer.testing import CliRunner
 
 from airgaplab.backends.fake import FakeBackend
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 
 # generated input (tests/unit/test_generated_input.py): a fixed seed and a bounded number in CI and `make

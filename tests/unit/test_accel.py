@@ -16,7 +16,7 @@ from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.backend import VagrantBackend
 from airgaplab.lab.family import FAMILIES
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 
 from .conftest import cli

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airgaplab.errors import UserError
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 
 

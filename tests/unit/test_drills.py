@@ -6,7 +6,7 @@ import yaml
 
 from airgaplab.exercise.drills import DRILLS
 from airgaplab.lab.family import family
-from airgaplab.lab.spec import parse_spec
+from airgaplab.lab.specfile import parse_spec
 from airgaplab.paths import default_lab_file
 
 

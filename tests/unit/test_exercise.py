@@ -17,7 +17,7 @@ def test_a_lab_that_goes_away_while_check_runs_is_one_line_and_exit_2(state_dir,
     """Not "verdict: 0 of 0 checks fail — fix them": the student did nothing wrong, the lab is gone."""
     from airgaplab.backends.fake import FakeBackend
     from airgaplab.cli import exercise as cli_exercise
-    from airgaplab.lab.spec import load_spec
+    from airgaplab.lab.specfile import load_spec
     from airgaplab.paths import default_lab_file
 
     gone = FakeBackend(load_spec(default_lab_file()))  # never up: as after a `down` in another terminal
@@ -43,7 +43,7 @@ def test_one_root_cause_is_told_once(state_dir, monkeypatch) -> None:
     from airgaplab.backends.fake import FakeBackend
     from airgaplab.cli import exercise as cli_exercise
     from airgaplab.exercise.steps import Graded
-    from airgaplab.lab.spec import load_spec
+    from airgaplab.lab.specfile import load_spec
     from airgaplab.paths import default_lab_file
 
     dead = "admin's named is not running (`systemctl is-active named`: failed)"

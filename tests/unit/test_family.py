@@ -8,7 +8,8 @@ import pytest
 
 from airgaplab.errors import UserError
 from airgaplab.lab.family import FAMILIES, ROCKY, family
-from airgaplab.lab.spec import OS_NAMES, load_spec, with_vm_options
+from airgaplab.lab.spec import OS_NAMES
+from airgaplab.lab.specfile import load_spec, with_vm_options
 from airgaplab.paths import default_lab_file
 from airgaplab.suite.catalog import requirement
 

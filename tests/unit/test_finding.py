@@ -1,4 +1,4 @@
-"""Failures that teach, and the one way to wait: airgaplab.finding and airgaplab.retry (no lab needed)."""
+"""Failures that teach, and the one way to wait: airgaplab.suite.finding and airgaplab.retry (no lab needed)."""
 
 from __future__ import annotations
 

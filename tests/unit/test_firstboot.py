@@ -13,7 +13,7 @@ import pytest
 
 from airgaplab.backends.vagrant import firstboot
 from airgaplab.backends.vagrant import plan as vplan
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 
 PREFIX = "io.systemd.credential.binary:tmpfiles.extra="

@@ -36,7 +36,7 @@ def test_summary_merges_the_same_way() -> None:
 
 
 def test_summary_counts_a_skip_only_requirement_as_skipped_not_passed() -> None:
-    from airgaplab.lab.spec import load_spec
+    from airgaplab.lab.specfile import load_spec
     from airgaplab.paths import default_lab_file
     from airgaplab.report.summary import build
 

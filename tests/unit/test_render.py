@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airgaplab.lab.render import files_for, steps_for
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from airgaplab.probes.facts import directives, named_option, named_value
 

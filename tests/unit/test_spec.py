@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from airgaplab.errors import UserError
-from airgaplab.lab.spec import load_spec, parse_spec
+from airgaplab.lab.specfile import load_spec, parse_spec
 from airgaplab.paths import default_lab_file
 
 from .conftest import cli

@@ -17,7 +17,7 @@ from airgaplab.cli import doctor
 from airgaplab.errors import UserError
 from airgaplab.lab import render
 from airgaplab.lab.family import family
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from tests.helpers import ROOT
 

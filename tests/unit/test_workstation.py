@@ -12,7 +12,7 @@ import pytest
 from airgaplab.backends.vagrant import doctor as vdoctor
 from airgaplab.backends.vagrant import libvirtd
 from airgaplab.backends.vagrant.libvirtd import SystemLibvirtd
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from tests.helpers import ROOT
 

@@ -29,7 +29,7 @@ import pytest
 from airgaplab.backends.vagrant import accel, box
 from airgaplab.exercise.drills import DRILLS
 from airgaplab.lab.family import family
-from airgaplab.lab.spec import load_spec
+from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from airgaplab.suite.catalog import catalog
 from tests.helpers import footprint_via, needs_root, suite, unchanged

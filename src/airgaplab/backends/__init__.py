@@ -107,7 +107,7 @@ def open_lab(name: str | None, progress: Progress = quiet) -> Backend:
 
 def leftover_lab(name: str, progress: Progress = quiet) -> Backend:
     """What `down` needs of a lab with no record: its name (its namespaces' prefix and state dir)."""
-    from airgaplab.lab.spec import load_spec
+    from airgaplab.lab.specfile import load_spec
     from airgaplab.paths import default_lab_file
 
     return make_backend(RECORDLESS, load_spec(default_lab_file()).model_copy(update={"name": name}), progress)

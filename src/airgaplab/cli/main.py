@@ -5,26 +5,22 @@ from __future__ import annotations
 import json
 import shlex
 import sys
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from airgaplab.backends import lab_to_take_down, make_backend, open_lab, registered, resolve_backend_name
-from airgaplab.backends.base import Backend, LabStatus
-from airgaplab.backends.lifecycle import throwaway, up_or_clean
+from airgaplab.backends.base import LabStatus
+from airgaplab.backends.lifecycle import up_or_clean
 from airgaplab.cli.console import Steps, err, out
-from airgaplab.cli.options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt
+from airgaplab.cli.options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt, load_spec_of
 from airgaplab.errors import LabError, UserError
-from airgaplab.exercise import drills, faults, rewind
+from airgaplab.exercise import drills, faults
 from airgaplab.exercise import steps as exercise
 from airgaplab.lab import render
 from airgaplab.lab.family import machine_os
-from airgaplab.lab.spec import LabSpec, load_spec, with_vm_options
-from airgaplab.paths import default_lab_file
+from airgaplab.lab.spec import LabSpec
 
 if TYPE_CHECKING:
     from airgaplab.cli.doctor import Diagnosis
@@ -45,15 +41,7 @@ app = typer.Typer(
 NAME_HELP = "Lab name (default: the spec's). Labs with different names run side by side."
 BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises)."
 DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
-LAB_UP_HELP = "Bring up a fresh lab (netns|vagrant) for the run, then take it down."
-DRILL_HELP = "Apply this drill before the run (rehearse the failure path); the lab is restored after it."
-RESILIENCE_HELP = "Also the resilience requirements: faults injected and undone (about a minute more; nightly does)."
-NIGHTLY_NAME_HELP = "The lab's name (any lab up under it is taken down first)."
 
-
-def _load(spec_file: Path | None, nodes: int | None, os_name: str | None = None, hypervisor: str | None = None) -> LabSpec:
-    """The spec (default labs/ntp-dns.yaml), scaled and with the VM options of the command line."""
-    return with_vm_options(load_spec(spec_file or default_lab_file(), nodes), os_name, hypervisor)
 
 def _status_table(st: LabStatus) -> Table:
     table = Table(title=f"lab {st.lab_name} ({st.backend}): {st.state}", title_justify="left")
@@ -83,7 +71,7 @@ def up(
     hypervisor: HypervisorOpt = None,
 ) -> None:
     """Bring a lab up: hosts, networks, the simulated internet, then NTP/DNS provisioning."""
-    spec = _load(spec_file, nodes, os_name, hypervisor)
+    spec = load_spec_of(spec_file, nodes, os_name, hypervisor)
     if name:
         spec = spec.model_copy(update={"name": name})
     chosen, why = resolve_backend_name(backend, spec)
@@ -203,80 +191,12 @@ def doctor(
     """Can this machine run the lab? Every finding says how to fix it (exit 1 if something blocks)."""
     from airgaplab.cli import doctor as doc
 
-    spec = _load(spec_file, nodes, os_name, hypervisor)
+    spec = load_spec_of(spec_file, nodes, os_name, hypervisor)
     chosen, why = resolve_backend_name(backend, spec)
     found = doc.findings(chosen, spec)
     out.print(_doctor_table(chosen, why, found))
     if doc.blocking_failures(found):
         raise typer.Exit(1)
-
-
-@app.command()
-def report(
-    name: NameOpt = None,
-    lab_up: Annotated[str | None, typer.Option("--lab-up", metavar="BACKEND", help=LAB_UP_HELP)] = None,
-    spec_file: SpecOpt = None,
-    drill_name: Annotated[str | None, typer.Option("--drill", metavar="DRILL", help=DRILL_HELP)] = None,
-    resilience: Annotated[bool, typer.Option("--resilience", help=RESILIENCE_HELP)] = False,
-) -> None:
-    """Run the suite; write reports/<lab>/<UTC time>/ (junit.xml, allure-results/, summary.html/json). Exit 1 on failures."""
-    from airgaplab.report.run import write_report
-
-    with _lab_for_report(name, lab_up, spec_file) as (be, up_s):
-        if drill_name:
-            drills.apply(be, drill_name)
-            out.print(f"rehearsal: drill {drill_name} applied")
-        try:
-            with out.status("running the conformance suite …"):
-                run_dir, s = write_report(be, lab_up_s=up_s, rehearsal=drill_name, resilience=resilience)
-        finally:
-            if drill_name and up_s is None:  # a lab that outlives the run: back as it was
-                with out.status(f"undoing drill {drill_name} …"):
-                    rewind.undo_drill(be)
-                out.print(f"rehearsal over: drill {drill_name} undone")
-    color = "green" if s["verdict"] == "PASS" else "red"
-    out.print(f"[{color}]{s['verdict']}[/] {s['counts']['requirements_passed']}/{s['counts']['requirements']} requirements "
-              f"— {run_dir}/summary.html")
-    if s["verdict"] != "PASS":
-        raise typer.Exit(1)
-
-
-@app.command()
-def nightly(
-    name: Annotated[str, typer.Option(metavar="NAME", help=NIGHTLY_NAME_HELP)] = "nightly",
-    backend: BackendOpt = "auto",
-    spec_file: SpecOpt = None,
-    drill_name: Annotated[str | None, typer.Option("--drill", metavar="DRILL", help=DRILL_HELP)] = None,
-) -> None:
-    """Fresh lab, suite with the resilience requirements, report, lab down — always down; exit 1 if any failed."""
-    from airgaplab.backends import known_labs
-
-    if name in known_labs():
-        out.print(f"taking down the previous lab {name!r}")
-        open_lab(name).down()
-    chosen, _ = resolve_backend_name(backend)
-    report(name=name, lab_up=chosen, spec_file=spec_file, drill_name=drill_name, resilience=True)
-
-
-@contextmanager
-def _lab_for_report(name: str | None, lab_up: str | None, spec_file: Path | None) -> Iterator[tuple[Backend, float | None]]:
-    """The lab to report on, and the seconds `up` took in this run (None: it was already up)."""
-    if not lab_up:
-        be = open_lab(name)
-        if not be.is_up():
-            raise UserError(f"lab {be.spec.name!r} is not (fully) up: `make lab-down lab-up`, or pass --lab-up")
-        yield be, None
-        return
-    spec = _load(spec_file, None)
-    if name:
-        spec = spec.model_copy(update={"name": name})
-    chosen, _ = resolve_backend_name(lab_up)
-    with ExitStack() as stack:
-        with Steps() as steps:
-            be = make_backend(chosen, spec, steps)
-            up_s = stack.enter_context(throwaway(be))
-        be.progress = lambda _m: None
-        yield be, up_s
 
 
 @app.command("render")
@@ -286,7 +206,7 @@ def render_cmd(
     nodes: NodesOpt = None,
 ) -> None:
     """Print every file the provisioning installs on each host (the same for every backend)."""
-    spec = _load(spec_file, nodes)
+    spec = load_spec_of(spec_file, nodes)
     hosts = [spec.host(host)] if host else spec.hosts
     for h in hosts:
         for path, content in render.files_for(spec, h).items():
@@ -299,11 +219,12 @@ def render_cmd(
 from airgaplab.cli.box import box_app  # noqa: E402  (the `box` commands, registered here)
 from airgaplab.cli.exercise import check, drill, solve  # noqa: E402
 from airgaplab.cli.fault import fault  # noqa: E402
+from airgaplab.cli.report import nightly, report  # noqa: E402
 from airgaplab.cli.state import reset, state_app  # noqa: E402
 
 app.add_typer(box_app, name="box")
 app.add_typer(state_app, name="state")
-for command in (drill, check, solve, fault, reset):
+for command in (report, nightly, drill, check, solve, fault, reset):
     app.command()(command)
 
 

@@ -7,6 +7,10 @@ from typing import Annotated
 
 import typer
 
+from airgaplab.lab.spec import LabSpec
+from airgaplab.lab.specfile import load_spec, with_vm_options
+from airgaplab.paths import default_lab_file
+
 OS_HELP = "vagrant: the guests' OS, rocky10 (the reference) or debian12 (a box built here from Debian packages)."
 HYPERVISOR_HELP = ("vagrant: system (this machine's libvirtd), private (one airgaplab starts in a namespace of the "
                    "lab's, leading into the simulated internet) or auto (system where reachable).")
@@ -17,3 +21,9 @@ BackendOpt = Annotated[str, typer.Option("--backend", metavar="BACKEND", help="n
 NodesOpt = Annotated[int | None, typer.Option("--nodes", metavar="N", help="Scale the nodes to k8s-node1..N.", min=1)]
 OsOpt = Annotated[str | None, typer.Option("--os", metavar="OS", help=OS_HELP)]
 HypervisorOpt = Annotated[str | None, typer.Option("--hypervisor", metavar="KIND", help=HYPERVISOR_HELP)]
+
+
+def load_spec_of(spec_file: Path | None, nodes: int | None, os_name: str | None = None,
+                 hypervisor: str | None = None) -> LabSpec:
+    """The spec a command names (default labs/ntp-dns.yaml), scaled and with the VM options of the command line."""
+    return with_vm_options(load_spec(spec_file or default_lab_file(), nodes), os_name, hypervisor)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import jinja2
 
-from airgaplab.errors import UserError
 from airgaplab.lab.family import ROCKY, Family
 from airgaplab.lab.spec import Host, LabSpec
 from airgaplab.paths import provision_dir
@@ -51,10 +50,3 @@ def files_for(spec: LabSpec, host: Host, fam: Family = ROCKY) -> dict[str, str]:
 def steps_for(host: Host) -> list[str]:
     """The provision/steps/*.sh a host runs, in order."""
     return [role for role in STEP_ORDER if host.has(role)]
-
-
-def step_path(step: str) -> str:
-    path = provision_dir() / "steps" / f"{step}.sh"
-    if not path.is_file():
-        raise UserError(f"{path}: provisioning step missing — restore it from git")
-    return str(path)

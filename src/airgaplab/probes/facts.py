@@ -6,10 +6,13 @@ import re
 
 from airgaplab.lab.family import Family
 from airgaplab.lab.transport import Transport
+from airgaplab.paths import PACKAGE_DIR
 from airgaplab.probes import chrony
 
 # where each daemon records its PID, on Rocky and Debian alike (systemd's MainPID is asked first)
-PIDFILES = {"chronyd": "/run/chrony/chronyd.pid", "named": "/run/named/named.pid"}
+# each daemon's PID file on the hosts: the one table the netns hosts' shims read too
+PIDFILES = {u: p for u, p in (line.split() for line in (PACKAGE_DIR / "backends" / "netns" / "shims" / "pidfiles")
+                              .read_text().splitlines() if line.strip() and not line.startswith("#"))}
 STALE_MARGIN_S = 0.011  # /proc gives a start in whole clock ticks (10 ms): a file this soon after may be older
 
 

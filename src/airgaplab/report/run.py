@@ -31,14 +31,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _first_line(argv: list[str]) -> str:
-    try:
-        p = subprocess.run(argv, capture_output=True, text=True, timeout=10)
-    except OSError:
-        return "not installed"
-    return ((p.stdout or p.stderr).strip().splitlines() or ["?"])[0]
-
-
 def environment(be: Backend) -> dict[str, str]:
     spec = json.dumps(be.spec.model_dump(), sort_keys=True).encode()
     env = {
@@ -69,15 +61,15 @@ PREFIX = "(?:Failed: )?"  # how pytest.fail() messages reach Allure
 
 
 def categories() -> list[dict[str, Any]]:
-    """Allure defect categories: by kind of failure, by requirement family, and lab errors."""
+    """Allure defect categories: by kind of failure, by requirement group, and lab errors."""
     cats = []
     for kind in KINDS:
         ids = [r.id for r in catalog().values() if r.kind == kind]
         regex = rf"^{PREFIX}({'|'.join(ids)}) [\s\S]*"
         cats.append({"name": kind, "messageRegex": regex, "matchedStatuses": ["failed"]})
-    for family in sorted({r.family for r in catalog().values()}):
-        regex = rf"^{PREFIX}{family}-\d+ [\s\S]*"
-        cats.append({"name": f"family {family}", "messageRegex": regex, "matchedStatuses": ["failed"]})
+    for group in sorted({r.group for r in catalog().values()}):
+        regex = rf"^{PREFIX}{group}-\d+ [\s\S]*"
+        cats.append({"name": f"family {group}", "messageRegex": regex, "matchedStatuses": ["failed"]})
     cats.append({"name": "lab error", "matchedStatuses": ["broken"]})
     return cats
 
@@ -103,11 +95,11 @@ def sync_times(be: Backend) -> dict[str, float | None]:
 
 
 def baseline(be: Backend) -> dict[str, str]:
-    """The evidence of a healthy run too (shown collapsed): each family's, where its faults would be."""
+    """The evidence of a healthy run too (shown collapsed): each requirement group's, where its faults would be."""
     first = be.spec.nodes_list[0].name if be.spec.nodes_list else be.spec.hosts[0].name
     found: dict[str, str] = {}
-    for family in evidence.COMMANDS:
-        found.update(evidence.collect(be.transport, be.family, family, evidence.where(be.spec, family, first)))
+    for group in evidence.COMMANDS:
+        found.update(evidence.collect(be.transport, be.family, group, evidence.where(be.spec, group, first)))
     return found
 
 

@@ -48,7 +48,7 @@ def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
         results = per_host((o["host"], o["outcome"]) for o in mine)
         failures = [{"host": o["host"], "message": o["message"], "evidence": list(o.get("evidence", {}))}
                     for o in mine if o["outcome"] in ("FAIL", "ERROR")]
-        out.append({"id": rid, "claim": req.claim, "kind": req.kind, "family": req.family, "hint": req.hint,
+        out.append({"id": rid, "claim": req.claim, "kind": req.kind, "family": req.group, "hint": req.hint,
                     "results": results, "failures": failures})
     return out
 

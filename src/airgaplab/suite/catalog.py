@@ -26,8 +26,8 @@ class Requirement:
     silent: str = ""  # the daemon whose silence the claim expects: not checked while it does not run
 
     @property
-    def family(self) -> str:
-        """NET, NTP-SRV, NTP-CLI, DNS-SRV, DNS-CLI."""
+    def group(self) -> str:
+        """The requirement's group: NET, NTP-SRV, NTP-CLI, DNS-SRV, DNS-CLI, NTP-RES, DNS-RES ("family" is the OS's)."""
         return self.id.rsplit("-", 1)[0]
 
 

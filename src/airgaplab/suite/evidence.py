@@ -1,4 +1,4 @@
-"""What to show next to a failure, per requirement family: command output from the hosts concerned."""
+"""What to show next to a failure, per requirement group: command output from the hosts concerned."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from airgaplab.lab.spec import LabSpec
 from airgaplab.lab.transport import Transport
 
 CHRONY_LOG = "tail -n 20 /var/log/chrony/chronyd.log 2>/dev/null || journalctl -u {fam.chrony_service} -n 20 --no-pager"
-# (label, shell command) per family; each runs where the fault is (see where()).
+# (label, shell command) per requirement group; each runs where the fault is (see where()).
 COMMANDS: dict[str, list[tuple[str, str]]] = {
     "NET": [("ip route", "ip -4 route"), ("ip addr", "ip -4 -br addr")],
     "NTP-SRV": [
@@ -37,19 +37,19 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 }
 
 
-def where(spec: LabSpec, family: str, host: str) -> str:
+def where(spec: LabSpec, group: str, host: str) -> str:
     """The host whose state explains a failure: admin for the server families (the node only saw the
     symptom), else the failing host; admin for lab-wide checks."""
-    server = spec.server_for("ntp" if family.startswith("NTP") else "dns") or spec.hosts[0]
-    if family.endswith("-SRV") or host not in spec.host_names:
+    server = spec.server_for("ntp" if group.startswith("NTP") else "dns") or spec.hosts[0]
+    if group.endswith("-SRV") or host not in spec.host_names:
         return server.name
     return host
 
 
-def collect(tx: Transport, fam: Family, family: str, host: str) -> dict[str, str]:
+def collect(tx: Transport, fam: Family, group: str, host: str) -> dict[str, str]:
     """label → output; never raises (evidence must not turn a failure into an error)."""
     out: dict[str, str] = {}
-    for label, cmd in COMMANDS.get(family, []):
+    for label, cmd in COMMANDS.get(group, []):
         label, cmd = label.format(fam=fam), cmd.format(fam=fam)
         try:
             proc = tx.exec(host, ["sh", "-c", cmd], timeout=15)

@@ -1,0 +1,14 @@
+"""The embedded backend: every lab host a network and mount namespace on this machine, with real chronyd and
+named, made to look like Rocky (a private /etc and /var over the machine's, shims for systemctl, dnf, nmcli…).
+
+    backend.py     the lifecycle hooks and saved states
+    transport.py   nsenter into a host's namespaces; sockets opened inside them (setns.py)
+    world.py       the simulated internet next door, the outsider, the grader on the LAN's bridge
+    topology.py    namespaces, veths, bridges, addresses; hostview.py each host's view, image/ its files
+    internet.py    the simulated internet (root, zones, resolvers, NTP servers); addressing.py its ranges
+    edge.py        the forwarders' translation at admin's edge; nm.py NetworkManager's keyfiles; procs.py daemons
+    shims/         systemctl, dnf, nmcli, journalctl, timedatectl, … on each host's PATH
+    doctor.py      `usable` and doctor's findings
+
+May import: backends' base modules, lab, probes and the foundation.
+"""

@@ -41,11 +41,6 @@ KNOWN_NAMES = {
 NTP_STRATUM = 2  # as in the reference notes: upstream stratum 2, admin 3
 
 
-def in_doc_ranges(addr: str) -> bool:
-    a = ipaddress.ip_address(addr)
-    return any(a in n for n in DOC_RANGES)
-
-
 @dataclass(frozen=True)
 class Internet:
     """Where everything of the simulated internet lives, derived from the spec once."""

@@ -1,0 +1,53 @@
+"""The guests' clocks after a revert: a VM restored from a snapshot wakes with the clock of the moment it was
+saved, and chronyd past `makestep`'s first updates only slews (minutes take half an hour), so each guest's
+clock is set from this machine's and its chronyd restarted — servers first."""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from airgaplab import retry
+from airgaplab.errors import LabError
+from airgaplab.lab import provisioner
+from airgaplab.probes import facts
+
+if TYPE_CHECKING:
+    from airgaplab.backends.vagrant.backend import VagrantBackend
+
+SYNC_AFTER_RESTART_S = 90  # how long a guest's chronyd, restarted, is waited for until it follows a source
+BURST_AFTER_S = 12  # iburst's four samples have come by then; if they were not enough, a burst of four more
+
+
+def from_this_machine(be: VagrantBackend) -> None:
+    """Every guest's clock set and its chronyd restarted, servers first (see back_on_time)."""
+    servers = [h.name for h in be.spec.hosts if h.is_server]
+    for group in (servers, [h.name for h in be.spec.hosts if not h.is_server]):
+        provisioner.parallel(group, lambda host: back_on_time(be, host))
+
+
+def back_on_time(be: VagrantBackend, host: str) -> None:
+    """The guest's clock set from this machine's (the lab's reference: the simulated internet's NTP servers read
+    it too), then chronyd restarted and waited for (bounded, never an error: a saved state may be a broken one)
+    until it follows its source again — servers first, so the nodes' iburst finds admin on its upstream and not
+    on its local stratum.
+
+    Under emulation a few of the first samples can be milliseconds off, and chronyd then keeps its local stratum
+    until its next poll, a minute later (the frequency too uncertain to follow: `maxupdateskew`); a `chronyc
+    burst` adds samples now instead."""
+    tx = be.transport
+    # a reverted guest's NIC is a new tap on the bridge: ssh answers once the bridge has learnt it again
+    if not retry.until(lambda: tx.exec(host, ["true"], timeout=20).returncode == 0, timeout=120, interval=1):
+        raise LabError(f"{host} did not answer ssh within 120 s")
+    chrony = be.family.chrony_service
+    tx.run(host, ["sh", "-c", f"date -u -s @{time.time():.3f} >/dev/null && systemctl restart {chrony}"],
+           what="setting the clock and restarting chronyd")
+
+    def futile() -> str | None:
+        return facts.unanswered(tx, host) or (None if facts.sources(tx, host) else "no sources")
+
+    got = retry.until(lambda: facts.on_upstream(tx, host), timeout=SYNC_AFTER_RESTART_S, interval=1, give_up=futile,
+                      nudge_every=BURST_AFTER_S, nudge=lambda: facts.ask_again(tx, host))
+    if got or got.gave_up:
+        return
+    be.progress(f"{host}'s chronyd does not follow a source yet, {SYNC_AFTER_RESTART_S} s after its restart")

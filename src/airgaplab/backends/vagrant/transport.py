@@ -1,0 +1,71 @@
+"""Reaching the VMs: each through its host agent (agent.py: a root helper per VM on its multiplexed ssh
+connection, inside the hypervisor's namespace if private); the outsider and the grader through what the
+hypervisor offers."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shlex
+import subprocess
+from typing import TYPE_CHECKING
+
+from airgaplab.lab.transport import Completed, Transport
+from airgaplab.lab.world import GRADER
+
+if TYPE_CHECKING:
+    from airgaplab.backends.vagrant.backend import VagrantBackend
+
+# put_many on a VM: python3 (the host agent's own) writes the files, not tar — a minimal EL10 image need not
+# have tar. Each file is replaced whole (mode 0644, root's), parents made 0755; existing directories keep theirs.
+WRITE_FILES = """
+import base64, json, os, sys
+for path, data in json.load(sys.stdin).items():
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    new = path + ".airgaplab-new"
+    with open(new, "wb") as f:
+        f.write(base64.b64decode(data))
+    os.chmod(new, 0o644)
+    os.replace(new, path)
+"""
+
+
+class VagrantTransport(Transport):
+    """The VMs through their host agents (agent.py: a root helper per VM on its multiplexed ssh connection,
+    inside the hypervisor's namespace if private); the outsider is whatever the hypervisor offers."""
+
+    def __init__(self, backend: VagrantBackend) -> None:
+        self.be = backend
+
+    def _outsider(self, host: str) -> Transport | None:
+        return self.be.hv.outsider_transport() if host == self.be.hv.outsider else None
+
+    def exec(self, host: str, argv: list[str], *, input: bytes | None = None,
+             timeout: float | None = 120) -> Completed:
+        if tx := self._outsider(host):
+            return tx.exec(host, argv, input=input, timeout=timeout)
+        self.be.spec.host(host)
+        return self.be.agents.exec(host, argv, input=input, timeout=timeout)
+
+    def put_many(self, host: str, files: dict[str, bytes]) -> None:
+        if tx := self._outsider(host):
+            return tx.put_many(host, files)
+        payload = json.dumps({path: base64.b64encode(data).decode() for path, data in files.items()}).encode()
+        self.run(host, ["python3", "-c", WRITE_FILES], what="writing files", input=payload)
+        return None
+
+    def interactive(self, host: str, argv: list[str]) -> int:
+        if tx := self._outsider(host):
+            return tx.interactive(host, argv)
+        self.be.spec.host(host)
+        return subprocess.call(self.be.ssh(host, shlex.join(argv), tty=True))
+
+    def exchange(self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp",
+                 timeout: float = 2.0, source: str | None = None) -> bytes | None:
+        if host == GRADER:  # the hypervisor's own address on the internal network
+            return self.be.hv.outsider_transport().exchange(self.be.hv.outsider, server, port, payload, proto=proto,
+                                                            timeout=timeout, source=source or self.be.spec.grader_ip)
+        if tx := self._outsider(host):
+            return tx.exchange(host, server, port, payload, proto=proto, timeout=timeout, source=source)
+        self.be.spec.host(host)
+        return self.be.agents.exchange(host, proto, server, port, payload, timeout=timeout, source=source)
