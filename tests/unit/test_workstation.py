@@ -101,6 +101,7 @@ def test_debian_and_ubuntu_get_vagrant_from_their_own_repositories(os_name: str)
     rc, got, notes = deps(os_name, "--vm")
     assert rc == 0 and got["family"].startswith("debian")
     assert {"vagrant", "vagrant-libvirt", "libvirt-daemon-system", "qemu-system-x86"} <= words(got["apt"])
+    assert {"libvirt-dev", "pkg-config", "gcc"} <= words(got["apt"])  # what libvirt-python builds with
     assert "repos" not in got and "vagrant plugins" not in got
     assert "debootstrap" not in words(got["apt"])  # the box builder only when a box is built here
     assert "systemctl enable --now libvirtd" in notes  # installed, not started: the note says how
@@ -130,6 +131,7 @@ def test_rocky_asks_dnf_only_for_what_its_repositories_have(os_name: str) -> Non
     dnf = words(got["dnf"])
     assert "vagrant-libvirt" not in dnf and {"ShellCheck", "debootstrap", "syslinux-extlinux"}.isdisjoint(dnf)
     assert {"vagrant", "libvirt-devel", "gcc", "qemu-kvm", "bind", "chrony"} <= dnf  # vagrant: HashiCorp's repo
+    assert {"pkgconf-pkg-config", "python3-devel"} <= dnf  # libvirt-python's build, with libvirt-devel and gcc
     _, tests, _ = deps(os_name, "--for-tests")
     assert "epel" in words(tests["repos"]) and "ShellCheck" in words(tests["dnf"])
 

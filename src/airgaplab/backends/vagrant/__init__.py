@@ -5,6 +5,7 @@
     world.py       what surrounds the VMs: management links, firewalld, the hypervisor's outsider and grader
     snapshots.py   saved states as libvirt snapshots with memory; clock.py sets the guests' clocks after a revert
     hypervisor.py  the system libvirtd, or a private one in the lab's own namespace (libvirtd.py decides)
+    virt.py        libvirt through its binding, one connection per URI (private socket, system, qemu+ssh://)
     plan.py        the plan the Vagrantfile reads; accel.py and cpuprobe.S decide KVM or emulation and the CPU
     firstboot.py   the management NIC's profile at first boot; box.py builds the Debian box
     doctor.py      `usable` and doctor's findings; evidence.py keeps what a failed lab leaves

@@ -23,6 +23,7 @@ from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import HV, PrivateHypervisor, SystemHypervisor
 from airgaplab.backends.vagrant.ssh import SshChannels
 from airgaplab.backends.vagrant.transport import VagrantTransport
+from airgaplab.backends.vagrant.virt import Virt
 from airgaplab.backends.vagrant.world import VagrantWorld
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab import provisioner, render
@@ -208,7 +209,8 @@ class VagrantBackend(Backend):
             PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m)).stop()
             return
         self.hang_up(self.spec.host_names)
-        if shutil.which("virsh"):  # a domain with snapshots cannot be undefined
+        reachable = Virt.answers(self.hv.uri)
+        if reachable:  # a domain with snapshots cannot be undefined
             for name in self.state.saved_states():
                 self.delete_state(name)
         if self.plan_path.exists() and shutil.which("vagrant"):
@@ -217,10 +219,10 @@ class VagrantBackend(Backend):
                 self.vagrant().destroy()
             except subprocess.CalledProcessError as e:
                 raise LabError(f"vagrant destroy failed (exit {e.returncode}); retry `airgaplab down`") from None
-        if shutil.which("virsh"):
-            for net in vplan.network_names(self.spec).values():
-                subprocess.run(["virsh", "-c", "qemu:///system", "net-destroy", net], capture_output=True)
-                subprocess.run(["virsh", "-c", "qemu:///system", "net-undefine", net], capture_output=True)
+        if reachable:
+            with self.hv.virt() as v:
+                for net in vplan.network_names(self.spec).values():
+                    v.remove_network(net)
 
     def keep_evidence(self, dest: Path) -> list[str]:
         return evidence.keep(self, dest)

@@ -9,11 +9,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from airgaplab.backends.vagrant.virt import INSTALL, SYSTEM_URI, Virt, binding_missing
 from airgaplab.diagnosis import Diagnosis, mem_available_mib, run, subnet_collisions
 from airgaplab.lab.family import family
 from airgaplab.lab.spec import LabSpec, Vm
 
-PRIVATE_HYPERVISOR_TOOLS = ("libvirtd", "virsh", "qemu-system-x86_64", "dnsmasq", "iptables", "nft", "nsenter")
+PRIVATE_HYPERVISOR_TOOLS = ("libvirtd", "qemu-system-x86_64", "dnsmasq", "iptables", "nft", "nsenter")
 
 
 def private_hypervisor_missing() -> list[str]:
@@ -33,6 +34,8 @@ def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
         return False, "vagrant does not answer"
     if "vagrant-libvirt" not in plugins:
         return False, "no vagrant-libvirt plugin"
+    if binding := binding_missing():
+        return False, binding
     from airgaplab.backends.vagrant import libvirtd
 
     vm = spec.vm if spec else Vm()
@@ -41,8 +44,8 @@ def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
         return False, f"{choice.why}: {choice.blocker}"
     if choice.kind == "system":
         where = "the system libvirtd"
-    elif missing := private_hypervisor_missing():
-        return False, f"no reachable libvirtd, and a private one needs {', '.join(missing)}"
+    elif tools := private_hypervisor_missing():
+        return False, f"no reachable libvirtd, and a private one needs {', '.join(tools)}"
     else:
         where = "a private libvirtd"
     if spec is not None:
@@ -73,6 +76,9 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
                      next((line for line in (plugins.stdout if plugins else "").splitlines() if "libvirt" in line),
                           "not installed"),
                      "install it: apt-get install vagrant-libvirt (or: vagrant plugin install vagrant-libvirt)"))
+    missing = binding_missing()
+    f.append(Diagnosis("libvirt-python", not missing, "not installed" if missing else "libvirt's binding imports",
+                       INSTALL))
     hv, private = _hypervisor_finding(spec)
     f.append(hv)
     f.append(_guest_cpu_finding(spec))
@@ -184,13 +190,10 @@ def _published_box_finding(spec: LabSpec, private: bool) -> Diagnosis:
 
 def _libvirt_bridges(names: set[str]) -> list[str]:
     """Bridges of this lab's own libvirt networks (their routes are the lab's, not a collision)."""
-    out = []
-    for n in names:
-        p = run(["virsh", "-c", "qemu:///system", "net-info", n], timeout=10) if shutil.which("virsh") else None
-        m = re.search(r"Bridge:\s+(\S+)", p.stdout) if p and p.returncode == 0 else None
-        if m:
-            out.append(m.group(1))
-    return out
+    if not Virt.answers(SYSTEM_URI):
+        return []
+    with Virt.connect(SYSTEM_URI) as v:
+        return [b for n in sorted(names) if (b := v.bridge(n))]
 
 
 def _firewall_backend_finding() -> Diagnosis:

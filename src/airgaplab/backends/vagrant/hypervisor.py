@@ -10,13 +10,15 @@ named.conf is the reference value for value and no link carries them.
 
     hv = PrivateHypervisor(spec, state_dir, progress)
     hv.start()                         # namespaces, simulated internet, libvirtd
-    subprocess.run(hv.wrap(["virsh", "list"]))
+    with hv.virt() as v: v.domains()   # libvirt's binding, at hv.uri
     hv.stop()                          # everything above, also after a SIGKILLed start
 """
 
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from airgaplab import retry
@@ -24,6 +26,7 @@ from airgaplab.backends import relay
 from airgaplab.backends.base import Progress
 from airgaplab.backends.netns.backend import NetnsBackend
 from airgaplab.backends.netns.edge import forwarder_dnat
+from airgaplab.backends.vagrant.virt import SYSTEM_URI, Virt, binding_missing, private_uri
 from airgaplab.errors import LabError
 from airgaplab.lab.family import Family
 from airgaplab.lab.spec import Host, LabSpec
@@ -31,6 +34,7 @@ from airgaplab.lab.transport import Completed, Transport
 from airgaplab.lab.world import World
 
 HV = "hv"
+LIBVIRTD_PID = "/run/libvirtd.pid"
 LOCAL = "@local"  # system hypervisor: the machine running the suite is the vantage point outside every ACL
 OUTSIDER = "outsider"  # private hypervisor: the hypervisor's namespace, probing admin's management address
 # hv's leg on the (otherwise empty) netns lan: a private /30 no lab uses
@@ -96,6 +100,12 @@ class SystemHypervisor:
 
     private = False
     outsider = LOCAL
+    uri = SYSTEM_URI
+
+    @contextmanager
+    def virt(self) -> Iterator[Virt]:
+        with Virt.connect(self.uri) as v:
+            yield v
 
     def start(self) -> None:
         pass
@@ -145,6 +155,20 @@ class PrivateHypervisor:
                                  sealed=False)
         self.edge.state.lab_name = f"{spec.name}/edge"  # inside the VM lab's state dir: one lab, one `down`
 
+    @property
+    def uri(self) -> str:
+        """qemu:///system of hv's libvirtd, reached from this machine's namespaces through its socket."""
+        got = self.edge.transport.exec(HV, ["cat", LIBVIRTD_PID], timeout=10)
+        if got.returncode != 0 or not got.stdout.strip().isdigit():
+            raise LabError("the private libvirtd is not running (no PID file in its namespace); "
+                           "`airgaplab down` then `airgaplab up` starts it again")
+        return private_uri(int(got.stdout))
+
+    @contextmanager
+    def virt(self) -> Iterator[Virt]:
+        with Virt.connect(self.uri) as v:
+            yield v
+
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run inside hv: its network, its /etc, /var and /run (so qemu:///system is the private one)."""
         return [*self.edge.view(HV).nsenter(), *argv]
@@ -164,6 +188,8 @@ class PrivateHypervisor:
         return self.edge.world
 
     def start(self) -> None:
+        if missing := binding_missing():
+            raise LabError(missing)
         self.edge.up()
         self.progress("private libvirtd in the lab's own namespace")
         self.edge.transport.put_many(HV, {
@@ -174,15 +200,16 @@ class PrivateHypervisor:
         self._translate_forwarders()
         self._check(["sh", "-c", START])
         def answers() -> bool:
-            return self.edge.transport.exec(HV, ["virsh", "-c", "qemu:///system", "version"], timeout=10).returncode == 0
+            try:
+                return Virt.answers(self.uri)
+            except LabError:  # no PID file yet
+                return False
 
         if not retry.until(answers, timeout=30, interval=0.2):
             log = self.edge.transport.exec(HV, ["sh", "-c", "tail -n 5 /var/log/libvirt/libvirtd.log"]).stdout.decode()
             raise LabError(f"the private libvirtd did not answer within 30 s {log}")
-        pool = "virsh -c qemu:///system pool-info default >/dev/null 2>&1 || { " \
-               "virsh -c qemu:///system pool-define-as default dir --target /var/lib/libvirt/images && " \
-               "virsh -c qemu:///system pool-start default; }"
-        self._check(["sh", "-c", pool])
+        with self.virt() as v:
+            v.ensure_pool("default", "/var/lib/libvirt/images")
 
     def _translate_forwarders(self) -> None:
         """The notes' forwarder addresses → the simulated resolvers, at hv's edge only."""

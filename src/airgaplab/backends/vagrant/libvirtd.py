@@ -14,11 +14,11 @@ hypervisor.
 from __future__ import annotations
 
 import shutil
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from airgaplab.backends.vagrant.virt import SYSTEM_URI, Virt
 from airgaplab.lab.family import family
 
 UNIT_DIRS = (Path("/etc/systemd/system"), Path("/usr/lib/systemd/system"), Path("/lib/systemd/system"))
@@ -50,13 +50,8 @@ def _installed(units: tuple[Path, ...] = UNIT_DIRS, which: Callable[[str], str |
 
 
 def reachable() -> bool:
-    if shutil.which("virsh") is None:
-        return False
-    try:
-        return subprocess.run(["virsh", "-c", "qemu:///system", "version"], capture_output=True,
-                              timeout=15).returncode == 0
-    except subprocess.TimeoutExpired:
-        return False
+    """Whether the system libvirtd answers (through libvirt's binding: without it, no VM lab anyway)."""
+    return Virt.answers(SYSTEM_URI)
 
 
 def system_libvirtd() -> SystemLibvirtd:
