@@ -67,7 +67,7 @@ if [[ $family == debian ]]; then
   # nano: the editor a student reaches for on a lab host (`dnf install -y nano` there finds it)
   pkgs+=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make nano tzdata)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
-  (( for_tests )) && pkgs+=(shellcheck openssh-client chromium)
+  (( for_tests )) && pkgs+=(shellcheck openssh-client chromium binutils)  # binutils: the CPU probe assembled again
   (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
                      openssh-client libvirt-dev pkg-config gcc)  # the last three: libvirt-python's build
@@ -82,7 +82,7 @@ if [[ $family == debian ]]; then
 else
   pkgs+=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make nano tzdata)
   [[ $family == el ]] && (( for_tests || box_builder )) && repos+=(epel)  # ShellCheck, Chromium, debootstrap
-  (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium)
+  (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium binutils)
   (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   # qemu-kvm: KVM only on EL (its binary is /usr/libexec/qemu-kvm: no software emulation there)
   (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients
