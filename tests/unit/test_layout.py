@@ -18,6 +18,7 @@ LAYERS = (
     ("airgaplab.suite",),
     ("airgaplab.exercise",),
     ("airgaplab.report",),
+    ("airgaplab.classroom",),
     ("airgaplab.cli", "airgaplab.__main__"),
 )
 SHIMS = PKG / "backends" / "netns" / "shims"

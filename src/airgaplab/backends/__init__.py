@@ -28,6 +28,7 @@ class Registered:
     module: str  # its package: <module>.backend holds the Backend class `cls`, <module>.doctor `usable` and `findings`
     cls: str
     checked_before_up: bool = False  # `up` runs doctor first and stops on a blocking finding (it fails late otherwise)
+    seats: bool = False  # a class's seats can be labs of this backend (`class up --backend`)
 
     def backend(self, spec: LabSpec, progress: Progress = quiet) -> Backend:
         made: Backend = getattr(importlib.import_module(f"{self.module}.backend"), self.cls)(spec, progress)
@@ -45,7 +46,7 @@ class Registered:
 
 
 REGISTRY: dict[str, Registered] = {r.name: r for r in (
-    Registered("netns", "airgaplab.backends.netns", "NetnsBackend"),
+    Registered("netns", "airgaplab.backends.netns", "NetnsBackend", seats=True),
     Registered("vagrant", "airgaplab.backends.vagrant", "VagrantBackend", checked_before_up=True),
 )}
 AUTO = ("vagrant", "netns")  # `--backend auto`: the first whose lab can come up here (the embedded one always can)
@@ -80,7 +81,7 @@ def known_labs() -> list[str]:
     root = state_root()
     if not root.is_dir():
         return []
-    return sorted(p.name for p in root.iterdir() if p.is_dir())
+    return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))  # .class: no lab
 
 
 def _only_lab(name: str | None) -> str:

@@ -1,0 +1,96 @@
+"""A seat's progress as the person leading the class sees it: each step's checks (graded by the suite, which
+leaves no trace on the seat), the step the member is on, how long they have been on it, and their drill.
+
+    views = look(roster)          # every seat graded side by side; the roster keeps when each step began
+    views[1].as_dict()            # {'seat': 'seat-02', 'step': 3, 'on_step_s': 412, 'steps': [...], ...}
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from airgaplab.backends import open_lab
+from airgaplab.classroom.roster import Progress, Roster, Seat
+from airgaplab.errors import LabError, UserError
+from airgaplab.exercise import drills
+from airgaplab.exercise import steps as exercise
+from airgaplab.suite.catalog import catalog
+
+GRADED_SIDE_BY_SIDE = 4
+DONE = len(exercise.STEPS) + 1  # the step after the last: every step passes
+
+
+@dataclass(frozen=True)
+class StepView:
+    number: int
+    name: str
+    passed: int
+    total: int
+
+    @property
+    def passing(self) -> bool:
+        return self.total > 0 and self.passed == self.total
+
+
+@dataclass
+class SeatView:
+    seat: str
+    host: str
+    state: str  # up | down | unknown (why in `error`)
+    steps: list[StepView] = field(default_factory=list)
+    step: int = 1
+    on_step_s: float = 0.0
+    drill: str | None = None
+    drill_state: str | None = None
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        for s, view in zip(d["steps"], self.steps, strict=True):
+            s["passing"] = view.passing
+        return d
+
+
+def current_step(steps: list[StepView]) -> int:
+    """The first step whose checks do not all pass (DONE when all do)."""
+    return next((s.number for s in steps if not s.passing), DONE)
+
+
+def steps_of(graded: list[exercise.Graded]) -> list[StepView]:
+    reqs = catalog()
+    views = []
+    for s in exercise.STEPS:
+        mine = [g for g in graded if reqs[g.req].step == s.number]
+        views.append(StepView(s.number, s.name, sum(g.outcome in ("PASS", "SKIP") for g in mine), len(mine)))
+    return views
+
+
+def look_at(seat: Seat, now: float) -> SeatView:
+    """One seat graded; its progress record moved on when its step changed."""
+    try:
+        be = open_lab(seat.lab)
+        if not be.is_up():
+            return SeatView(seat.name, seat.host, "down")
+        view = SeatView(seat.name, seat.host, "up", steps_of(exercise.grade(be, None)))
+        d = drills.active(be.state)
+        if d is not None:
+            view.drill, (view.drill_state, _) = d.name, drills.judged(be, d)
+    except (LabError, UserError) as e:
+        return SeatView(seat.name, seat.host, "unknown", error=str(e))
+    view.step = current_step(view.steps)
+    if view.step != seat.progress.step:
+        seat.progress = Progress(step=view.step, since=now)
+    view.on_step_s = round(now - seat.progress.since, 1)
+    return view
+
+
+def look(roster: Roster) -> list[SeatView]:
+    """Every seat graded (a few side by side), in seat order; the roster saved with what moved."""
+    now = time.time()
+    with ThreadPoolExecutor(max_workers=GRADED_SIDE_BY_SIDE) as pool:
+        views = list(pool.map(lambda s: look_at(s, now), roster.seats))
+    roster.save()
+    return views

@@ -1,0 +1,111 @@
+"""The seats' lifecycle: a class comes up side by side, goes down whole (idempotent, also after a killed
+`class up`), and one seat is reset, solved or drilled while the others stay as they are.
+
+    roster = plan(3, "netns", [], spec_file, bare=False)   # checked and placed; nothing created yet
+    up(roster, say)                                        # the roster saved first, then the seats
+    open_seat(roster.seat("seat-02"))                      # that seat's lab (a Backend)
+    down(say)                                              # every seat, the gateway, the record
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from airgaplab.backends import known_labs, lab_to_take_down, make_backend, open_lab, registered
+from airgaplab.backends.base import Backend
+from airgaplab.backends.lifecycle import up_or_clean
+from airgaplab.classroom import gateway
+from airgaplab.classroom.placement import Capacity, Need, place
+from airgaplab.classroom.roster import LOCAL, SEAT, Roster, Seat, class_dir, seat_name
+from airgaplab.diagnosis import mem_available_mib
+from airgaplab.errors import LabError, UserError
+from airgaplab.lab.specfile import load_spec
+
+MAX_SEATS = 99
+# a netns seat's daemons (chronyd and named on its hosts and on the simulated internet) and its host views,
+# measured with `make bench` (scripts/bench_class.py): about 60 MiB; the figure leaves room above that
+NETNS_SEAT_MIB = 120
+UP_SIDE_BY_SIDE = 4  # netns seats coming up at once: the work is mostly waiting (daemons starting)
+
+Say = Callable[[str], None]
+
+
+def plan(seats: int, backend: str, hosts: list[str], spec_file: Path, *, bare: bool) -> Roster:
+    """The class as it will be: seats named, each placed; UserError (exit 2) on anything that stops it."""
+    if not 1 <= seats <= MAX_SEATS:
+        raise UserError(f"--seats {seats}: a class has 1 to {MAX_SEATS} seats")
+    if not registered(backend).seats:
+        raise UserError(f"--backend {backend}: seats on VMs over libvirt hosts are not built yet; "
+                        "`--backend netns` gives every seat a lab on this machine")
+    if hosts:
+        raise UserError("--host places VM seats on libvirt hosts; netns seats run on this machine (drop --host)")
+    if Roster.load() is not None:
+        raise UserError("a class is up here already — `airgaplab class status` shows it, `airgaplab class down` "
+                        "ends it")
+    names = [seat_name(n) for n in range(1, seats + 1)]
+    taken = sorted(set(names) & set(known_labs()))
+    if taken:
+        raise UserError(f"labs named {', '.join(taken)} exist already (not a class's): `airgaplab down --name "
+                        f"{taken[0]}` first")
+    spec = load_spec(spec_file)  # a bad spec is one line now, not one per seat later
+    placed = place(names, [Capacity(LOCAL, mem_available_mib() or 0, os.cpu_count() or 1)],
+                   Need(NETNS_SEAT_MIB * len(spec.hosts) // 3))
+    return Roster(backend=backend, spec_file=str(spec_file), bare=bare,
+                  seats=[Seat(name=n, lab=n, host=placed[n]) for n in names])
+
+
+def seat_backend(roster: Roster, seat: Seat, say: Say) -> Backend:
+    spec = load_spec(Path(roster.spec_file)).model_copy(update={"name": seat.lab})
+    return make_backend(roster.backend, spec, lambda m: say(f"{seat.name}: {m}"))
+
+
+def up(roster: Roster, say: Say) -> dict[str, float]:
+    """Every seat up (a few side by side); seconds each took. A seat that fails takes the class down with it:
+    nothing is left half-created, and the error names the seat."""
+    roster.save()  # before anything exists: `class down` after a SIGKILL reads it
+    took: dict[str, float] = {}
+
+    def one(seat: Seat) -> None:
+        took[seat.name] = up_or_clean(seat_backend(roster, seat, lambda m: None), bare=roster.bare)
+        say(f"{seat.name} up in {took[seat.name]:.1f} s")
+
+    try:
+        with ThreadPoolExecutor(max_workers=UP_SIDE_BY_SIDE) as pool:
+            for f in [pool.submit(one, s) for s in roster.seats]:
+                f.result()
+    except BaseException as e:
+        say("a seat failed: taking the class down again")
+        down(say)
+        if isinstance(e, UserError | LabError):
+            raise LabError(f"class up failed: {e}") from None
+        raise
+    return took
+
+
+def open_seat(seat: Seat) -> Backend:
+    return open_lab(seat.lab)
+
+
+def down(say: Say) -> list[str]:
+    """Every seat of the class down, the gateway stopped, the record removed; the labs taken down. Seats whose
+    record is gone (a class up killed before it was written) are found by their names."""
+    roster = Roster.load()
+    labs = {s.lab for s in roster.seats} if roster else set()
+    labs |= {lab for lab in known_labs() if SEAT.match(lab)} if roster is None else set()
+    gateway.stop()
+    removed: list[str] = []
+
+    def one(lab: str) -> None:
+        be = lab_to_take_down(lab, lambda m: None)
+        if be is not None and be.down():
+            removed.append(lab)
+            say(f"{lab} down")
+
+    with ThreadPoolExecutor(max_workers=UP_SIDE_BY_SIDE) as pool:
+        list(pool.map(one, sorted(labs)))
+    shutil.rmtree(class_dir(), ignore_errors=True)
+    return sorted(removed)

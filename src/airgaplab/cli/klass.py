@@ -1,0 +1,151 @@
+"""`airgaplab class …`: a seat for every member of a study group (airgaplab.classroom), their way in over ssh,
+and what the person leading sees of each seat."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Column, Table
+
+from airgaplab.classroom import gateway, progress, seats
+from airgaplab.classroom.roster import Roster
+from airgaplab.cli.console import out
+from airgaplab.cli.options import SpecOpt
+from airgaplab.errors import UserError
+from airgaplab.exercise import drills, rewind
+from airgaplab.exercise import steps as exercise
+from airgaplab.paths import default_lab_file
+
+class_app = typer.Typer(
+    help="A class of a study group: a seat (a whole lab, the notes' own addresses) for every member, each reached "
+         "with one ssh line through the class's gateway; `class status` shows who is on which step.\n\n"
+         "Typical class:  airgaplab class up --seats 12 --bare;  airgaplab class status;  "
+         "airgaplab class solve seat-04 --to 2;  airgaplab class down",
+    no_args_is_help=True, rich_markup_mode=None)
+
+SeatArg = Annotated[str, typer.Argument(metavar="SEAT", help="seat-02, or 2")]
+DEFAULT_PORT = 2222
+
+
+@class_app.command("up")
+def class_up(
+    seat_count: Annotated[int, typer.Option("--seats", metavar="N", help="How many seats (seat-01 … seat-NN).")],
+    backend: Annotated[str, typer.Option("--backend", metavar="BACKEND",
+                                         help="netns: every seat a netns lab on this machine.")] = "netns",
+    hosts: Annotated[list[str] | None, typer.Option("--host", metavar="URI",
+                                                    help="A libvirt host for VM seats (qemu+ssh://user@host/system); "
+                                                         "repeat it for several.")] = None,
+    spec_file: SpecOpt = None,
+    bare: Annotated[bool, typer.Option("--bare", help="Seats with stock configs: the exercise from its start.")] = False,
+    port: Annotated[int, typer.Option("--gateway-port", metavar="PORT", help="The ssh gateway's port.",
+                                      min=1, max=65535)] = DEFAULT_PORT,
+    trusted_room: Annotated[bool, typer.Option("--trusted-room", help="Serve the gateway on every address, not "
+                                               "loopback only: a netns seat is root on this machine (README).")] = False,
+) -> None:
+    """Bring a class up: every seat's lab, then the ssh gateway; prints each seat's ssh line."""
+    roster = seats.plan(seat_count, backend, hosts or [], spec_file or default_lab_file(), bare=bare)
+    if not Path(gateway.SSHD).exists():
+        raise UserError(f"no {gateway.SSHD}: the class gateway needs it — {gateway.INSTALL}")
+    listen = "0.0.0.0" if trusted_room else "127.0.0.1"
+    t0 = time.monotonic()
+    lock = threading.Lock()
+
+    def say(m: str) -> None:
+        with lock:
+            out.print(f"[dim]{time.monotonic() - t0:6.1f} s[/] {m}", highlight=False)
+
+    out.print(f"class of {seat_count} seats ({backend}, {'bare' if bare else 'provisioned'}) on this machine")
+    took = seats.up(roster, say)
+    try:
+        roster.gateway = gateway.start(roster, listen, port)
+    except BaseException:
+        seats.down(say)
+        raise
+    roster.save()
+    out.print(f"class up in {time.monotonic() - t0:.1f} s (a seat {min(took.values()):.1f}–{max(took.values()):.1f} s); "
+              f"the gateway listens on {listen}:{port}. Each member's line (hand over the key file):")
+    for s in roster.seats:
+        print(f"  {s.name}: {gateway.login(roster.gateway, s.name)}")
+
+
+@class_app.command("status")
+def class_status(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable.")] = False) -> None:
+    """Every seat: its host, state, each step's checks (graded without a trace), time on its step, its drill."""
+    roster = Roster.needed()
+    with out.status(f"grading {len(roster.seats)} seats …"):
+        views = progress.look(roster)
+    if as_json:
+        print(json.dumps({"backend": roster.backend, "seats": [v.as_dict() for v in views]}, indent=1))
+        return
+    table = Table(Column("seat", no_wrap=True), "host", "state", *(str(s.number) for s in exercise.STEPS), "on step",
+                  "drill", title=f"class of {len(views)} seats — steps: "
+                  + ", ".join(f"{s.number} {s.name}" for s in exercise.STEPS), title_justify="left")
+    for v in views:
+        marks = [("[green]✓[/]" if s.passing else f"[red]{s.passed}/{s.total}[/]") for s in v.steps] or \
+            ["-"] * len(exercise.STEPS)
+        on = "done" if v.step == progress.DONE else f"{v.step}: {v.on_step_s / 60:.0f} min"
+        drill = f"{v.drill} ({v.drill_state})" if v.drill else ""
+        table.add_row(v.seat, v.host, v.state if not v.error else f"{v.state}: {v.error}", *marks, on, drill)
+    out.print(table)
+
+
+@class_app.command("reset")
+def class_reset(seat: SeatArg, state: Annotated[str | None, typer.Argument(
+        metavar="STATE", help="A saved state (default: the one `class up` saved; `bare` starts the exercise "
+                              "over).")] = None) -> None:
+    """One seat back to a saved state; the other seats stay as they are."""
+    s = Roster.needed().seat(seat)
+    with out.status(f"resetting {s.name} …"):
+        done = rewind.reset(seats.open_seat(s), state)
+    out.print(f"{s.name} is back to state [bold]{done}[/]")
+
+
+@class_app.command("solve")
+def class_solve(seat: SeatArg,
+                to: Annotated[str, typer.Option("--to", metavar="STEP", help="Solve steps 1..STEP.")]) -> None:
+    """Fast-forward one seat: the reference solution of steps 1..STEP applied there."""
+    s = Roster.needed().seat(seat)
+    be = seats.open_seat(s)
+    last = exercise.step(to)
+    for st in exercise.STEPS[:last.number]:
+        with out.status(f"{s.name}: solving step {st.number} {st.name} …"):
+            exercise.solve(be, st)
+    out.print(f"{s.name}: steps 1–{last.number} solved")
+
+
+@class_app.command("drill")
+def class_drill(seat: SeatArg,
+                which: Annotated[str, typer.Argument(metavar="DRILL", help="`airgaplab drill` lists them.")]) -> None:
+    """Apply a break/fix drill to one seat."""
+    s = Roster.needed().seat(seat)
+    d = drills.apply(seats.open_seat(s), which)
+    out.print(f"{s.name}: drill [bold]{d.name}[/] applied — symptom: {d.symptom}")
+
+
+@class_app.command("down")
+def class_down() -> None:
+    """Every seat down, the gateway stopped (idempotent; also after a killed `class up`)."""
+    was_up = Roster.load() is not None
+    removed = seats.down(lambda m: out.print(m, highlight=False))
+    out.print(f"class down: {len(removed)} seat(s) taken down" if removed or was_up
+              else "no class is up: nothing to take down")
+
+
+@class_app.command("gate", hidden=True)
+def class_gate(seat: SeatArg) -> None:
+    """The forced command of a seat's ssh key: a shell on one host of that seat, chosen by name, nothing else."""
+    s = Roster.needed().seat(seat)
+    hosts = seats.open_seat(s).spec.host_names
+    asked = os.environ.get("SSH_ORIGINAL_COMMAND", "").strip() or hosts[0]
+    if asked not in hosts:
+        print(f"{s.name} offers a shell on {', '.join(hosts)} only: `ssh … -t root@… HOST`", file=sys.stderr)
+        raise typer.Exit(2)
+    exe = Path(sys.executable).with_name("airgaplab")
+    os.execv(exe, [str(exe), "shell", "--name", s.lab, asked])

@@ -1,0 +1,68 @@
+"""The class's own logic: placing seats on hosts by what each reports, and the roster's seat names."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from airgaplab.classroom.placement import RESERVE_MIB, Capacity, Need, place
+from airgaplab.classroom.progress import DONE, StepView, current_step
+from airgaplab.classroom.roster import Roster, Seat, seat_name
+from airgaplab.errors import UserError
+
+from .conftest import cli
+
+SEATS = [seat_name(n) for n in range(1, 5)]
+
+
+def test_seats_are_spread_to_the_host_with_the_most_memory_left() -> None:
+    hosts = [Capacity("qemu+ssh://a/system", RESERVE_MIB + 8000, 8),
+             Capacity("qemu+ssh://b/system", RESERVE_MIB + 4000, 8)]
+    got = place(SEATS, hosts, Need(2000, 2))
+    assert got == {"seat-01": "qemu+ssh://a/system", "seat-02": "qemu+ssh://a/system",  # 8000, then 6000 left
+                   "seat-03": "qemu+ssh://a/system", "seat-04": "qemu+ssh://b/system"}  # a tie: the first host
+
+
+def test_a_seat_that_fits_nowhere_is_one_line_naming_it_and_what_each_host_has_left() -> None:
+    hosts = [Capacity("qemu+ssh://a/system", RESERVE_MIB + 5000, 2),
+             Capacity("qemu+ssh://b/system", RESERVE_MIB + 1000, 64)]
+    with pytest.raises(UserError) as e:
+        place(SEATS, hosts, Need(2000, 3))
+    said = str(e.value)
+    assert said.startswith("seat-03 fits on no host (a seat needs 2000 MiB and 3 vCPUs;") and "\n" not in said
+    assert "qemu+ssh://a/system: 1000 MiB free beyond its reserve, 2 vCPUs left" in said
+    assert "qemu+ssh://b/system: 1000 MiB" in said and "one more --host" in said
+
+
+def test_cpus_bound_vm_seats_but_not_netns_seats() -> None:
+    one_cpu = [Capacity("local", 100_000, 1)]
+    with pytest.raises(UserError, match="seat-03 fits on no host"):
+        place(SEATS, one_cpu, Need(100, 2))  # 4 vCPUs per CPU: two seats of two
+    assert set(place(SEATS, one_cpu, Need(100))) == set(SEATS)
+
+
+def test_the_step_a_member_is_on_is_the_first_that_does_not_pass() -> None:
+    views = [StepView(1, "ntp-server", 3, 3), StepView(2, "ntp-clients", 1, 4), StepView(3, "dns-server", 0, 5)]
+    assert current_step(views) == 2
+    assert current_step([StepView(n, "s", 2, 2) for n in range(1, 5)]) == DONE
+    assert current_step([StepView(1, "ntp-server", 0, 0)]) == 1  # nothing graded is not passing
+
+
+def test_a_seat_is_named_by_its_name_or_number_and_a_wrong_one_names_the_seats() -> None:
+    roster = Roster(backend="netns", spec_file="labs/ntp-dns.yaml", seats=[Seat(name=n, lab=n) for n in SEATS])
+    assert roster.seat("2").name == roster.seat("seat-02").name == "seat-02"
+    with pytest.raises(UserError, match=r"no seat 'seat-7' in this class — seats: seat-01 … seat-04"):
+        roster.seat("seat-7")
+
+
+@pytest.mark.parametrize("args", [["status"], ["status", "--json"], ["reset", "seat-02"], ["solve", "2", "--to", "4"],
+                                  ["drill", "seat-01", "named-down"]])
+def test_a_class_command_without_a_class_is_one_line_saying_how_to_start_one(state_dir: Path, args: list[str]) -> None:
+    r = cli("class", *args)
+    assert r.returncode == 2 and r.stderr.strip() == "error: no class is up here — `airgaplab class up --seats N` starts one"
+
+
+def test_class_down_without_a_class_is_nothing_to_do(state_dir: Path) -> None:
+    r = cli("class", "down")
+    assert r.returncode == 0 and "no class is up: nothing to take down" in r.stdout
