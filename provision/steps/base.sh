@@ -10,7 +10,7 @@
 set -euo pipefail
 export STEP=base
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"  # steps run as `bash /path/step.sh`: a directory always
 
 HARDENING=${HARDENING:-1}
 : "${INTERNAL_NET:?INTERNAL_NET, the internal network of the lab, must be set}"

@@ -4,7 +4,7 @@
 set -euo pipefail
 export STEP=dns-client
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"  # steps run as `bash /path/step.sh`: a directory always
 
 networkmanager_dns_none
 install_rendered /etc/resolv.conf

@@ -4,7 +4,7 @@
 set -euo pipefail
 export STEP=dns-server
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"  # steps run as `bash /path/step.sh`: a directory always
 
 if ! command -v named >/dev/null || ! command -v dig >/dev/null; then
   # shellcheck disable=SC2086  # word lists

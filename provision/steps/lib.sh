@@ -48,7 +48,7 @@ install_rendered() {
     return 0
   fi
   if planning; then shown "cat > $dest"; CHANGED=1; return 0; fi
-  mkdir -p -- "$(dirname -- "$dest")"
+  [[ -d ${dest%/*} ]] || mkdir -p -- "${dest%/*}"  # dest is absolute
   if [[ -e $dest ]]; then
     cat -- "$src" > "$dest"
   else

@@ -3,6 +3,6 @@
 set -euo pipefail
 export STEP=ntp-client
 # shellcheck source-path=SCRIPTDIR source=lib.sh
-source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
+source "${BASH_SOURCE[0]%/*}/lib.sh"  # steps run as `bash /path/step.sh`: a directory always
 
 provision_chrony

@@ -15,6 +15,7 @@ import os
 import shutil
 import threading
 import time
+from pathlib import Path
 
 import dns.flags
 import dns.message
@@ -78,10 +79,16 @@ class NetnsBackend(Backend):
         """Lab hosts plus the simulated internet and the outsider (also reachable with exec)."""
         return [*self.spec.host_names, INTERNET, OUTSIDER]
 
+    @property
+    def image(self) -> Path:
+        """The lab's shared layer: the stock files every host has alike, under each host's own."""
+        return self.state.dir / "hosts" / ".image"  # beside the hosts' own layers (in memory with them)
+
     def view(self, host: str) -> HostView:
         if host not in self.all_hosts:
             raise UserError(f"no host {host!r} in lab {self.spec.name!r} — hosts are: {', '.join(self.all_hosts)}")
-        return HostView(host, self.netns(host), self.state.dir / "hosts" / host, self.state.dir / "ns", self.sealed)
+        return HostView(host, self.netns(host), self.state.dir / "hosts" / host, self.state.dir / "ns", self.sealed,
+                        self.image)
 
     # --- lifecycle hooks -------------------------------------------------------------
     def preflight(self) -> None:
@@ -103,7 +110,7 @@ class NetnsBackend(Backend):
 
         def build_internet() -> None:
             try:
-                built["x"] = I.build(self.inet, self.state.dir / "internet-build")
+                built["x"] = I.build_once(self.inet, self.state.dir / "internet-build")
             except BaseException as exc:
                 errors.append(exc)
 
@@ -117,8 +124,10 @@ class NetnsBackend(Backend):
             raise errors[0]
         self.progress("host views (private /etc, /var, /run)")
         with journal.phase("views"):
+            if self.sealed:  # not the private hypervisor's host: its layers hold VM disks
+                topology.in_memory([self.state.dir / "hosts", self.state.states_dir], journal)
             topology.create_views(self.spec, self.inet, self.view, self.all_hosts, self.state.dir / "ns", journal,
-                                  built["x"])
+                                  built["x"], self.image)
         self.progress("simulated internet: signed root, forwarders, NTP servers")
         with journal.phase("internet"):
             self._translate_at_the_edge()
@@ -141,14 +150,18 @@ class NetnsBackend(Backend):
         saving = dest.with_name(f".{name}.saving")
         shutil.rmtree(saving, ignore_errors=True)
         saving.mkdir(parents=True)
-        daemons: dict[str, list[str]] = {}
-        for host in self.spec.host_names:
-            daemons[host] = [d for d in STATE_DAEMONS
-                             if self.transport.exec(host, ["systemctl", "is-active", "--quiet", d]).returncode == 0]
+        # which daemons ran: one pass over /proc (the daemons' own names, as `systemctl is-active` checks them)
+        running = procs.daemons_by_netns(STATE_DAEMONS)
+        daemons = {h: sorted(running.get(os.stat(f"/run/netns/{self.netns(h)}").st_ino, set()),
+                             key=STATE_DAEMONS.index) for h in self.spec.host_names}
+
+        def copy(host: str) -> None:
             (saving / host).mkdir()
             for layer, path in self.view(host).layers.items():
                 # cp -a keeps overlayfs's own marks (whiteouts, opaque dirs' xattrs) as they are
                 procs.run(["cp", "-a", "--reflink=auto", str(path), str(saving / host / layer)])
+
+        provisioner.parallel(self.spec.host_names, copy)
         (saving / "meta.json").write_text(json.dumps({"name": name, "saved": time.time(), "daemons": daemons}))
         shutil.rmtree(dest, ignore_errors=True)
         saving.rename(dest)

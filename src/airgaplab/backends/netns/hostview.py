@@ -8,13 +8,17 @@ Linux host has and a Debian machine lacks (see image/).
 
 from __future__ import annotations
 
+import functools
 import os
 import pwd
 import shlex
+import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+import jinja2.meta
 
 from airgaplab.paths import PACKAGE_DIR
 
@@ -28,7 +32,8 @@ WRITABLE = ("/etc", "/var", "/run", "/tmp", "/root", "/home", "/srv", "/proc", "
 # Every other mount of the machine read-only in this namespace only (a bind remount changes this mount
 # namespace's copy): mount points from mountinfo (octal escapes decoded), deepest last.
 READ_ONLY_REST = (
-    "awk '{print $5}' /proc/self/mountinfo | sort -u | while read -r m; do m=$(printf '%b' \"$m\"); "
+    "awk '{print $5}' /proc/self/mountinfo | sort -u | "
+    "while read -r m; do case $m in *\\\\*) m=$(printf '%b' \"$m\") ;; esac; "
     "case $m in " + "|".join(f"{w}|{w}/*" for w in WRITABLE) + ") continue ;; esac; "
     "mount -o remount,bind,ro \"$m\" 2>/dev/null || true; done")
 
@@ -63,6 +68,7 @@ class HostView:
     root: Path  # the host's dir under the lab's state dir
     ns_dir: Path  # where the mount/uts namespace files are bound
     sealed: bool = True  # the machine read-only, /root, /home, /srv, /tmp its own (False: the harness's own hosts)
+    image: Path | None = None  # the lab's shared layer (seed_image) under each host's /etc and /var
 
     @property
     def mnt_file(self) -> Path:
@@ -99,7 +105,8 @@ class HostView:
 
     # --- seeding -----------------------------------------------------
     def seed(self, context: dict[str, object], extra: dict[str, bytes] | None = None) -> None:
-        """Write the stock-Rocky files into the (not yet mounted) upper dirs."""
+        """Write this host's own stock-Rocky files into its (not yet mounted) upper dirs: what differs from host
+        to host (its name, its connection profiles, `extra`) — and, without a lab `image`, everything."""
         for top in ("etc", "var"):
             self.upper(top).mkdir(parents=True, exist_ok=True)
             (self.root / top / "work").mkdir(parents=True, exist_ok=True)
@@ -108,49 +115,24 @@ class HostView:
         for skel in Path("/etc/skel").glob(".*"):  # root's shell files, as a fresh host has them
             if skel.is_file():
                 (self.root / "own" / "root" / skel.name).write_bytes(skel.read_bytes())
-        env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True)
-        nuid, ngid = named_ids()
-        cuid, cgid = chrony_ids()
-        for src in IMAGE_DIR.rglob("*"):
-            if src.is_dir():
-                continue
-            rel = src.relative_to(IMAGE_DIR)
-            text = src.read_text()
-            if src.suffix == ".j2":
-                rel = rel.with_suffix("")
-                text = env.from_string(text).render(context)
-            self._write(rel, text.encode())
+        for rel, text, template, per_host in _image():
+            if per_host or self.image is None:
+                _write(self.upper, rel, (template.render(context) if template else text).encode(), self.image)
         for path, data in (extra or {}).items():
-            self._write(Path(path.lstrip("/")), data)
-        var = self.upper("var")
+            _write(self.upper, Path(path.lstrip("/")), data, self.image)
+        if self.image is None:
+            _stock_ownership(self.upper)
+            _time_zone(self.upper("etc"))
         etc = self.upper("etc")
-        # Rocky's NetworkManager directories (the notes write a drop-in into conf.d/)
-        (etc / "NetworkManager" / "conf.d").mkdir(parents=True, exist_ok=True)
         _own(etc / "NetworkManager" / "system-connections", 0, 0, 0o700)
         for keyfile in (etc / "NetworkManager" / "system-connections").glob("*.nmconnection"):
             keyfile.chmod(0o600)
-        # Rocky's ownership: named reads its config as group named and writes only below /var/named.
-        for f in ("named.conf", "named.rfc1912.zones", "named.root.key"):
-            os.chown(etc / f, 0, ngid)
-            os.chmod(etc / f, 0o640)
-        _own(var / "named", 0, ngid, 0o770)
-        for d in ("data", "dynamic", "slaves"):
-            _own(var / "named" / d, nuid, ngid, 0o770)
-        _own(var / "log" / "named", nuid, ngid, 0o750)
-        _own(var / "lib" / "chrony", cuid, cgid, 0o750)
-        _own(var / "log" / "chrony", cuid, cgid, 0o750)
-        internet = var / "named" / "internet"
+        internet = self.upper("var") / "named" / "internet"
         if internet.is_dir():
+            nuid, ngid = named_ids()
             for d in ("root-keys", "resolver-keys"):
                 _own(internet / d, nuid, ngid, 0o770)
             _own(internet, nuid, ngid, 0o770)
-
-    def _write(self, rel: Path, data: bytes) -> None:
-        top, rest = rel.parts[0], Path(*rel.parts[1:])
-        dest = self.upper(top) / rest
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(data)
-        dest.chmod(0o644)
 
     def mount_script(self) -> str:
         """What runs once inside the fresh mount+uts namespace to make the host's view: its own /etc and /var
@@ -159,30 +141,117 @@ class HostView:
         the machine (`rm -rf /usr/share/doc`: Read-only file system) — unless not `sealed` (a private
         hypervisor: vagrant writes the checkout's .vagrant/ and reads the machine's boxes). The shims are bound
         at a fixed place first: a checkout under /tmp, /root or /home would be hidden by the host's own."""
-        cmds = [
+        # First, while every path is still visible: drop this namespace's copies of the namespace files that
+        # labs bind (three per host of every lab here). Each `mount` reads the whole mount table, and a host
+        # has no use for them: a room of 20 seats would spend a quarter of its time in mount(8).
+        cmds = ["export LC_ALL=C"]  # no locale to load in each of the 20-odd processes below
+        cmds += ["umount -a -t nsfs"] if self.sealed else []
+        cmds += [
             "mount -t tmpfs -o mode=0755 tmpfs /run",
-            f"mkdir -p {HOST_SHIMS}",
+            # testinfra (and people) recognise a systemd host by /run/systemd/system.
+            f"mkdir -p {HOST_SHIMS} /run/systemd/system",
             f"mount --bind {shlex.quote(str(SHIM_DIR))} {HOST_SHIMS}",
             f"mount -o remount,bind,ro {HOST_SHIMS}",
         ]
         for top in ("etc", "var"):
-            opts = f"lowerdir=/{top},upperdir={self.upper(top)},workdir={self.root / top / 'work'}"
+            lower = f"{self.image / top}:/{top}" if self.image else f"/{top}"
+            opts = f"lowerdir={lower},upperdir={self.upper(top)},workdir={self.root / top / 'work'}"
             cmds.append(f"mount -t overlay overlay -o {shlex.quote(opts)} /{top}")
         if self.sealed:
             for top in OWN_DIRS:
                 own = self.root / "own" / top
                 cmds.append(f"mount --bind {shlex.quote(str(own))} /{top}")
             cmds.append("mount -t tmpfs -o mode=1777 tmpfs /tmp")
-        cmds += [
-            # the notes' time zone (their hosts show KST); Rocky keeps it only in /etc/localtime
-            f"ln -sfn ../usr/share/zoneinfo/{TIME_ZONE} /etc/localtime",
-            "rm -f /etc/timezone",
-            # testinfra (and people) recognise a systemd host by this directory.
-            "mkdir -p /run/systemd/system /run/airgaplab",
-            f"hostname {shlex.quote(self.name)}",
-            *([READ_ONLY_REST] if self.sealed else []),
-        ]
+            # the labs' own mounts (every lab's layers, states and namespace files under the state root): not
+            # the host's to see — gone in one process, where remounting them read-only would cost one each
+            prefix = shlex.quote(f"{self.root.parent.parent.parent}/")
+            cmds.append(f"{{ awk -v p={prefix} 'index($5, p) == 1 {{print $5}}' /proc/self/mountinfo | sort -r | "
+                        "xargs -r umount 2>/dev/null || true; }")
+        cmds += [f"hostname {shlex.quote(self.name)}", *([READ_ONLY_REST] if self.sealed else [])]
         return " && ".join(cmds)
+
+
+def seed_image(image: Path, context: dict[str, object]) -> None:
+    """The lab's shared layer: the stock-Rocky files that are the same on every host of the lab, written
+    once (a file costs about a millisecond to create here: a lab of 100 nodes would pay 2000 of them, twice
+    with its saved state)."""
+    def layer(top: str) -> Path:
+        return image / top
+
+    for rel, text, template, per_host in _image():
+        if not per_host:
+            _write(layer, rel, (template.render(context) if template else text).encode(), None)
+    _stock_ownership(layer)
+    _time_zone(layer("etc"))
+
+
+Image = list[tuple[Path, str, jinja2.Template | None, bool]]
+
+
+@functools.cache
+def _image() -> Image:
+    """The image's files (path in the host, text, template if it is one, whether it differs per host): read
+    and compiled once per run, not once per host."""
+    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True)
+    files: Image = []
+    for src in sorted(IMAGE_DIR.rglob("*")):
+        if src.is_file():
+            rel, text = src.relative_to(IMAGE_DIR), src.read_text()
+            if src.suffix == ".j2":
+                per_host = "host" in jinja2.meta.find_undeclared_variables(env.parse(text))
+                files.append((rel.with_suffix(""), text, env.from_string(text), per_host))
+            else:
+                files.append((rel, text, None, False))
+    return files
+
+
+def _write(layer: Callable[[str], Path], rel: Path, data: bytes, below: Path | None) -> None:
+    """Write /rel into a layer (mode 0644). Directories it creates take the owner and mode of the same
+    directory in the layer `below` it, if that has one: an upper dir's attributes hide the lower's."""
+    top, rest = rel.parts[0], Path(*rel.parts[1:])
+    d = layer(top)
+    d.mkdir(parents=True, exist_ok=True)
+    dest = d / rest
+    for part in rest.parent.parts:
+        d = d / part
+        if not d.is_dir():
+            d.mkdir()
+            like = below / top / d.relative_to(layer(top)) if below else None
+            if like is not None and like.is_dir():
+                st = like.stat()
+                os.chown(d, st.st_uid, st.st_gid)
+                d.chmod(st.st_mode & 0o7777)
+    dest.write_bytes(data)
+    dest.chmod(0o644)
+
+
+def _stock_ownership(layer: Callable[[str], Path]) -> None:
+    """Rocky's directories and ownership: named reads its config as group named and writes only below
+    /var/named; chronyd owns its state and logs; NetworkManager has a conf.d (the notes write a drop-in)."""
+    nuid, ngid = named_ids()
+    cuid, cgid = chrony_ids()
+    etc, var = layer("etc"), layer("var")
+    (etc / "NetworkManager" / "conf.d").mkdir(parents=True, exist_ok=True)
+    for f in ("named.conf", "named.rfc1912.zones", "named.root.key"):
+        os.chown(etc / f, 0, ngid)
+        os.chmod(etc / f, 0o640)
+    _own(var / "named", 0, ngid, 0o770)
+    for d in ("data", "dynamic", "slaves"):
+        _own(var / "named" / d, nuid, ngid, 0o770)
+    _own(var / "log" / "named", nuid, ngid, 0o750)
+    _own(var / "lib" / "chrony", cuid, cgid, 0o750)
+    _own(var / "log" / "chrony", cuid, cgid, 0o750)
+
+
+def _time_zone(etc: Path) -> None:
+    """The notes' time zone (their hosts show KST): Rocky keeps it only in /etc/localtime, and has no
+    /etc/timezone (a whiteout hides the machine's)."""
+    localtime = etc / "localtime"
+    localtime.unlink(missing_ok=True)
+    localtime.symlink_to(f"../usr/share/zoneinfo/{TIME_ZONE}")
+    timezone = etc / "timezone"
+    timezone.unlink(missing_ok=True)
+    os.mknod(timezone, stat.S_IFCHR | 0o600, os.makedev(0, 0))  # overlayfs's whiteout
 
 
 def _own(path: Path, uid: int, gid: int, mode: int) -> None:

@@ -10,6 +10,7 @@ upstream names.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,6 +83,20 @@ def _leaf_zones(ns: str) -> dict[str, str]:
     ])
     return {"google.com.zone": google, "secure.example.zone": secure, "bogus.example.zone": bogus,
             f"{UNSIGNED_ZONE}.zone": unsigned}
+
+
+_built: dict[tuple[object, ...], InternetBuild] = {}
+_building = threading.Lock()
+
+
+def build_once(inet: A.Internet, workdir: Path) -> InternetBuild:
+    """`build`, once per process for the same internet: the labs of a class share one signed root (making
+    its keys is a tenth of a seat's CPU); each lab still runs servers of its own."""
+    key = (tuple(inet.forwarders.items()), tuple(inet.upstream_names.items()))
+    with _building:
+        if key not in _built:
+            _built[key] = build(inet, workdir)
+        return _built[key]
 
 
 def build(inet: A.Internet, workdir: Path) -> InternetBuild:

@@ -43,8 +43,8 @@ def addresses(ns: str) -> dict[str, str]:
     return out
 
 
-def daemons_by_netns() -> dict[int, set[str]]:
-    """netns inode → names of lab daemons running in it (one pass over /proc)."""
+def daemons_by_netns(names: tuple[str, ...] = DAEMONS) -> dict[int, set[str]]:
+    """netns inode → which of the daemons `names` run in it (one pass over /proc)."""
     out: dict[int, set[str]] = {}
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -52,7 +52,7 @@ def daemons_by_netns() -> dict[int, set[str]]:
         try:
             with open(f"/proc/{pid}/comm") as f:
                 comm = f.read().strip()
-            if comm not in DAEMONS:
+            if comm not in names:
                 continue
             ino = os.stat(f"/proc/{pid}/ns/net").st_ino
         except OSError:

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""The class's figures (printed, never asserted): `make bench`, `scripts/bench_class.py [--seats 20] [--nodes 100]`.
+
+- a room: wall time of `airgaplab class up --seats N` (netns seats, gateway included) against one lab's
+  `airgaplab up` (the median of three), and the memory each seat takes (MemAvailable before and after, over N);
+- what a seat costs at rest: the machine's CPU busy over 10 s with the room up, over N;
+- the provisioning behind it at scale: `airgaplab up --nodes 100` against `up` of the 2-node lab, with the CPU
+  seconds each took (the machine's, from /proc/stat: where a 2-core machine's time goes).
+Each figure with the machine's load average when it was taken (machines here differ up to 3x day to day:
+the ratios are what compare).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+from airgaplab.diagnosis import mem_available_mib
+
+
+def busy_s() -> float:
+    """CPU seconds the machine has been busy (all CPUs), from /proc/stat."""
+    with open("/proc/stat") as f:
+        user, nice, system, _idle, _iowait, irq, softirq = map(int, f.readline().split()[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(*args: str) -> float:
+    t = time.monotonic()
+    subprocess.run([sys.executable, "-m", "airgaplab", *args], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+    return time.monotonic() - t
+
+
+def load() -> str:
+    return f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs"
+
+
+def one_up(name: str, *args: str) -> tuple[float, float]:
+    """Wall and CPU seconds of one `up`."""
+    cpu = busy_s()
+    try:
+        return timed("up", "--backend", "netns", "--name", name, *args), busy_s() - cpu
+    finally:
+        timed("down", "--name", name)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--seats", type=int, default=20)
+    ap.add_argument("--nodes", type=int, default=100)
+    a = ap.parse_args()
+    # under the checkout, where a class's labs live (.lab), not /tmp
+    state = Path(tempfile.mkdtemp(prefix=".bench-class-", dir=ROOT))
+    os.environ["AIRGAPLAB_STATE"] = str(state)
+    try:
+        run(a.seats, a.nodes)
+    finally:
+        shutil.rmtree(state, ignore_errors=True)
+
+
+def run(seats: int, nodes: int) -> None:
+    ups = sorted(one_up(f"bench-one-{i}") for i in range(3))
+    one, one_cpu = ups[1]
+    print(f"one lab (2 nodes) up: {one:.1f} s, {one_cpu:.1f} CPU-s (median of 3; {load()})", flush=True)
+
+    before = mem_available_mib() or 0
+    try:
+        room = timed("class", "up", "--seats", str(seats), "--gateway-port", "2298")
+        used = before - (mem_available_mib() or 0)
+        print(f"class of {seats} netns seats up: {room:.1f} s = {room / one:.1f}x one lab's up (goal <= 10x); "
+              f"{used / seats:.0f} MiB per seat ({load()})", flush=True)
+        cpu, t = busy_s(), time.monotonic()
+        time.sleep(10)  # the room at rest: chronyd and named polling in every seat
+        rest = (busy_s() - cpu) / (time.monotonic() - t)
+        print(f"the room at rest: {100 * rest:.0f}% of one CPU = {100 * rest / seats:.1f}% per seat", flush=True)
+    finally:
+        t = timed("class", "down")
+        print(f"class down: {t:.1f} s", flush=True)
+
+    big, big_cpu = one_up("bench-big", "--nodes", str(nodes))
+    print(f"lab of {nodes} nodes up: {big:.1f} s, {big_cpu:.1f} CPU-s = {big / one:.1f}x the 2-node lab's up "
+          f"(goal <= 5x; {load()})", flush=True)
+
+
+if __name__ == "__main__":
+    main()
