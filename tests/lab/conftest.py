@@ -10,6 +10,7 @@ drill, faults); anything else it creates (a file provisioning does not know of) 
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -28,7 +29,7 @@ HEALTHY_WITHIN = 30.0  # s: a reset lab is back on time well within this (about 
 
 
 # The longest tests start first, so that pytest-xdist's workers finish together (figures: --durations).
-LONG_FIRST = ("test_a_class_of_three",
+LONG_FIRST = ("test_a_class_of_three", "test_the_class_in_a_browser",
               "test_nightly", "test_a_students_session", "test_resilience_drill", "test_bare_lab_fails_every_step",
               "test_the_notes_typed",
               "test_drill_fails_exactly")
@@ -52,6 +53,16 @@ def state_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("AIRGAPLAB_STATE", str(d))
         yield d
+
+
+@pytest.fixture
+def one_class_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """A class's seats are labs named seat-01, seat-02 …: two classes on one machine would share them, whatever
+    their state dirs. The workers of this tier take turns (a lock on a file in the run's temporary root, which
+    every worker shares)."""
+    with open(tmp_path_factory.getbasetemp().parent / "one-class.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
 
 
 def new_lab(prefix: str, nodes: int | None = None) -> NetnsBackend:

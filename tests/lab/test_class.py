@@ -50,7 +50,7 @@ def nothing_left() -> None:
     assert root_ns_lab_addresses() == []
 
 
-def test_a_class_of_three_netns_seats(state_root: Path, tmp_path: Path) -> None:
+def test_a_class_of_three_netns_seats(state_root: Path, tmp_path: Path, one_class_at_a_time: None) -> None:
     port = free_port()
     up = cli("class", "up", "--seats", "3", "--gateway-port", str(port), timeout=600)
     try:
@@ -105,7 +105,7 @@ def test_a_class_of_three_netns_seats(state_root: Path, tmp_path: Path) -> None:
     assert again.returncode == 0 and "no class is up" in again.stdout, again.stdout
 
 
-def test_class_down_after_a_sigkilled_class_up_leaves_nothing(state_root: Path) -> None:
+def test_class_down_after_a_sigkilled_class_up_leaves_nothing(state_root: Path, one_class_at_a_time: None) -> None:
     p = subprocess.Popen([sys.executable, "-m", "airgaplab", "class", "up", "--seats", "2", "--gateway-port",
                           str(free_port())], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
@@ -126,7 +126,8 @@ def test_class_down_after_a_sigkilled_class_up_leaves_nothing(state_root: Path) 
     (["--seats", "2", "--host", "qemu+ssh://a/system"], "netns seats run on this machine"),
     (["--seats", "99999"], "a class has 1 to 99 seats"),
 ])
-def test_class_up_refuses_in_one_line_and_creates_nothing(state_root: Path, args: list[str], says: str) -> None:
+def test_class_up_refuses_in_one_line_and_creates_nothing(state_root: Path, args: list[str], says: str,
+                                                          one_class_at_a_time: None) -> None:
     r = cli("class", "up", *args)
     assert r.returncode == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert not (state_root / ".class").exists() and lab_traces("seat-01")["netns"] == []

@@ -19,6 +19,7 @@ LAYERS = (
     ("airgaplab.exercise",),
     ("airgaplab.report",),
     ("airgaplab.classroom",),
+    ("airgaplab.board",),
     ("airgaplab.cli", "airgaplab.__main__"),
 )
 SHIMS = PKG / "backends" / "netns" / "shims"

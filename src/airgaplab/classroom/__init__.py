@@ -4,7 +4,8 @@ progress of every seat as `check` grades it (no trace left).
 
     roster.py     the class's record: its seats, where each runs, the gateway (written before anything exists)
     placement.py  which host takes which seat, by what each host reports; one line when a seat fits nowhere
-    seats.py      the seats' lifecycle: up side by side, down (idempotent), reset, solve, drill on one seat
+    seats.py      the seats' lifecycle: up side by side, down (idempotent)
+    actions.py    what the person leading does to one seat: reset, solve steps 1..N, a drill
     progress.py   a seat's progress: steps passing, its drill, time on the current step
     gateway.py    OpenSSH's sshd with a config of the class's own: one key per seat, a forced command
 

@@ -70,21 +70,28 @@ def steps_of(graded: list[exercise.Graded]) -> list[StepView]:
 
 def look_at(seat: Seat, now: float) -> SeatView:
     """One seat graded; its progress record moved on when its step changed."""
+    return graded_seat(seat, now)[0]
+
+
+def graded_seat(seat: Seat, now: float) -> tuple[SeatView, list[exercise.Graded]]:
+    """One seat graded, with each check's outcome (its symptom and hint, for help asked for on the board)."""
+    graded: list[exercise.Graded] = []
     try:
         be = open_lab(seat.lab)
         if not be.is_up():
-            return SeatView(seat.name, seat.host, "down")
-        view = SeatView(seat.name, seat.host, "up", steps_of(exercise.grade(be, None)))
+            return SeatView(seat.name, seat.host, "down"), []
+        graded = exercise.grade(be, None)
+        view = SeatView(seat.name, seat.host, "up", steps_of(graded))
         d = drills.active(be.state)
         if d is not None:
             view.drill, (view.drill_state, _) = d.name, drills.judged(be, d)
     except (LabError, UserError) as e:
-        return SeatView(seat.name, seat.host, "unknown", error=str(e))
+        return SeatView(seat.name, seat.host, "unknown", error=str(e)), []
     view.step = current_step(view.steps)
     if view.step != seat.progress.step:
         seat.progress = Progress(step=view.step, since=now)
     view.on_step_s = round(now - seat.progress.since, 1)
-    return view
+    return view, graded
 
 
 def look(roster: Roster) -> list[SeatView]:

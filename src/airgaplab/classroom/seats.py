@@ -1,5 +1,5 @@
-"""The seats' lifecycle: a class comes up side by side, goes down whole (idempotent, also after a killed
-`class up`), and one seat is reset, solved or drilled while the others stay as they are.
+"""The seats' lifecycle: a class comes up side by side and goes down whole (idempotent, also after a killed
+`class up`); actions.py changes one seat while the others stay as they are.
 
     roster = plan(3, "netns", [], spec_file, bare=False)   # checked and placed; nothing created yet
     up(roster, say)                                        # the roster saved first, then the seats

@@ -14,12 +14,11 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
-from airgaplab.classroom import gateway, progress, seats
+from airgaplab.classroom import actions, gateway, progress, seats
 from airgaplab.classroom.roster import Roster
 from airgaplab.cli.console import out
 from airgaplab.cli.options import SpecOpt
 from airgaplab.errors import UserError
-from airgaplab.exercise import drills, rewind
 from airgaplab.exercise import steps as exercise
 from airgaplab.paths import default_lab_file
 
@@ -103,7 +102,7 @@ def class_reset(seat: SeatArg, state: Annotated[str | None, typer.Argument(
     """One seat back to a saved state; the other seats stay as they are."""
     s = Roster.needed().seat(seat)
     with out.status(f"resetting {s.name} …"):
-        done = rewind.reset(seats.open_seat(s), state)
+        done = actions.reset(s, state)
     out.print(f"{s.name} is back to state [bold]{done}[/]")
 
 
@@ -112,12 +111,9 @@ def class_solve(seat: SeatArg,
                 to: Annotated[str, typer.Option("--to", metavar="STEP", help="Solve steps 1..STEP.")]) -> None:
     """Fast-forward one seat: the reference solution of steps 1..STEP applied there."""
     s = Roster.needed().seat(seat)
-    be = seats.open_seat(s)
-    last = exercise.step(to)
-    for st in exercise.STEPS[:last.number]:
-        with out.status(f"{s.name}: solving step {st.number} {st.name} …"):
-            exercise.solve(be, st)
-    out.print(f"{s.name}: steps 1–{last.number} solved")
+    with out.status(f"{s.name}: solving …") as st:
+        last = actions.solve_to(s, to, st.update)
+    out.print(f"{s.name}: steps 1–{last} solved")
 
 
 @class_app.command("drill")
@@ -125,8 +121,20 @@ def class_drill(seat: SeatArg,
                 which: Annotated[str, typer.Argument(metavar="DRILL", help="`airgaplab drill` lists them.")]) -> None:
     """Apply a break/fix drill to one seat."""
     s = Roster.needed().seat(seat)
-    d = drills.apply(seats.open_seat(s), which)
+    d = actions.drill(s, which)
     out.print(f"{s.name}: drill [bold]{d.name}[/] applied — symptom: {d.symptom}")
+
+
+@class_app.command("board")
+def class_board(listen: Annotated[str, typer.Option(
+        "--listen", metavar="ADDR:PORT", help="Where the board listens (loopback by default; 0.0.0.0:8080 for the "
+                                              "room — put a TLS proxy in front of it, README)")] = "127.0.0.1:8080",
+) -> None:
+    """The class in a browser: the leader's board and each member's page with a terminal per host.
+    Prints the leader's link and each seat's (each with its own token); runs until Ctrl-C."""
+    from airgaplab.board.server import serve  # the web stack only for this command
+
+    serve(Roster.needed(), listen, lambda m: print(m, flush=True))
 
 
 @class_app.command("down")

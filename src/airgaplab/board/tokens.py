@@ -1,0 +1,59 @@
+"""Who may see what on the board: the leader's token opens the board and every action; a seat's token opens
+that seat's page and terminals only. Made once per class, kept beside the roster (mode 0600).
+
+    tokens = Tokens.for_class(roster)     # made on first use, the same afterwards
+    tokens.leader_ok(given)                # constant-time comparisons
+    tokens.seat_ok("seat-02", given)
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+import secrets
+from pathlib import Path
+
+from pydantic import BaseModel
+
+from airgaplab.classroom.roster import Roster, class_dir
+
+
+class Tokens(BaseModel):
+    leader: str
+    seats: dict[str, str]
+
+    @staticmethod
+    def path() -> Path:
+        return class_dir() / "board-tokens.json"
+
+    @classmethod
+    def for_class(cls, roster: Roster) -> Tokens:
+        """The class's tokens: read, or made for every seat of the roster (and any seat new since)."""
+        try:
+            tokens = cls.model_validate_json(cls.path().read_text())
+        except (OSError, ValueError):
+            tokens = cls(leader=secrets.token_urlsafe(24), seats={})
+        missing = [s.name for s in roster.seats if s.name not in tokens.seats]
+        for name in missing:
+            tokens.seats[name] = secrets.token_urlsafe(24)
+        if missing or not cls.path().exists():
+            tokens.save()
+        return tokens
+
+    def save(self) -> None:
+        path = self.path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(self.model_dump_json(indent=1))
+        os.replace(tmp, path)
+
+    def leader_ok(self, given: str | None) -> bool:
+        return given is not None and hmac.compare_digest(given.encode(), self.leader.encode())
+
+    def seat_ok(self, seat: str, given: str | None) -> bool:
+        """`given` is this seat's token (the leader's opens every seat too)."""
+        mine = self.seats.get(seat)
+        return given is not None and (self.leader_ok(given) or (
+            mine is not None and hmac.compare_digest(given.encode(), mine.encode())))

@@ -1,0 +1,187 @@
+"""Every seat's progress as the board shows it, kept fresh by a thread of its own.
+
+A seat is graded again as soon as its hosts change (what `solve`, a drill, a reset or a member's edit write
+under /etc, or a daemon started or stopped — seen by a cheap look at the seat's files every half second), when
+someone asks (the `check` button, an action), and every so often anyway (what moves without a file changing:
+chrony converging, a link cut) — one seat at a time, so that grading never takes more than one core of the
+leading machine. What members and the leader add lives here too: raised hands, help revealed, hints sent.
+
+    watcher = Watcher(); watcher.start()
+    watcher.room()                               # the whole class, as JSON-ready dicts
+    watcher.version                              # goes up whenever something the pages show changed
+    watcher.grade_soon("seat-02")                # after an action on it, or its member's `check`
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from airgaplab.classroom import progress
+from airgaplab.classroom.roster import Roster, Seat
+from airgaplab.classroom.seats import open_seat
+from airgaplab.errors import LabError, UserError
+from airgaplab.exercise import steps as exercise
+
+POLL_S = 0.5  # how often the seats' files are looked at (a stat per file, no process)
+AT_REST_S = 20.0  # a seat graded at least this often even when nothing of it changed …
+AT_REST_PER_SEAT_S = 2.0  # … and no more often than this times the number of seats (a room of 20: every 40 s)
+# what a change of the lab is written to, per host: its own /etc, and systemctl's record of starts and stops
+WATCHED = ("etc/upper", "var/upper/lib/airgaplab/systemd")
+
+
+@dataclass
+class SeatRecord:
+    view: dict[str, Any] = field(default_factory=dict)
+    graded: list[exercise.Graded] = field(default_factory=list)
+    graded_at: float = 0.0
+    signature: tuple[tuple[str, int, int], ...] = ()
+    hand: float | None = None  # when the member raised their hand
+    help: list[dict[str, Any]] = field(default_factory=list)  # {"step", "level", "at"}: help revealed
+    hints: list[dict[str, Any]] = field(default_factory=list)  # {"text", "at"}: sent by the leader
+
+
+def hosts_dir(seat: Seat) -> Path | None:
+    """Where the seat's hosts keep their files on this machine (None: not here; periodic grading covers it)."""
+    try:
+        return open_seat(seat).state.dir / "hosts"
+    except (LabError, UserError, OSError):
+        return None
+
+
+def signature(hosts: Path | None) -> tuple[tuple[str, int, int], ...]:
+    """(path, mtime, size) of what a change of a seat's lab writes under its `hosts` dir."""
+    if hosts is None:
+        return ()
+    found: list[tuple[str, int, int]] = []
+    for host in sorted(os.listdir(hosts)) if hosts.is_dir() else []:
+        for sub in WATCHED:
+            for root, _dirs, files in os.walk(hosts / host / sub):
+                for name in files:
+                    try:
+                        st = os.lstat(os.path.join(root, name))
+                    except OSError:
+                        continue
+                    found.append((os.path.join(root, name), st.st_mtime_ns, st.st_size))
+    return tuple(found)
+
+
+class Watcher:
+    def __init__(self) -> None:
+        self.records: dict[str, SeatRecord] = {}
+        self.version = 0
+        self.cond = threading.Condition()
+        self._asked: set[str] = set()
+        self._hosts: dict[str, Path | None] = {}  # seat → its hosts' dir, looked up once
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="board-watch", daemon=True)
+
+    # --- the loop -------------------------------------------------------------------------------
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        with self.cond:
+            self.cond.notify_all()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            roster = Roster.load()
+            seats = roster.seats if roster else []
+            due = self._due(seats)
+            if due is None:
+                with self.cond:
+                    self.cond.wait(POLL_S)
+                continue
+            view, graded = progress.graded_seat(due, time.time())
+            if roster and Roster.path().exists():  # not after `class down` (it would bring a phantom class back)
+                roster.save()  # when the seat reached its step
+            with self.cond:
+                rec = self.records.setdefault(due.name, SeatRecord())
+                rec.view, rec.graded, rec.graded_at = view.as_dict(), graded, time.monotonic()
+                self._changed()
+
+    def _due(self, seats: list[Seat]) -> Seat | None:
+        """The seat to grade next: one asked for, then one whose files changed, then the one graded longest
+        ago if that is older than the resting interval; None: nothing to do now."""
+        now = time.monotonic()
+        rest = max(AT_REST_S, AT_REST_PER_SEAT_S * len(seats))
+        with self.cond:
+            for name in set(self.records) - {s.name for s in seats}:  # seats gone (class down)
+                del self.records[name]
+                self._changed()
+            for s in seats:
+                if s.name in self._asked:
+                    self._asked.discard(s.name)
+                    self.records.setdefault(s.name, SeatRecord()).signature = self._signature(s)
+                    return s
+        for s in seats:
+            sig = self._signature(s)
+            with self.cond:
+                rec = self.records.setdefault(s.name, SeatRecord())
+                if not rec.graded_at or sig != rec.signature:
+                    rec.signature = sig
+                    return s
+        with self.cond:
+            oldest = min(seats, key=lambda s: self.records[s.name].graded_at, default=None)
+            if oldest is not None and now - self.records[oldest.name].graded_at >= rest:
+                return oldest
+        return None
+
+    def _signature(self, seat: Seat) -> tuple[tuple[str, int, int], ...]:
+        if self._hosts.get(seat.name) is None:  # looked up again until the seat's lab is there
+            self._hosts[seat.name] = hosts_dir(seat)
+        return signature(self._hosts[seat.name])
+
+    def _changed(self) -> None:
+        """Under self.cond: something the pages show changed."""
+        self.version += 1
+        self.cond.notify_all()
+
+    # --- what the pages ask -----------------------------------------------------------------------
+    def grade_soon(self, seat: str) -> None:
+        """Grade this seat next (after an action on it, or its member's `check`)."""
+        with self.cond:
+            self._asked.add(seat)
+            self.cond.notify_all()
+
+    def room(self) -> list[dict[str, Any]]:
+        """Every seat as the board shows it, in seat order."""
+        with self.cond:
+            return [self._seat_dict(name, rec) for name, rec in sorted(self.records.items())]
+
+    def seat(self, name: str) -> dict[str, Any]:
+        with self.cond:
+            return self._seat_dict(name, self.records.setdefault(name, SeatRecord()))
+
+    def graded(self, name: str) -> list[exercise.Graded]:
+        with self.cond:
+            return list(self.records.get(name, SeatRecord()).graded)
+
+    def _seat_dict(self, name: str, rec: SeatRecord) -> dict[str, Any]:
+        view = rec.view or {"seat": name, "state": "grading", "steps": [], "step": 1, "on_step_s": 0.0}
+        age = time.monotonic() - rec.graded_at if rec.graded_at else None
+        return {**view, "seat": name, "hand": rec.hand is not None, "help": list(rec.help), "hints": list(rec.hints),
+                "graded_s_ago": None if age is None else round(age, 1)}
+
+    # --- what members and the leader add -------------------------------------------------------------
+    def raise_hand(self, seat: str, up: bool) -> None:
+        with self.cond:
+            self.records.setdefault(seat, SeatRecord()).hand = time.time() if up else None
+            self._changed()
+
+    def revealed(self, seat: str, step: int, level: str) -> None:
+        with self.cond:
+            self.records.setdefault(seat, SeatRecord()).help.append({"step": step, "level": level, "at": time.time()})
+            self._changed()
+
+    def hint(self, seat: str, text: str) -> None:
+        with self.cond:
+            self.records.setdefault(seat, SeatRecord()).hints.append({"text": text, "at": time.time()})
+            self._changed()
+

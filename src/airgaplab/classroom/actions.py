@@ -1,0 +1,36 @@
+"""What the person leading does to one seat, the same from the CLI and the board: reset it to a saved state,
+fast-forward it through steps 1..N, apply a drill. The other seats stay as they are.
+
+    reset(seat, "bare")          # the exercise from its start; the state's name back
+    solve_to(seat, 2, say)       # steps 1-2 solved with the reference solution
+    drill(seat, "nodes-lose-time")
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from airgaplab.classroom.roster import Seat
+from airgaplab.classroom.seats import open_seat
+from airgaplab.exercise import drills, rewind
+from airgaplab.exercise import steps as exercise
+
+
+def reset(seat: Seat, state: str | None = None) -> str:
+    """The seat back to `state` (default: the one `class up` saved); the state's name."""
+    return rewind.reset(open_seat(seat), state)
+
+
+def solve_to(seat: Seat, last: str | int, say: Callable[[str], None] = lambda _m: None) -> int:
+    """The reference solution of steps 1..`last` applied on the seat; the last step's number."""
+    be = open_seat(seat)
+    upto = exercise.step(str(last)).number
+    for st in exercise.STEPS[:upto]:
+        say(f"{seat.name}: solving step {st.number} {st.name} …")
+        exercise.solve(be, st)
+    return upto
+
+
+def drill(seat: Seat, name: str) -> drills.Drill:
+    """A break/fix drill applied on the seat."""
+    return drills.apply(open_seat(seat), name)

@@ -1,0 +1,192 @@
+"""The class in a browser, in a real one: the distribution's Chromium, headless, driven by selenium (its driver
+from the distribution too: nothing downloaded at test time). A class of two bare netns seats and
+`airgaplab class board`; a member types into seat 2's admin terminal and reads chrony's answer; the leader's
+board shows seat 2's step 1 passing after `class solve seat-02 --to 1`; seat 1's token opens nothing of seat 2;
+the pages at a laptop's and a phone's viewport, the terminal at 80 and 200 columns. Screenshots are kept in
+build/board/ (the report's evidence of what the pages look like)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webdriver import WebDriver
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+from airgaplab import retry
+from tests.helpers import ROOT, cli
+from tests.lab.test_class import free_port
+
+SHOTS = ROOT / "build" / "board"
+LAPTOP, PHONE, WIDE = (1366, 900), (390, 844), (2800, 1200)
+
+
+@pytest.fixture
+def browser() -> Iterator[WebDriver]:
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver, "Chromium and its driver are missing: `make deps-test` installs them"
+    opts = webdriver.ChromeOptions()
+    opts.binary_location = chromium
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
+        opts.add_argument(arg)
+    b = webdriver.Chrome(options=opts, service=Service(executable_path=driver))
+    b.set_window_size(*LAPTOP)
+    try:
+        yield b
+    finally:
+        b.quit()
+
+
+@pytest.fixture
+def room(state_root: Path, one_class_at_a_time: None) -> Iterator[dict[str, str]]:
+    """Two bare seats and the board: its links by name ("board", "seat-01", "seat-02"), and its base URL."""
+    up = cli("class", "up", "--seats", "2", "--bare", "--gateway-port", str(free_port()), timeout=600)
+    board = None
+    try:
+        assert up.returncode == 0, up.stdout + up.stderr
+        port = free_port()
+        board = subprocess.Popen([sys.executable, "-m", "airgaplab", "class", "board", "--listen", f"127.0.0.1:{port}"],
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+        assert board.stdout is not None
+        lines = [board.stdout.readline() for _ in range(3)]
+        links = {m[1]: m[2] for line in lines if (m := re.search(r"(board|seat-\d\d)[^:]*: (http://\S+)", line))}
+        assert set(links) == {"board", "seat-01", "seat-02"}, lines
+        links["base"] = f"http://127.0.0.1:{port}"
+        assert retry.until(lambda: _status(links["board"]) == 200, timeout=30), "the board never answered"
+        yield links
+    finally:
+        if board is not None:
+            board.terminate()
+            board.wait(timeout=30)
+        down = cli("class", "down", timeout=600)
+        assert down.returncode == 0, down.stdout + down.stderr
+
+
+def _status(url: str, method: str = "GET") -> int:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None,
+                                                           headers={"Content-Type": "application/json"}), timeout=30) as r:
+            return int(r.status)
+    except urllib.error.HTTPError as e:
+        return e.code
+    except urllib.error.URLError:  # nothing listens (yet)
+        return 0
+
+
+def token(url: str) -> str:
+    return url.split("?t=", 1)[1]
+
+
+def terminal_text(b: WebDriver, host: str) -> str:
+    return str(b.execute_script(
+        "const t = window.terminals && window.terminals[arguments[0]]; if (!t) return '';"
+        "const buf = t.buffer.active, out = [];"
+        "for (let i = 0; i < buf.length; i++) out.push(buf.getLine(i).translateToString(true));"
+        "return out.join('\\n');", host))
+
+
+def type_into(b: WebDriver, host: str, line: str) -> None:
+    b.find_element(By.CSS_SELECTOR, f"#term-{host} .xterm-helper-textarea").send_keys(line + "\n")
+
+
+def typed_until(b: WebDriver, host: str, line: str, seen: str, timeout: float) -> str:
+    """Type `line` (again every few seconds) until the terminal shows `seen`; the terminal's text."""
+    def shown() -> bool:
+        type_into(b, host, line)
+        return bool(retry.until(lambda: seen in terminal_text(b, host), timeout=4))
+
+    assert retry.until(shown, timeout=timeout, interval=0.5), f"{seen!r} never shown:\n{terminal_text(b, host)}"
+    return terminal_text(b, host)
+
+
+def board_cell(b: WebDriver, seat: str, step: int) -> str:
+    cells = b.find_elements(By.CSS_SELECTOR, f"#seat-{seat} td[data-step='{step}']")
+    return cells[0].text if cells else ""
+
+
+def no_sideways_scroll(b: WebDriver) -> bool:
+    return bool(b.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"))
+
+
+def test_the_class_in_a_browser(room: dict[str, str], browser: WebDriver) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    b = browser
+
+    # a member's page opens with its token; chrony's answer read back from seat 2's admin terminal
+    b.get(room["seat-02"])
+    assert b.find_element(By.TAG_NAME, "h1").text == "seat-02"
+    assert retry.until(lambda: "[root@admin" in terminal_text(b, "admin"), timeout=30), terminal_text(b, "admin")
+    text = typed_until(b, "admin", "chronyc sources -v", "^*", timeout=90)
+    assert re.search(r"^\^\* \S+", text, re.M), text
+    b.save_screenshot(str(SHOTS / "seat-laptop.png"))
+    # the terminal fits its box and the shell follows: 80 columns and more on a laptop, 200 on a wide screen
+    for (width, height), fewest in ((LAPTOP, 80), (WIDE, 200)):
+        b.set_window_size(width, height)
+        assert retry.until(lambda: int(b.execute_script("return window.terminals.admin.cols")) >= fewest,  # noqa: B023
+                           timeout=10), b.execute_script("return window.terminals.admin.cols")
+        cols, rows = b.execute_script("const t = window.terminals.admin; return [t.cols, t.rows]")
+        typed_until(b, "admin", "stty size", f"{rows} {cols}", timeout=30)
+    b.save_screenshot(str(SHOTS / "seat-wide.png"))
+    b.set_window_size(*LAPTOP)
+
+    # the leader's board: seat 2's step 1 failing on a bare seat, passing once solved
+    b.get(room["board"])
+    assert retry.until(lambda: "/" in board_cell(b, "seat-02", 1), timeout=120), b.page_source[-2000:]
+    solved = cli("class", "solve", "seat-02", "--to", "1", timeout=600)
+    assert solved.returncode == 0, solved.stdout + solved.stderr
+    t0 = time.monotonic()
+    assert retry.until(lambda: "pass" in board_cell(b, "seat-02", 1), timeout=60), board_cell(b, "seat-02", 1)
+    print(f"board: seat-02's step 1 shown passing {time.monotonic() - t0:.1f} s after `class solve` returned")
+    assert "/" in board_cell(b, "seat-01", 1)  # the other seat as it was
+    b.save_screenshot(str(SHOTS / "board-laptop.png"))
+
+    # at a phone's viewport: nothing wider than the screen but the board's own table (it scrolls in its box)
+    b.set_window_size(*PHONE)
+    b.get(room["seat-02"])
+    assert retry.until(lambda: "[root@admin" in terminal_text(b, "admin"), timeout=30)
+    assert no_sideways_scroll(b)
+    b.save_screenshot(str(SHOTS / "seat-phone.png"))
+    b.get(room["board"])
+    assert retry.until(lambda: "pass" in board_cell(b, "seat-02", 1), timeout=60)
+    assert no_sideways_scroll(b)
+    b.save_screenshot(str(SHOTS / "board-phone.png"))
+
+    # seat 1's token opens nothing of seat 2: its page, its live updates, its actions, its terminals
+    mine = token(room["seat-01"])
+    base = room["base"]
+    assert _status(f"{base}/seat/seat-01?t={mine}") == 200
+    assert _status(f"{base}/seat/seat-02?t={mine}") == 403
+    assert _status(f"{base}/seat/seat-02/events?t={mine}") == 403
+    assert _status(f"{base}/seat/seat-02/check?t={mine}", "POST") == 403
+    assert _status(f"{base}/board?t={mine}") == 403
+    assert _status(f"{base}/board/seat/seat-02/solve?t={mine}", "POST") == 403
+    ws_base = base.replace("http://", "ws://")
+    with pytest.raises(InvalidStatus) as refused:  # the handshake itself is refused
+        connect(f"{ws_base}/seat/seat-02/term/admin?t={mine}")
+    assert refused.value.response.status_code == 403
+    # and its own terminal opens
+    with connect(f"{ws_base}/seat/seat-01/term/admin?t={mine}") as ws:
+        ws.send(json.dumps({"cols": 80, "rows": 24}))
+        ws.send(b"hostname\n")
+        got: list[bytes] = []
+
+        def answered() -> bool:
+            with contextlib.suppress(TimeoutError):
+                got.append(bytes(ws.recv(timeout=1)))  # type: ignore[arg-type]
+            return b"admin\r\n" in b"".join(got)  # the output line (the prompt has "admin ~]")
+
+        assert retry.until(answered, timeout=30), b"".join(got)

@@ -1,0 +1,91 @@
+"""The board's own logic: who may see what (tokens), the links handed out, --listen refused in one line. The
+pages, the terminals and the live updates on real seats in a real browser: tests/lab/test_board.py."""
+
+from __future__ import annotations
+
+import socket
+import stat
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from starlette.websockets import WebSocketDisconnect
+
+from airgaplab.board.app import make_app
+from airgaplab.board.server import address, links
+from airgaplab.board.tokens import Tokens
+from airgaplab.board.watch import Watcher
+from airgaplab.classroom.roster import Roster, Seat, seat_name
+from airgaplab.errors import UserError
+
+
+@pytest.fixture
+def roster(state_dir: Path) -> Roster:
+    r = Roster(backend="netns", spec_file="labs/ntp-dns.yaml",
+               seats=[Seat(name=seat_name(n), lab=seat_name(n)) for n in (1, 2)])
+    r.save()
+    return r
+
+
+@pytest.fixture
+def client(roster: Roster) -> TestClient:
+    return TestClient(make_app(Watcher()))  # the watcher not started: nothing graded, no lab needed
+
+
+def test_tokens_are_made_once_private_to_root_and_one_per_seat(roster: Roster) -> None:
+    first = Tokens.for_class(roster)
+    assert Tokens.for_class(roster) == first
+    assert stat.S_IMODE(Tokens.path().stat().st_mode) == 0o600
+    assert len({first.leader, *first.seats.values()}) == 3
+    assert first.seat_ok("seat-01", first.seats["seat-01"]) and first.seat_ok("seat-02", first.leader)
+    assert not first.seat_ok("seat-02", first.seats["seat-01"]) and not first.leader_ok(first.seats["seat-01"])
+    assert not first.seat_ok("seat-01", None) and not first.leader_ok("")
+
+
+def test_the_board_and_its_actions_need_the_leaders_token(roster: Roster, client: TestClient) -> None:
+    tok = Tokens.for_class(roster)
+    assert client.get("/board").status_code == 403
+    assert client.get("/board", params={"t": tok.seats["seat-01"]}).status_code == 403
+    assert client.get("/board/events", params={"t": "wrong"}).status_code == 403
+    assert client.post("/board/seat/seat-02/solve", params={"t": tok.seats["seat-02"]}, json={"to": 4}).status_code == 403
+    assert client.post("/board/room/reset-all", params={"t": tok.seats["seat-01"]}).status_code == 403
+    page = client.get("/board", params={"t": tok.leader})
+    assert page.status_code == 200 and "Class board" in page.text
+    assert page.headers["referrer-policy"] == "no-referrer"
+    csv = client.get("/board/class.csv", params={"t": tok.leader})
+    assert csv.status_code == 200 and csv.text.startswith("seat,state,step,on_step_s,step 1 ntp-server")
+
+
+def test_a_seats_token_opens_nothing_of_another_seat(roster: Roster, client: TestClient) -> None:
+    mine = Tokens.for_class(roster).seats["seat-01"]
+    assert client.get("/seat/seat-02", params={"t": mine}).status_code == 403
+    assert client.get("/seat/seat-02/events", params={"t": mine}).status_code == 403
+    for action in ("check", "hand", "help"):
+        assert client.post(f"/seat/seat-02/{action}", params={"t": mine}, json={}).status_code == 403
+    with pytest.raises(WebSocketDisconnect) as closed, client.websocket_connect(f"/seat/seat-02/term/admin?t={mine}") as ws:
+        ws.receive_bytes()
+    assert closed.value.code == 4403
+    assert client.get("/seat/seat-09", params={"t": mine}).status_code == 404
+
+
+def test_links_give_the_leader_and_each_seat_their_own_token(roster: Roster) -> None:
+    tok = Tokens.for_class(roster)
+    said = links(roster, tok, "http://leader:8080")
+    assert said[0] == f"board (yours): http://leader:8080/board?t={tok.leader}"
+    assert said[2] == f"  seat-02: http://leader:8080/seat/seat-02?t={tok.seats['seat-02']}"
+
+
+@pytest.mark.parametrize("bad", ["8080", "localhost", ":8080", "127.0.0.1:http", "127.0.0.1:70000"])
+def test_listen_that_is_no_address_is_one_line(bad: str) -> None:
+    with pytest.raises(UserError) as e:
+        address(bad)
+    assert "give ADDR:PORT" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_listen_on_a_port_taken_says_so() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(UserError, match=f"--listen 127.0.0.1:{port}: cannot listen there"):
+            address(f"127.0.0.1:{port}")
