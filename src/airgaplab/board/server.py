@@ -49,6 +49,7 @@ def serve(roster: Roster, listen: str, say: Callable[[str], None]) -> None:
     watcher = Watcher()
     watcher.start()
     try:
-        uvicorn.run(make_app(watcher), host=host, port=port, log_level="warning", ws="websockets-sansio")
+        uvicorn.run(make_app(watcher), host=host, port=port, log_level="warning", ws="websockets-sansio",
+                    timeout_graceful_shutdown=2)  # live updates never end by themselves: do not wait on them
     finally:
         watcher.stop()

@@ -3,8 +3,9 @@
 A seat is graded again as soon as its hosts change (what `solve`, a drill, a reset or a member's edit write
 under /etc, or a daemon started or stopped — seen by a cheap look at the seat's files every half second), when
 someone asks (the `check` button, an action), and every so often anyway (what moves without a file changing:
-chrony converging, a link cut) — one seat at a time, so that grading never takes more than one core of the
-leading machine. What members and the leader add lives here too: raised hands, help revealed, hints sent.
+chrony converging, a link cut) — one seat at a time, and at rest no more than half of one core of the leading
+machine (a big room's seats are looked at less often). What members and the leader add lives here too:
+raised hands, help revealed, hints sent.
 
     watcher = Watcher(); watcher.start()
     watcher.room()                               # the whole class, as JSON-ready dicts
@@ -29,7 +30,7 @@ from airgaplab.exercise import steps as exercise
 
 POLL_S = 0.5  # how often the seats' files are looked at (a stat per file, no process)
 AT_REST_S = 20.0  # a seat graded at least this often even when nothing of it changed …
-AT_REST_PER_SEAT_S = 2.0  # … and no more often than this times the number of seats (a room of 20: every 40 s)
+AT_REST_SHARE = 0.5  # … unless that kept the grader busy more than half of one core (a room of 20: every ~2 min)
 # what a change of the lab is written to, per host: its own /etc, and systemctl's record of starts and stops
 WATCHED = ("etc/upper", "var/upper/lib/airgaplab/systemd")
 
@@ -77,6 +78,7 @@ class Watcher:
         self.cond = threading.Condition()
         self._asked: set[str] = set()
         self._hosts: dict[str, Path | None] = {}  # seat → its hosts' dir, looked up once
+        self._grading_s = 2.0  # how long grading a seat takes (a moving average)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="board-watch", daemon=True)
 
@@ -98,7 +100,9 @@ class Watcher:
                 with self.cond:
                     self.cond.wait(POLL_S)
                 continue
+            t0 = time.monotonic()
             view, graded = progress.graded_seat(due, time.time())
+            self._grading_s = 0.8 * self._grading_s + 0.2 * (time.monotonic() - t0)
             if roster and Roster.path().exists():  # not after `class down` (it would bring a phantom class back)
                 roster.save()  # when the seat reached its step
             with self.cond:
@@ -110,7 +114,7 @@ class Watcher:
         """The seat to grade next: one asked for, then one whose files changed, then the one graded longest
         ago if that is older than the resting interval; None: nothing to do now."""
         now = time.monotonic()
-        rest = max(AT_REST_S, AT_REST_PER_SEAT_S * len(seats))
+        rest = max(AT_REST_S, self._grading_s * len(seats) / AT_REST_SHARE)
         with self.cond:
             for name in set(self.records) - {s.name for s in seats}:  # seats gone (class down)
                 del self.records[name]
