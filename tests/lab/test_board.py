@@ -158,11 +158,13 @@ def test_the_class_in_a_browser(room: dict[str, str], browser: WebDriver) -> Non
     b.set_window_size(*PHONE)
     b.get(room["seat-02"])
     assert retry.until(lambda: "[root@admin" in terminal_text(b, "admin"), timeout=30)
-    assert no_sideways_scroll(b)
+    assert retry.until(lambda: no_sideways_scroll(b), timeout=10), b.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]")
     b.save_screenshot(str(SHOTS / "seat-phone.png"))
     b.get(room["board"])
     assert retry.until(lambda: "pass" in board_cell(b, "seat-02", 1), timeout=60)
-    assert no_sideways_scroll(b)
+    assert retry.until(lambda: no_sideways_scroll(b), timeout=10), b.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth]")
     b.save_screenshot(str(SHOTS / "board-phone.png"))
 
     # seat 1's token opens nothing of seat 2: its page, its live updates, its actions, its terminals
