@@ -14,6 +14,7 @@ from airgaplab.probes import facts
 from airgaplab.probes.dns import check
 from airgaplab.suite import hostcheck
 from airgaplab.suite.finding import fail, hint
+from tests.helpers import unavailable
 
 pytestmark = pytest.mark.dns
 LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)
@@ -179,7 +180,7 @@ def _forwarder_saw(backend, qname: str) -> list[str]:
 @pytest.mark.req("DNS-SRV-5")
 def test_external_name_goes_through_a_forwarder(backend, spec, admin, grader, converge, fam):
     if backend.world.forwarder_log() is None:
-        pytest.skip(f"the forwarders' query log: the {backend.name} lab reaches the real internet here, whose "
+        unavailable(f"the forwarders' query log: the {backend.name} lab reaches the real internet here, whose "
                     "forwarders cannot be read (the netns lab and a private hypervisor show it)")
     conf_fwd = facts.named_option(backend.transport.exec(admin, ["cat", fam.named_conf]).stdout.decode(), "forwarders")
     want = spec.dns.forwarders
@@ -255,7 +256,7 @@ def test_the_internal_network_gets_answers_over_tcp(backend, spec, admin, grader
 def test_a_large_answer_is_truncated_over_udp_and_whole_over_tcp(backend, spec, admin, grader):
     name = backend.world.large_answer()
     if name is None:
-        pytest.skip(f"a name whose answer exceeds {EDNS_UDP_SIZE} bytes: the {backend.name} lab reaches the real "
+        unavailable(f"a name whose answer exceeds {EDNS_UDP_SIZE} bytes: the {backend.name} lab reaches the real "
                     "internet here, where none is known (the netns lab and a private hypervisor have one)")
     server, tx = spec.host(admin).ip, backend.transport
     check.truncated(dnsprobe.query(tx, grader, server, name, "TXT"))
@@ -291,7 +292,7 @@ def test_reverse_lookups_of_lab_addresses_stay_inside(backend, spec, admin, node
 def test_negative_answers_come_from_admins_cache(backend, spec, admin, grader):
     zone = backend.world.unsigned_zone()
     if zone is None:
-        pytest.skip(f"a zone without DNSSEC whose names are known not to exist: the {backend.name} lab reaches the "
+        unavailable(f"a zone without DNSSEC whose names are known not to exist: the {backend.name} lab reaches the "
                     "real internet here (the netns lab and a private hypervisor have one)")
     server, qname = spec.host(admin).ip, f"airgaplab-{uuid.uuid4().hex[:12]}.{zone}"
     check.nxdomain(dnsprobe.query(backend.transport, grader, server, qname))

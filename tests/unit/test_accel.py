@@ -18,6 +18,7 @@ from airgaplab.backends.vagrant.backend import VagrantBackend
 from airgaplab.lab.family import FAMILIES
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
+from tests.helpers import unavailable
 
 from .conftest import cli
 
@@ -30,7 +31,7 @@ NEHALEM = (0x0098E3BD, 0x00000000, 0x00000001)  # x86-64-v2, no AVX
 
 def test_the_probe_is_cpuprobe_s_assembled(tmp_path: Path) -> None:
     if not (shutil.which("as") and shutil.which("ld")):
-        pytest.skip("GNU as and ld (binutils) missing: the probe's source cannot be assembled again here")
+        unavailable("GNU as and ld (binutils) missing: the probe's source cannot be assembled again here")
     subprocess.run(["as", "--32", "-o", tmp_path / "p.o", SOURCE], check=True)
     subprocess.run(["ld", "-m", "elf_i386", "-Ttext", "0x7c00", "--oformat", "binary", "-o", tmp_path / "p.bin",
                     tmp_path / "p.o"], check=True)

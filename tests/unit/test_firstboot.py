@@ -9,12 +9,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from airgaplab.backends.vagrant import firstboot
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
+from tests.helpers import unavailable
 
 PREFIX = "io.systemd.credential.binary:tmpfiles.extra="
 
@@ -35,7 +34,7 @@ def test_every_vm_gets_a_profile_for_its_own_management_nic() -> None:
 
 def test_systemd_tmpfiles_writes_the_keyfile_once(tmp_path: Path) -> None:
     if shutil.which("systemd-tmpfiles") is None:
-        pytest.skip("systemd-tmpfiles (systemd) missing: the credential's line cannot be processed here")
+        unavailable("systemd-tmpfiles (systemd) missing: the credential's line cannot be processed here")
     conf = tmp_path / "extra.conf"
     conf.write_text(firstboot.tmpfiles_line("52:54:00:12:34:56"))
     root = tmp_path / "root"

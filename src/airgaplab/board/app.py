@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Body, FastAPI, HTTPException, Request, WebSocket
-from fastapi.responses import HTMLResponse, PlainTextResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, PlainTextResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
@@ -27,7 +27,7 @@ from airgaplab.board.tokens import Tokens
 from airgaplab.board.watch import Watcher
 from airgaplab.classroom import actions
 from airgaplab.classroom.roster import Roster, Seat
-from airgaplab.classroom.seats import open_seat
+from airgaplab.classroom.seats import open_seat, shell_argv
 from airgaplab.errors import LabError, UserError
 from airgaplab.exercise import drills
 from airgaplab.exercise import steps as exercise
@@ -77,11 +77,10 @@ def make_app(watcher: Watcher) -> FastAPI:
         return HTMLResponse(pages.get_template(name).render(steps=exercise.STEPS, **context), headers=NO_REFERRER)
 
     @app.get("/assets/{name}")
-    def asset(name: str) -> PlainTextResponse:
+    def asset(name: str) -> FileResponse:
         if name not in XTERM_FILES or not (XTERM / XTERM_FILES[name]).is_file():
             raise HTTPException(404, assets_missing() or f"no asset {name}")
-        kind = "text/css" if name.endswith(".css") else "text/javascript"
-        return PlainTextResponse((XTERM / XTERM_FILES[name]).read_text(), media_type=kind)
+        return FileResponse(XTERM / XTERM_FILES[name])
 
     # --- the leader's board --------------------------------------------------------------------------
     @app.get("/board", response_class=HTMLResponse)
@@ -177,7 +176,7 @@ def make_app(watcher: Watcher) -> FastAPI:
             await ws.close(code=4404, reason=f"{seat.name} has {', '.join(hosts)} only")
             return
         await ws.accept()
-        await terminal.bridge(ws, seat.lab, host)
+        await terminal.bridge(ws, shell_argv(seat, host))
 
     @app.exception_handler(UserError)
     async def user_error(_request: Request, e: UserError) -> PlainTextResponse:
@@ -226,12 +225,13 @@ def _act(seat: Seat, action: str, body: dict[str, Any], watcher: Watcher) -> str
 
 def _next_step(roster: Roster, watcher: Watcher) -> str:
     """The room moves on: the step most seats are on is solved on every seat not past it."""
-    on = [int(s.get("step", 1)) for s in watcher.room()]
-    step = max(set(on), key=on.count) if on else 1
+    on = {s["seat"]: int(s.get("step", 1)) for s in watcher.room()}
+    steps = list(on.values())
+    step = max(set(steps), key=steps.count) if steps else 1
     if step > len(exercise.STEPS):
         return "every step is done"
     for s in roster.seats:
-        if next((int(x.get("step", 1)) for x in watcher.room() if x["seat"] == s.name), 1) <= step:
+        if on.get(s.name, 1) <= step:
             actions.solve_to(s, step)
     return f"step {step} solved on every seat not past it: the room is on step {step + 1}"
 

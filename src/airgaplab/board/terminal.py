@@ -14,7 +14,6 @@ import os
 import pty
 import signal
 import struct
-import sys
 import termios
 from contextlib import suppress
 
@@ -25,9 +24,8 @@ from airgaplab import retry
 READ_SIZE = 65536
 
 
-def spawn(lab: str, host: str) -> tuple[int, int]:
-    """The host's shell in a new pseudo-terminal: (pid, the terminal's master fd)."""
-    argv = [sys.executable, "-m", "airgaplab", "shell", "--name", lab, host]
+def spawn(argv: list[str]) -> tuple[int, int]:
+    """The host's shell (`argv`: seats.shell_argv) in a new pseudo-terminal: (pid, the terminal's master fd)."""
     env = {**os.environ, "TERM": "xterm-256color"}
     pid, fd = pty.fork()
     if pid == 0:  # the child: a session of its own with the terminal as its controlling one (pty.fork did both)
@@ -60,9 +58,9 @@ def _reaped(pid: int) -> bool:
         return True
 
 
-async def bridge(ws: WebSocket, lab: str, host: str) -> None:
+async def bridge(ws: WebSocket, argv: list[str]) -> None:
     """Until either side ends: the page's keys to the shell, the shell's output to the page."""
-    pid, fd = spawn(lab, host)
+    pid, fd = spawn(argv)
     loop = asyncio.get_running_loop()
     out: asyncio.Queue[bytes | None] = asyncio.Queue()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,6 +89,11 @@ def up(roster: Roster, say: Say) -> dict[str, float]:
 
 def open_seat(seat: Seat) -> Backend:
     return open_lab(seat.lab)
+
+
+def shell_argv(seat: Seat, host: str) -> list[str]:
+    """The command that opens a shell on one host of a seat: what the ssh gateway and the board's terminals run."""
+    return [sys.executable, "-m", "airgaplab", "shell", "--name", seat.lab, host]
 
 
 def down(say: Say) -> list[str]:

@@ -155,5 +155,5 @@ def class_gate(seat: SeatArg) -> None:
     if asked not in hosts:
         print(f"{s.name} offers a shell on {', '.join(hosts)} only: `ssh … -t root@… HOST`", file=sys.stderr)
         raise typer.Exit(2)
-    exe = Path(sys.executable).with_name("airgaplab")
-    os.execv(exe, [str(exe), "shell", "--name", s.lab, asked])
+    argv = seats.shell_argv(s, asked)
+    os.execv(argv[0], argv)
