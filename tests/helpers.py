@@ -17,14 +17,6 @@ def needs_root() -> pytest.MarkDecorator:
     return pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network and mount namespaces)")
 
 
-def unavailable(what: str) -> None:
-    """Skip a test whose means this machine lacks, naming them — except in CI (`.ci/run` sets CI), which installs
-    and provides every one: there the same lack is a failure, never a hidden one."""
-    if os.environ.get("CI"):
-        pytest.fail(f"{what} — CI provides it, so its lack is a failure here")
-    pytest.skip(what)
-
-
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`airgaplab ARGS` in a process of its own (the lab tier: commands that outlive a call, signals)."""
     return subprocess.run([sys.executable, "-m", "airgaplab", *args], capture_output=True, text=True,

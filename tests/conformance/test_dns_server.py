@@ -13,8 +13,7 @@ from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes import facts
 from airgaplab.probes.dns import check
 from airgaplab.suite import hostcheck
-from airgaplab.suite.finding import fail, hint
-from tests.helpers import unavailable
+from airgaplab.suite.finding import fail, hint, unavailable
 
 pytestmark = pytest.mark.dns
 LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)

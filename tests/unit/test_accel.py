@@ -18,7 +18,7 @@ from airgaplab.backends.vagrant.backend import VagrantBackend
 from airgaplab.lab.family import FAMILIES
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
-from tests.helpers import unavailable
+from airgaplab.suite.finding import unavailable
 
 from .conftest import cli
 

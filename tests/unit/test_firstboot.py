@@ -13,7 +13,7 @@ from airgaplab.backends.vagrant import firstboot
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
-from tests.helpers import unavailable
+from airgaplab.suite.finding import unavailable
 
 PREFIX = "io.systemd.credential.binary:tmpfiles.extra="
 

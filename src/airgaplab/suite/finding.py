@@ -9,9 +9,12 @@ marker), the host and the catalog's hint when it reports the failure:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import NoReturn
+
+import pytest
 
 
 class Finding(AssertionError):
@@ -29,6 +32,14 @@ def fail(observed: str, *, hint: str | None = None, host: str | None = None, ans
     """Fail the current requirement: `fail("nothing listens on udp/123")`; with the reference's answer:
     `fail("/etc/chrony.conf sets no log directory", answer="expected `logdir /var/log/chrony`")`."""
     raise Finding(observed, hint, host, answer)
+
+
+def unavailable(what: str) -> NoReturn:
+    """Skip a test whose means this machine or lab lacks, naming them — except in CI (`.ci/run` sets CI), which
+    installs and provides every one: there the same lack is a failure, never a hidden one."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} — CI provides it, so its lack is a failure here")
+    pytest.skip(what)
 
 
 @contextmanager
