@@ -184,19 +184,12 @@ class VagrantBackend(Backend):
     def settle(self, *, bare: bool = False) -> None:
         """Wait (bounded) until no daemon `up` started is still starting or stopping, so the status it prints is
         true. A running daemon that is reloading (Debian's named reloads when NetworkManager brings a link up)
-        is shown as `reloading`: true, and no reason to wait.
-
-        A provisioned lab's clocks are then set again: chronyd restarted by provisioning took its first
-        samples while three emulated guests kept this machine's cores busy, and samples hundreds of ms apart
-        give a frequency guess so wild (10^5 ppm) that chronyd keeps its local stratum for minutes
-        (`maxupdateskew`). Restarted on a quiet machine it follows its upstream within seconds."""
+        is shown as `reloading`: true, and no reason to wait. The clocks are set by the state `up` saves next
+        (save_state)."""
         def settled(host: str) -> None:
             retry.until(lambda: not set(self._daemons(host).values()) & set(self.TRANSIENT), timeout=60, interval=1)
 
         provisioner.parallel(self.spec.host_names, settled)
-        if not bare:
-            self.progress("setting the clocks, now that provisioning left the machine quiet")
-            clock.from_this_machine(self)
 
     def leftovers(self) -> bool:
         return (self.state.dir / "edge").exists() or any(n.startswith(f"agl.{self.spec.name}.") for n in _netns_names())
@@ -269,7 +262,17 @@ class VagrantBackend(Backend):
         return f"{vplan.PREFIX.format(name=self.spec.name)}{host}"
 
     def save_state(self, name: str) -> None:
+        """A snapshot of each VM with its memory, then every clock set again: a VM stands still while its memory
+        is saved, its clock with it (seconds, more on a busy machine), and chronyd with the notes' config (no
+        `makestep`) would slew that away for minutes, its samples too scattered to select meanwhile.
+
+        `up` ends here too, and needs it for one more reason: chronyd restarted by provisioning took its first
+        samples while three emulated guests kept this machine's cores busy, and samples hundreds of ms apart
+        give a frequency guess so wild (10^5 ppm) that chronyd keeps its local stratum for minutes
+        (`maxupdateskew`). Restarted on a quiet machine it follows its upstream within seconds."""
         snapshots.save(self, name)
+        self.progress("setting the clocks: each VM stood still while its memory was saved")
+        clock.from_this_machine(self)
 
     def restore_state(self, name: str) -> None:
         snapshots.restore(self, name)

@@ -1,6 +1,7 @@
-"""The guests' clocks after a revert: a VM restored from a snapshot wakes with the clock of the moment it was
-saved, and chronyd past `makestep`'s first updates only slews (minutes take half an hour), so each guest's
-clock is set from this machine's and its chronyd restarted — servers first."""
+"""The guests' clocks after a snapshot: a VM restored from one wakes with the clock of the moment it was saved,
+and one being saved stands still (its clock too) while its memory is written; chronyd past `makestep`'s first
+updates only slews (minutes take half an hour), so each guest's clock is set from this machine's and its
+chronyd restarted — servers first."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Saved lab states on VMs: a libvirt snapshot of each VM with its memory (internal, in the VM's qcow2), taken,
-reverted and deleted side by side through libvirt's binding. After a revert the guests' clocks are wrong:
+reverted and deleted side by side through libvirt's binding. After a save (the VMs stood still while their
+memory was written) and after a revert (they wake with the saved moment's clock) the guests' clocks are wrong:
 clock.py sets them."""
 
 from __future__ import annotations
