@@ -262,14 +262,7 @@ class VagrantBackend(Backend):
         return f"{vplan.PREFIX.format(name=self.spec.name)}{host}"
 
     def save_state(self, name: str) -> None:
-        """A snapshot of each VM with its memory, then every clock set again: a VM stands still while its memory
-        is saved, its clock with it (seconds, more on a busy machine), and chronyd with the notes' config (no
-        `makestep`) would slew that away for minutes, its samples too scattered to select meanwhile.
-
-        `up` ends here too, and needs it for one more reason: chronyd restarted by provisioning took its first
-        samples while three emulated guests kept this machine's cores busy, and samples hundreds of ms apart
-        give a frequency guess so wild (10^5 ppm) that chronyd keeps its local stratum for minutes
-        (`maxupdateskew`). Restarted on a quiet machine it follows its upstream within seconds."""
+        """A snapshot of each VM with its memory; the clocks then set again (see clock.py: why, `up`'s too)."""
         snapshots.save(self, name)
         self.progress("setting the clocks: each VM stood still while its memory was saved")
         clock.from_this_machine(self)

@@ -1,7 +1,13 @@
 """The guests' clocks after a snapshot: a VM restored from one wakes with the clock of the moment it was saved,
-and one being saved stands still (its clock too) while its memory is written; chronyd past `makestep`'s first
-updates only slews (minutes take half an hour), so each guest's clock is set from this machine's and its
-chronyd restarted — servers first."""
+and one being saved stands still (its clock too: seconds, more on a busy machine) while its memory is written;
+chronyd past `makestep`'s first updates (the notes' config has none) only slews, minutes for seconds, its
+samples too scattered to select one meanwhile. So each guest's clock is set from this machine's and its chronyd
+restarted — servers first.
+
+`up` ends with a save, which helps once more: chronyd restarted by provisioning took its first samples while
+three emulated guests kept this machine's cores busy, and samples hundreds of ms apart give a frequency guess
+so wild (10^5 ppm) that chronyd keeps its local stratum for minutes (`maxupdateskew`). Restarted on a quiet
+machine it follows its upstream within seconds."""
 
 from __future__ import annotations
 
