@@ -211,7 +211,7 @@ def _act(seat: Seat, action: str, body: dict[str, Any], watcher: Watcher) -> str
     if action == "reset":
         return f"{seat.name} is back to state {actions.reset(seat, body.get('state') or None)}"
     if action == "solve":
-        return f"{seat.name}: steps 1–{actions.solve_to(seat, body.get('to', 1))} solved"
+        return actions.solved(seat, *actions.solve_to(seat, body.get("to", 1)))
     if action == "drill":
         return f"{seat.name}: drill {actions.drill(seat, str(body.get('name', ''))).name} applied"
     if action == "hint":
@@ -230,10 +230,12 @@ def _next_step(roster: Roster, watcher: Watcher) -> str:
     step = max(set(steps), key=steps.count) if steps else 1
     if step > len(exercise.STEPS):
         return "every step is done"
-    for s in roster.seats:
-        if on.get(s.name, 1) <= step:
-            actions.solve_to(s, step)
-    return f"step {step} solved on every seat not past it: the room is on step {step + 1}"
+    behind = [s for s in roster.seats if on.get(s.name, 1) <= step]
+    for s in behind:  # every seat solved, then waited for: their clocks converge side by side
+        actions.solve_to(s, step, wait=False)
+    late = [f"{s.name}: {why}" for s in behind if (why := actions.in_sync(s, step))]
+    return f"step {step} solved on every seat not past it: the room is on step {step + 1}" + \
+        (f" (not in sync yet — {'; '.join(late)})" if late else "")
 
 
 def _help(seat: Seat, step: exercise.Step, level: str, watcher: Watcher) -> str:

@@ -2,7 +2,7 @@
 fast-forward it through steps 1..N, apply a drill. The other seats stay as they are.
 
     reset(seat, "bare")          # the exercise from its start; the state's name back
-    solve_to(seat, 2, say)       # steps 1-2 solved with the reference solution
+    solve_to(seat, 2, say)       # steps 1-2 solved with the reference solution, the clocks waited for
     drill(seat, "nodes-lose-time")
 """
 
@@ -21,14 +21,30 @@ def reset(seat: Seat, state: str | None = None) -> str:
     return rewind.reset(open_seat(seat), state)
 
 
-def solve_to(seat: Seat, last: str | int, say: Callable[[str], None] = lambda _m: None) -> int:
-    """The reference solution of steps 1..`last` applied on the seat; the last step's number."""
+def solve_to(seat: Seat, last: str | int, say: Callable[[str], None] = lambda _m: None, *,
+             wait: bool = True) -> tuple[int, str | None]:
+    """The reference solution of steps 1..`last` applied on the seat, then (`wait`) waited for until the clocks
+    it set up follow their sources, as the steps' checks wait for: the last step's number, and why the clocks
+    do not follow yet (None when they do, or when not waited for)."""
     be = open_seat(seat)
     upto = exercise.step(str(last)).number
     for st in exercise.STEPS[:upto]:
         say(f"{seat.name}: solving step {st.number} {st.name} …")
         exercise.solve(be, st)
-    return upto
+    if not wait:
+        return upto, None
+    say(f"{seat.name}: waiting for the clocks to follow their sources …")
+    return upto, exercise.in_sync(be, upto)
+
+
+def in_sync(seat: Seat, upto: int) -> str | None:
+    """After solve_to(…, wait=False): the wait it left out (many seats solved first, then waited for)."""
+    return exercise.in_sync(open_seat(seat), upto)
+
+
+def solved(seat: Seat, upto: int, why: str | None) -> str:
+    """What solving said, in one line."""
+    return f"{seat.name}: steps 1–{upto} solved" + (f", but {why}" if why else ", the clocks in sync")
 
 
 def drill(seat: Seat, name: str) -> drills.Drill:

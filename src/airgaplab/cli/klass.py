@@ -109,11 +109,12 @@ def class_reset(seat: SeatArg, state: Annotated[str | None, typer.Argument(
 @class_app.command("solve")
 def class_solve(seat: SeatArg,
                 to: Annotated[str, typer.Option("--to", metavar="STEP", help="Solve steps 1..STEP.")]) -> None:
-    """Fast-forward one seat: the reference solution of steps 1..STEP applied there."""
+    """Fast-forward one seat: the reference solution of steps 1..STEP applied there; it returns once the clocks
+    those steps set up follow their sources (as the steps' checks wait for), so they pass right away."""
     s = Roster.needed().seat(seat)
     with out.status(f"{s.name}: solving …") as st:
-        last = actions.solve_to(s, to, st.update)
-    out.print(f"{s.name}: steps 1–{last} solved")
+        last, why = actions.solve_to(s, to, st.update)
+    out.print(actions.solved(s, last, why))
 
 
 @class_app.command("drill")

@@ -17,14 +17,18 @@ import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from airgaplab import retry
 from airgaplab.backends.base import Backend
 from airgaplab.errors import UserError
 from airgaplab.lab import provisioner, render
 from airgaplab.paths import project_root
+from airgaplab.probes import facts
 from airgaplab.suite.catalog import catalog
 
 
@@ -101,6 +105,26 @@ def run_suite(be: Backend, *args: str) -> list[dict[str, Any]]:
         subprocess.run(argv, cwd=project_root(), capture_output=True, text=True)
         outcomes: list[dict[str, Any]] = json.loads(results.read_text()) if results.exists() else []
     return outcomes
+
+
+CLOCK_ROLES = ("ntp-server", "ntp-client")  # the steps whose checks wait for chronyd to follow its source
+IN_SYNC_S = 60  # how long solving waits for the clocks it set up (iburst: seconds; a busy VM lab: more)
+
+
+def in_sync(be: Backend, upto: int, timeout: float = IN_SYNC_S) -> str | None:
+    """After solving steps 1..upto: wait (bounded) until every host whose chronyd those steps restarted follows
+    a real source again — admin its upstream, then each node admin — which is what their checks wait for, so a
+    solved step passes when solving returns (on the board too). None then; else why not."""
+    roles = [st.role for st in STEPS[:upto] if st.role in CLOCK_ROLES]
+    hosts = sorted((h.name for h in be.spec.hosts if any(h.has(r) for r in roles)),
+                   key=lambda name: not be.spec.host(name).is_server)
+    end = time.monotonic() + timeout
+    for host in hosts:
+        got = retry.until(partial(facts.on_upstream, be.transport, host), deadline=end, interval=0.25,
+                          give_up=partial(facts.unanswered, be.transport, host))
+        if not got:
+            return got.gave_up or f"{host}'s chronyd follows no source {timeout:.0f} s after solving"
+    return None
 
 
 def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) -> list[Graded]:
