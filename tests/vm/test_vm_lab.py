@@ -138,7 +138,8 @@ def test_the_box_rehearses_rocky10s_traits_on_the_cpu_rocky10_would_get(vmlab: s
 def test_the_evidence_a_failed_night_keeps(vmlab: str, state: Path, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """What AIRGAPLAB_EVIDENCE keeps before `down`: the plan, vagrant's log, each guest's serial console (the
-    kernel's and systemd's own words, also from a guest that never came up) and journal."""
+    kernel's and systemd's own words, also from a guest that never came up), journal and time (its clock against
+    this machine's, chronyd's view)."""
     from airgaplab.backends import open_lab
 
     monkeypatch.setenv("AIRGAPLAB_STATE", str(state))
@@ -148,8 +149,10 @@ def test_the_evidence_a_failed_night_keeps(vmlab: str, state: Path, tmp_path: Pa
     finally:
         be.agents.close()  # this process's own connections to the guests (the suite's run in their own pytest)
     for host in ("admin", "k8s-node1", "k8s-node2"):
-        assert {f"{host}-console.log", f"{host}-journal.log"} <= set(kept), kept
+        assert {f"{host}-console.log", f"{host}-journal.log", f"{host}-time.txt"} <= set(kept), kept
         assert "login:" in (tmp_path / f"{host}-console.log").read_text(errors="replace")
+        times = (tmp_path / f"{host}-time.txt").read_text()
+        assert re.search(r"clock - this machine's: -?\d+\.\d+ s", times) and "Reference ID" in times, times
     assert {"plan.json", "vagrant-up.log"} <= set(kept)
 
 

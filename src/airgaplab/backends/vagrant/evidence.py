@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,8 +16,15 @@ if TYPE_CHECKING:
     from airgaplab.backends.vagrant.backend import VagrantBackend
 
 
+# a guest's time as chronyd sees it, and chronyd's own log lines (the journal's last lines are mostly other units)
+TIME = """echo "clock - this machine's: $(python3 -c "import time; print(round(time.time() - $1, 3))") s"
+chronyc -n tracking; chronyc -n sources; chronyc -n sourcestats
+journalctl -b --no-pager -u chrony -u chronyd | tail -n 100"""
+
+
 def keep(be: VagrantBackend, dest: Path) -> list[str]:
-    """The plan, vagrant's log, and each guest's console (private hypervisor) or journal (reachable guests)."""
+    """The plan, vagrant's log, and each guest's console (private hypervisor), journal and time (reachable
+    guests: its clock against this machine's, chronyd's tracking, sources and log)."""
     kept = []
     for name in ("plan.json", "vagrant-up.log", "journal.json"):
         if (be.state.dir / name).exists():
@@ -29,11 +37,13 @@ def keep(be: VagrantBackend, dest: Path) -> list[str]:
             if r.returncode == 0:
                 (dest / f"{h.name}-console.log").write_bytes(r.stdout)
                 kept.append(f"{h.name}-console.log")
-        try:
-            j = be.transport.exec(h.name, ["journalctl", "-b", "--no-pager", "-n", "500"], timeout=30)
-        except (subprocess.TimeoutExpired, LabError):
-            continue
-        if j.returncode == 0:
-            (dest / f"{h.name}-journal.log").write_bytes(j.stdout)
-            kept.append(f"{h.name}-journal.log")
+        for name, argv in ((f"{h.name}-journal.log", ["journalctl", "-b", "--no-pager", "-n", "500"]),
+                           (f"{h.name}-time.txt", ["sh", "-c", TIME, "time", f"{time.time():.3f}"])):
+            try:
+                r = be.transport.exec(h.name, argv, timeout=30)
+            except (subprocess.TimeoutExpired, LabError):
+                break
+            if r.returncode == 0:
+                (dest / name).write_bytes(r.stdout)
+                kept.append(name)
     return kept
