@@ -57,9 +57,9 @@ def state_root(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 @pytest.fixture
 def one_class_at_a_time(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """A class's seats are labs named seat-01, seat-02 …: two classes on one machine would share them, whatever
-    their state dirs. The workers of this tier take turns (a lock on a file in the run's temporary root, which
-    every worker shares)."""
+    """A class's seats are labs named seat-01, seat-02 …, names of the machine whatever the state dir: a second
+    class is refused while one is up. The workers of this tier take turns (a lock on a file in the run's
+    temporary root, which every worker shares)."""
     with open(tmp_path_factory.getbasetemp().parent / "one-class.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield

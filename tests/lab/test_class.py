@@ -120,6 +120,26 @@ def test_class_down_after_a_sigkilled_class_up_leaves_nothing(state_root: Path, 
     nothing_left()
 
 
+def test_seat_names_another_state_dir_has_up_are_refused(state_root: Path, tmp_path: Path,
+                                                         one_class_at_a_time: None) -> None:
+    """A lab's name is the machine's (its namespaces), a state dir is not: a class, or a lab, of a second state
+    dir would take the first one's namespaces. Both are refused in one line, nothing created."""
+    other = {"AIRGAPLAB_STATE": str(tmp_path / "other")}
+    assert cli("up", "--backend", "netns", "--name", "seat-02", env=other).returncode == 0
+    try:
+        r = cli("class", "up", "--seats", "3")
+        assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+        assert "labs named seat-02 of another state dir are up on this machine" in r.stderr, r.stderr
+        assert not (state_root / ".class").exists() and lab_traces("seat-01")["netns"] == []
+        r = cli("up", "--backend", "netns", "--name", "seat-02")
+        assert r.returncode == 2 and "of another state dir is up on this machine" in r.stderr, r.stderr
+        assert not (state_root / "seat-02").exists()
+        assert cli("status", "--name", "seat-02", env=other).returncode == 0  # the other lab as it was
+    finally:
+        assert cli("down", "--name", "seat-02", env=other).returncode == 0
+    assert lab_traces("seat-02") == {"netns": [], "mounts": []}
+
+
 @pytest.mark.parametrize(("args", "says"), [
     (["--seats", "0"], "a class has 1 to 99 seats"),
     (["--seats", "2", "--backend", "vagrant"], "seats on VMs over libvirt hosts are not built yet"),

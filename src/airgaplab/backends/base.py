@@ -88,6 +88,9 @@ class Backend(ABC):
         if self.state.exists():
             raise UserError(f"lab {self.spec.name!r} was left half-created by an interrupted `up` — "
                             f"run `airgaplab down --name {self.spec.name}` first")
+        if self.leftovers():  # not of this state dir: names are the machine's (namespaces), state dirs are not
+            raise UserError(f"a lab named {self.spec.name!r} of another state dir is up on this machine — give this "
+                            "one another --name, or take that one down (`airgaplab down` with its AIRGAPLAB_STATE)")
         t0 = time.monotonic()
         self.prepare()
         journal = self.state.begin(self.name, self.spec.model_dump(), bare)

@@ -53,6 +53,10 @@ def plan(seats: int, backend: str, hosts: list[str], spec_file: Path, *, bare: b
         raise UserError(f"labs named {', '.join(taken)} exist already (not a class's): `airgaplab down --name "
                         f"{taken[0]}` first")
     spec = load_spec(spec_file)  # a bad spec is one line now, not one per seat later
+    elsewhere = [n for n in names if make_backend(backend, spec.model_copy(update={"name": n})).leftovers()]
+    if elsewhere:  # another state dir's class (or labs) on this machine: seat names are the machine's
+        raise UserError(f"labs named {', '.join(elsewhere)} of another state dir are up on this machine — one class "
+                        "per machine: `airgaplab class down` with that class's AIRGAPLAB_STATE first")
     placed = place(names, [Capacity(LOCAL, mem_available_mib() or 0, os.cpu_count() or 1)],
                    Need(NETNS_SEAT_MIB * len(spec.hosts) // 3))
     return Roster(backend=backend, spec_file=str(spec_file), bare=bare,
