@@ -114,8 +114,10 @@ def typed_until(b: WebDriver, host: str, line: str, seen: str, timeout: float) -
 
 
 def board_cell(b: WebDriver, seat: str, step: int) -> str:
-    cells = b.find_elements(By.CSS_SELECTOR, f"#seat-{seat} td[data-step='{step}']")
-    return cells[0].text if cells else ""
+    """The cell's text, read in one script: the board redraws its rows on every update, so an element found in
+    one call may be gone by the next."""
+    return str(b.execute_script("const c = document.querySelector(arguments[0]); return c ? c.innerText : '';",
+                                f"#seat-{seat} td[data-step='{step}']"))
 
 
 def no_sideways_scroll(b: WebDriver) -> bool:
