@@ -13,6 +13,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ HERE = Path(__file__).parent
 XTERM = PACKAGE_DIR.parents[1] / "node_modules" / "@xterm"  # npm's copy in the checkout (make board-assets)
 XTERM_FILES = {"xterm.js": "xterm/lib/xterm.js", "xterm.css": "xterm/css/xterm.css",
                "addon-fit.js": "addon-fit/lib/addon-fit.js"}
+SOLVED_SIDE_BY_SIDE = 4  # seats solved at once by "next step" (as `class up` brings them up)
 LEVELS = ("symptom", "hint", "solution")  # help as the CLI gives it: check, check --hint, solve --show
 KEEPALIVE_S = 15.0
 WATCH_S = 0.25
@@ -231,9 +233,9 @@ def _next_step(roster: Roster, watcher: Watcher) -> str:
     if step > len(exercise.STEPS):
         return "every step is done"
     behind = [s for s in roster.seats if on.get(s.name, 1) <= step]
-    for s in behind:  # every seat solved, then waited for: their clocks converge side by side
-        actions.solve_to(s, step, wait=False)
-    late = [f"{s.name}: {why}" for s in behind if (why := actions.in_sync(s, step))]
+    with ThreadPoolExecutor(max_workers=SOLVED_SIDE_BY_SIDE) as pool:  # their clocks converge side by side
+        done = list(pool.map(lambda s: actions.solve_to(s, step), behind))
+    late = [f"{s.name}: {why}" for s, (_, why) in zip(behind, done, strict=True) if why]
     return f"step {step} solved on every seat not past it: the room is on step {step + 1}" + \
         (f" (not in sync yet — {'; '.join(late)})" if late else "")
 

@@ -21,25 +21,17 @@ def reset(seat: Seat, state: str | None = None) -> str:
     return rewind.reset(open_seat(seat), state)
 
 
-def solve_to(seat: Seat, last: str | int, say: Callable[[str], None] = lambda _m: None, *,
-             wait: bool = True) -> tuple[int, str | None]:
-    """The reference solution of steps 1..`last` applied on the seat, then (`wait`) waited for until the clocks
-    it set up follow their sources, as the steps' checks wait for: the last step's number, and why the clocks
-    do not follow yet (None when they do, or when not waited for)."""
+def solve_to(seat: Seat, last: str | int, say: Callable[[str], None] = lambda _m: None) -> tuple[int, str | None]:
+    """The reference solution of steps 1..`last` applied on the seat, then waited for until the clocks it set up
+    follow their sources, as the steps' checks wait for: the last step's number, and why the clocks do not
+    follow yet (None when they do)."""
     be = open_seat(seat)
     upto = exercise.step(str(last)).number
     for st in exercise.STEPS[:upto]:
         say(f"{seat.name}: solving step {st.number} {st.name} …")
         exercise.solve(be, st)
-    if not wait:
-        return upto, None
     say(f"{seat.name}: waiting for the clocks to follow their sources …")
     return upto, exercise.in_sync(be, upto)
-
-
-def in_sync(seat: Seat, upto: int) -> str | None:
-    """After solve_to(…, wait=False): the wait it left out (many seats solved first, then waited for)."""
-    return exercise.in_sync(open_seat(seat), upto)
 
 
 def solved(seat: Seat, upto: int, why: str | None) -> str:

@@ -120,8 +120,7 @@ def in_sync(be: Backend, upto: int, timeout: float = IN_SYNC_S) -> str | None:
     a real source again — admin its upstream, then each node admin — which is what their checks wait for, so a
     solved step passes when solving returns (on the board too). None then; else why not."""
     roles = [st.role for st in STEPS[:upto] if st.role in CLOCK_ROLES]
-    hosts = sorted((h.name for h in be.spec.hosts if any(h.has(r) for r in roles)),
-                   key=lambda name: not be.spec.host(name).is_server)
+    hosts = [h.name for h in sorted(be.spec.hosts, key=lambda h: not h.is_server) if any(h.has(r) for r in roles)]
     end = time.monotonic() + timeout
     for host in hosts:
         got = retry.until(partial(facts.on_upstream, be.transport, host), deadline=end, interval=0.25,
