@@ -91,7 +91,8 @@ test-lab: deps-test venv board-assets
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) -n 6 --dist worksteal tests/lab
 
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
-# the checks of the VM-lab issue, `down` after a SIGKILLed `up`.
+# the checks of the VM-lab issue, `down` after a SIGKILLed `up`, a class of two VM seats over two stand-in
+# libvirt hosts (`airgaplab hypervisor up`).
 test-vm: deps-vm deps-box venv venv-vm
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/vm
 

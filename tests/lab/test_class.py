@@ -142,7 +142,8 @@ def test_seat_names_another_state_dir_has_up_are_refused(state_root: Path, tmp_p
 
 @pytest.mark.parametrize(("args", "says"), [
     (["--seats", "0"], "a class has 1 to 99 seats"),
-    (["--seats", "2", "--backend", "vagrant"], "seats on VMs over libvirt hosts are not built yet"),
+    (["--seats", "2", "--backend", "vagrant", "--host", "qemu+ssh://a/system"],
+     "other machines' libvirt hosts are not built yet"),
     (["--seats", "2", "--host", "qemu+ssh://a/system"], "netns seats run on this machine"),
     (["--seats", "99999"], "a class has 1 to 99 seats"),
 ])

@@ -42,6 +42,31 @@ def test_cpus_bound_vm_seats_but_not_netns_seats() -> None:
     assert set(place(SEATS, one_cpu, Need(100))) == set(SEATS)
 
 
+def test_a_host_that_takes_one_seat_takes_no_second_and_says_why() -> None:
+    hosts = [Capacity("qemu:///system?socket=/a", 100_000, 8, seats_max=1, why_max="one internal network per host"),
+             Capacity("qemu:///system?socket=/b", 100_000, 8, seats_max=1, why_max="one internal network per host")]
+    assert place(SEATS[:2], hosts, Need(3000, 4)) == {"seat-01": "qemu:///system?socket=/a",
+                                                        "seat-02": "qemu:///system?socket=/b"}
+    with pytest.raises(UserError) as e:
+        place(SEATS[:3], hosts, Need(3000, 4))
+    said = str(e.value)
+    assert said.startswith("seat-03 fits on no host") and "0 of its 1 seat(s) left" in said, said
+    assert "at most 1 seat(s) per host: one internal network per host" in said and "\n" not in said
+
+
+def test_a_stand_in_hosts_uri_names_it_also_once_it_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from airgaplab.backends.vagrant import standin
+
+    monkeypatch.setenv("AIRGAPLAB_STATE", str(tmp_path))
+    uri = standin.StandIn("hv-a").uri
+    assert uri == f"qemu:///system?socket={tmp_path}/.hypervisors/hv-a/libvirt/libvirt-sock"
+    found = standin.for_uri(uri)
+    assert found is not None and found.name == "hv-a" and not found.owned  # a seat's `down` never stops its host
+    assert standin.for_uri(uri.replace(str(tmp_path), "/elsewhere")) is None
+    with pytest.raises(UserError, match="other machines' libvirt hosts are not built yet"):
+        standin.seat_host("qemu+ssh://root@b/system")
+
+
 def test_the_step_a_member_is_on_is_the_first_that_does_not_pass() -> None:
     views = [StepView(1, "ntp-server", 3, 3), StepView(2, "ntp-clients", 1, 4), StepView(3, "dns-server", 0, 5)]
     assert current_step(views) == 2

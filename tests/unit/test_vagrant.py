@@ -214,3 +214,18 @@ def test_lab_up_vagrant_stops_at_doctor_and_creates_nothing(state_dir: Path, lab
     for f in blocking:
         assert f.check in r.stdout + r.stderr
     assert not state_dir.exists() or not any(state_dir.iterdir())
+
+
+def test_each_lab_has_a_vagrantfile_root_of_its_own_and_a_seats_plan_names_its_libvirt_host(lab, state_dir: Path) -> None:
+    from airgaplab.backends.vagrant.backend import VagrantBackend
+
+    if shutil.which("vagrant") is None:
+        pytest.fail("vagrant is not installed: run `make deps-test` (apt-get install vagrant vagrant-libvirt)")
+    seat = lab.model_copy(update={"name": "seat-01", "vm": lab.vm.model_copy(update={"host": "qemu:///system"})})
+    a, b = VagrantBackend(seat), VagrantBackend(lab.model_copy(update={"name": "seat-02"}))
+    # Vagrant's machine index knows a machine by name and Vagrantfile path: one root per lab, or two seats'
+    # `admin` are one machine to it and the second `vagrant up` fails on the first one's lock
+    assert a.env["VAGRANT_CWD"] != b.env["VAGRANT_CWD"]
+    assert json.loads(vplan.write(seat, a.state.dir).read_text())["uri"] == "qemu:///system"
+    r = subprocess.run(["vagrant", "validate"], env=a.env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr

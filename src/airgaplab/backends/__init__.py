@@ -12,6 +12,7 @@ import importlib
 from dataclasses import dataclass
 
 from airgaplab.backends.base import Backend, Progress, quiet
+from airgaplab.backends.seating import Seating
 from airgaplab.backends.state import LabState
 from airgaplab.diagnosis import Diagnosis
 from airgaplab.errors import UserError
@@ -28,11 +29,16 @@ class Registered:
     module: str  # its package: <module>.backend holds the Backend class `cls`, <module>.doctor `usable` and `findings`
     cls: str
     checked_before_up: bool = False  # `up` runs doctor first and stops on a blocking finding (it fails late otherwise)
-    seats: bool = False  # a class's seats can be labs of this backend (`class up --backend`)
+    seats: bool = False  # a class's seats can be labs of this backend (`class up --backend`): <module>.seating
 
     def backend(self, spec: LabSpec, progress: Progress = quiet) -> Backend:
         made: Backend = getattr(importlib.import_module(f"{self.module}.backend"), self.cls)(spec, progress)
         return made
+
+    def seating(self) -> Seating:
+        """Where this backend's seats can go and what one needs (backends.seating)."""
+        got: Seating = importlib.import_module(f"{self.module}.seating")
+        return got
 
     def usable(self, spec: LabSpec | None = None) -> tuple[bool, str]:
         """Can a lab of this backend really come up here? Or why not."""
@@ -47,7 +53,7 @@ class Registered:
 
 REGISTRY: dict[str, Registered] = {r.name: r for r in (
     Registered("netns", "airgaplab.backends.netns", "NetnsBackend", seats=True),
-    Registered("vagrant", "airgaplab.backends.vagrant", "VagrantBackend", checked_before_up=True),
+    Registered("vagrant", "airgaplab.backends.vagrant", "VagrantBackend", checked_before_up=True, seats=True),
 )}
 AUTO = ("vagrant", "netns")  # `--backend auto`: the first whose lab can come up here (the embedded one always can)
 RECORDLESS = "netns"  # the backend that takes down a lab whose `up` died before recording it (its namespaces)

@@ -8,25 +8,13 @@ nowhere is one line saying what each host has left against what the seat needs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from airgaplab.backends.seating import Capacity, Need
 from airgaplab.errors import UserError
+
+__all__ = ["Capacity", "Need", "place"]
 
 RESERVE_MIB = 1024  # what a host keeps for itself beyond its seats
 VCPUS_PER_CPU = 4  # the guests idle (chronyd, named): overcommit, up to a point
-
-
-@dataclass(frozen=True)
-class Capacity:
-    host: str
-    free_mib: int
-    cpus: int
-
-
-@dataclass(frozen=True)
-class Need:
-    memory_mib: int
-    vcpus: int = 0  # 0: processes on the host itself (netns), no virtual CPUs
 
 
 def place(seats: list[str], hosts: list[Capacity], need: Need) -> dict[str, str]:
@@ -35,17 +23,25 @@ def place(seats: list[str], hosts: list[Capacity], need: Need) -> dict[str, str]
         raise UserError("no host to place seats on")
     mem = {h.host: h.free_mib - RESERVE_MIB for h in hosts}
     vcpus = {h.host: h.cpus * VCPUS_PER_CPU for h in hosts}
+    room = {h.host: h.seats_max or len(seats) for h in hosts}
     placed: dict[str, str] = {}
     for seat in seats:
-        fits = [h.host for h in hosts if mem[h.host] >= need.memory_mib and vcpus[h.host] >= need.vcpus]
+        fits = [h.host for h in hosts
+                if mem[h.host] >= need.memory_mib and vcpus[h.host] >= need.vcpus and room[h.host] > 0]
         if not fits:
             left = "; ".join(f"{h.host}: {max(mem[h.host], 0)} MiB free beyond its reserve, "
-                             f"{max(vcpus[h.host], 0)} vCPUs left" for h in hosts)
+                             f"{max(vcpus[h.host], 0)} vCPUs left"
+                             + (f", {room[h.host]} of its {h.seats_max} seat(s) left" if h.seats_max else "")
+                             for h in hosts)
+            limits = "; ".join(sorted({f"at most {h.seats_max} seat(s) per host: {h.why_max}"
+                                       for h in hosts if h.seats_max}))
             raise UserError(f"{seat} fits on no host (a seat needs {need.memory_mib} MiB"
-                            f"{f' and {need.vcpus} vCPUs' if need.vcpus else ''}; {left}) — fewer seats, "
-                            "a smaller spec (--spec), or one more --host")
+                            f"{f' and {need.vcpus} vCPUs' if need.vcpus else ''}; {left}"
+                            f"{f'; {limits}' if limits else ''}) — fewer seats, a smaller spec (--spec), "
+                            "or one more --host")
         best = max(fits, key=lambda h: (mem[h], -list(mem).index(h)))
         placed[seat] = best
         mem[best] -= need.memory_mib
         vcpus[best] -= need.vcpus
+        room[best] -= 1
     return placed

@@ -15,10 +15,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from airgaplab.backends.seating import LOCAL
 from airgaplab.errors import UserError
 from airgaplab.paths import state_root
 
-LOCAL = "local"  # the leading machine itself (netns seats)
 SEAT = re.compile(r"^seat-(\d{2,3})$")
 
 

@@ -9,27 +9,22 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from airgaplab.backends import known_labs, lab_to_take_down, make_backend, open_lab, registered
+from airgaplab.backends import REGISTRY, known_labs, lab_to_take_down, make_backend, open_lab, registered
 from airgaplab.backends.base import Backend
 from airgaplab.backends.lifecycle import up_or_clean
 from airgaplab.classroom import gateway
-from airgaplab.classroom.placement import Capacity, Need, place
-from airgaplab.classroom.roster import LOCAL, SEAT, Roster, Seat, class_dir, seat_name
-from airgaplab.diagnosis import mem_available_mib
+from airgaplab.classroom.placement import place
+from airgaplab.classroom.roster import SEAT, Roster, Seat, class_dir, seat_name
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab.specfile import load_spec
 
 MAX_SEATS = 99
-# a netns seat's daemons (chronyd and named on its hosts and on the simulated internet) and its host views,
-# measured with `make bench` (scripts/bench_class.py): about 60 MiB; the figure leaves room above that
-NETNS_SEAT_MIB = 120
 UP_SIDE_BY_SIDE = 4  # netns seats coming up at once: the work is mostly waiting (daemons starting)
 
 Say = Callable[[str], None]
@@ -40,10 +35,7 @@ def plan(seats: int, backend: str, hosts: list[str], spec_file: Path, *, bare: b
     if not 1 <= seats <= MAX_SEATS:
         raise UserError(f"--seats {seats}: a class has 1 to {MAX_SEATS} seats")
     if not registered(backend).seats:
-        raise UserError(f"--backend {backend}: seats on VMs over libvirt hosts are not built yet; "
-                        "`--backend netns` gives every seat a lab on this machine")
-    if hosts:
-        raise UserError("--host places VM seats on libvirt hosts; netns seats run on this machine (drop --host)")
+        raise UserError(f"--backend {backend}: no seats on this backend — use {', '.join(seat_backends())}")
     if Roster.load() is not None:
         raise UserError("a class is up here already — `airgaplab class status` shows it, `airgaplab class down` "
                         "ends it")
@@ -57,14 +49,19 @@ def plan(seats: int, backend: str, hosts: list[str], spec_file: Path, *, bare: b
     if elsewhere:  # another state dir's class (or labs) on this machine: seat names are the machine's
         raise UserError(f"labs named {', '.join(elsewhere)} of another state dir are up on this machine — one class "
                         "per machine: `airgaplab class down` with that class's AIRGAPLAB_STATE first")
-    placed = place(names, [Capacity(LOCAL, mem_available_mib() or 0, os.cpu_count() or 1)],
-                   Need(NETNS_SEAT_MIB * len(spec.hosts) // 3))
+    seating = registered(backend).seating()
+    placed = place(names, seating.hosts(hosts, spec), seating.need(spec))  # libvirt hosts asked: after the cheap checks
     return Roster(backend=backend, spec_file=str(spec_file), bare=bare,
                   seats=[Seat(name=n, lab=n, host=placed[n]) for n in names])
 
 
+def seat_backends() -> list[str]:
+    return [r.name for r in REGISTRY.values() if r.seats]
+
+
 def seat_backend(roster: Roster, seat: Seat, say: Say) -> Backend:
     spec = load_spec(Path(roster.spec_file)).model_copy(update={"name": seat.lab})
+    spec = registered(roster.backend).seating().placed(spec, seat.host)
     return make_backend(roster.backend, spec, lambda m: say(f"{seat.name}: {m}"))
 
 

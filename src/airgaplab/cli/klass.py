@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
+from airgaplab.backends.seating import LOCAL
 from airgaplab.classroom import actions, gateway, progress, seats
 from airgaplab.classroom.roster import Roster
 from airgaplab.cli.console import out
@@ -37,10 +38,13 @@ DEFAULT_PORT = 2222
 def class_up(
     seat_count: Annotated[int, typer.Option("--seats", metavar="N", help="How many seats (seat-01 … seat-NN).")],
     backend: Annotated[str, typer.Option("--backend", metavar="BACKEND",
-                                         help="netns: every seat a netns lab on this machine.")] = "netns",
+                                         help="netns: every seat a netns lab on this machine; vagrant: every "
+                                              "seat VMs, one seat per libvirt host (--host).")] = "netns",
     hosts: Annotated[list[str] | None, typer.Option("--host", metavar="URI",
-                                                    help="A libvirt host for VM seats (qemu+ssh://user@host/system); "
-                                                         "repeat it for several.")] = None,
+                                                    help="A libvirt host for VM seats: qemu:///system, or a stand-in "
+                                                         "host's URI (`airgaplab hypervisor up NAME`); repeat it for "
+                                                         "several. None: each seat a private hypervisor of its own "
+                                                         "here.")] = None,
     spec_file: SpecOpt = None,
     bare: Annotated[bool, typer.Option("--bare", help="Seats with stock configs: the exercise from its start.")] = False,
     port: Annotated[int, typer.Option("--gateway-port", metavar="PORT", help="The ssh gateway's port.",
@@ -60,7 +64,11 @@ def class_up(
         with lock:
             out.print(f"[dim]{time.monotonic() - t0:6.1f} s[/] {m}", highlight=False)
 
-    out.print(f"class of {seat_count} seats ({backend}, {'bare' if bare else 'provisioned'}) on this machine")
+    where = {s.host for s in roster.seats}
+    out.print(f"class of {seat_count} seats ({backend}, {'bare' if bare else 'provisioned'}) on "
+              + ("this machine" if where == {LOCAL} else f"{len(where)} libvirt host(s)"))
+    for s in roster.seats if where != {LOCAL} else []:
+        print(f"  {s.name} on {s.host}", flush=True)  # a URI: never wrapped
     took = seats.up(roster, say)
     try:
         roster.gateway = gateway.start(roster, listen, port)

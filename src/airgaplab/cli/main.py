@@ -219,6 +219,7 @@ def render_cmd(
 from airgaplab.cli.box import box_app  # noqa: E402  (the `box` commands, registered here)
 from airgaplab.cli.exercise import check, drill, solve  # noqa: E402
 from airgaplab.cli.fault import fault  # noqa: E402
+from airgaplab.cli.hypervisor import hypervisor_app  # noqa: E402
 from airgaplab.cli.klass import class_app  # noqa: E402
 from airgaplab.cli.report import nightly, report  # noqa: E402
 from airgaplab.cli.state import reset, state_app  # noqa: E402
@@ -226,6 +227,7 @@ from airgaplab.cli.state import reset, state_app  # noqa: E402
 app.add_typer(box_app, name="box")
 app.add_typer(state_app, name="state")
 app.add_typer(class_app, name="class")
+app.add_typer(hypervisor_app, name="hypervisor")
 for command in (report, nightly, drill, check, solve, fault, reset):
     app.command()(command)
 

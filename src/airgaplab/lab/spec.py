@@ -130,6 +130,8 @@ class Vm(_Strict):
     memory: int = Field(default=2048, ge=512, description="MiB")
     disk_gb: int = Field(default=20, ge=10, le=500, description="machine_virtual_size (the box under-states its disk)")
     hardening: bool = True
+    # a class's seat: the libvirt host (its URI) the seat was placed on; none: `hypervisor` decides
+    host: str | None = None
     # libvirt management networks: admin's reaches the internet (NAT), the nodes' is isolated (mode none)
     management_nat: str = "192.168.125.0/24"
     management_isolated: str = "192.168.126.0/24"

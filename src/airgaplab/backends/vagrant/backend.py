@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import time
@@ -18,10 +17,11 @@ from airgaplab import retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.vagrant import accel as accel_mod
-from airgaplab.backends.vagrant import agent, clock, evidence, libvirtd, snapshots
+from airgaplab.backends.vagrant import agent, clock, evidence, libvirtd, runner, snapshots
 from airgaplab.backends.vagrant import plan as vplan
-from airgaplab.backends.vagrant.hypervisor import HV, PrivateHypervisor, SystemHypervisor
+from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor, SystemHypervisor
 from airgaplab.backends.vagrant.ssh import SshChannels
+from airgaplab.backends.vagrant.standin import seat_host
 from airgaplab.backends.vagrant.transport import VagrantTransport
 from airgaplab.backends.vagrant.virt import Virt
 from airgaplab.backends.vagrant.world import VagrantWorld
@@ -29,7 +29,6 @@ from airgaplab.errors import LabError, UserError
 from airgaplab.lab import provisioner, render
 from airgaplab.lab.family import family
 from airgaplab.lab.spec import Host, LabSpec
-from airgaplab.paths import project_root
 
 VAGRANT_STATES = {"running": "running", "shutoff": "stopped", "poweroff": "stopped", "not_created": "not created",
                   "not created": "not created", "paused": "stopped"}
@@ -51,56 +50,36 @@ class VagrantBackend(Backend):
         self.world = VagrantWorld(self)
 
     def _hypervisor(self) -> Hypervisor:
+        if self.spec.vm.host:  # a class's seat, on the libvirt host it was placed on
+            return seat_host(self.spec.vm.host, lambda m: self.progress(m))
         if self.spec.vm.hypervisor == "private":
             return PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m))
         return SystemHypervisor()
 
-    # --- vagrant plumbing ----------------------------------------------------------
+    # --- vagrant plumbing (runner.py) -------------------------------------------------
     @property
     def plan_path(self) -> Path:
         return self.state.dir / "plan.json"
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "AIRGAPLAB_LAB": self.spec.name, "AIRGAPLAB_PLAN": str(self.plan_path),
-                "VAGRANT_DOTFILE_PATH": str(self.state.dir / "vagrant"), "VAGRANT_DEFAULT_PROVIDER": "libvirt",
-                "VAGRANT_CHECKPOINT_DISABLE": "1",
-                # entering the hypervisor's mount namespace resets the working directory
-                "VAGRANT_CWD": str(project_root())}
+        return runner.env(self)
 
     def _vagrant_exe(self) -> str:
-        """vagrant itself, or a one-line wrapper that runs it inside the private hypervisor's namespace."""
-        real = shutil.which("vagrant") or "vagrant"
-        if not self.hv.private:
-            return real
-        wrapper = self.state.dir / "bin" / "vagrant"
-        if not wrapper.exists():
-            wrapper.parent.mkdir(parents=True, exist_ok=True)
-            wrapper.write_text("#!/bin/sh\nexec " + shlex.join(self.hv.wrap([real])) + ' "$@"\n')
-            wrapper.chmod(0o755)
-        return str(wrapper)
+        return runner.exe(self)
 
     def vagrant(self) -> Any:
-        import vagrant
-
-        v = vagrant.Vagrant(  # type: ignore[no-untyped-call]  # python-vagrant ships no annotations
-            root=str(project_root()), env=self.env, quiet_stdout=False, quiet_stderr=False)
-        v._vagrant_exe = self._vagrant_exe()  # python-vagrant has no public way to name the executable
-        return v
+        return runner.vagrant(self)
 
     def commands(self) -> list[str]:
-        """The exact vagrant commands `up` and `down` run (shown by --dry-run)."""
-        env = f"AIRGAPLAB_PLAN={self.plan_path} VAGRANT_DOTFILE_PATH={self.state.dir / 'vagrant'}"
-        where = f"(inside the private hypervisor's namespace agl.{self.spec.name}.{HV}) " if self.hv.private else ""
-        return [
-            f"{where}cd {project_root()} && {env} vagrant up --provider=libvirt --no-provision",
-            f"{where}cd {project_root()} && {env} vagrant destroy --force",
-        ]
+        return runner.commands(self)
 
     def decide(self) -> tuple[libvirtd.Choice, accel_mod.GuestCpu]:
         """The hypervisor and the guests' accelerator and CPU, as `up` will use them (and --dry-run shows)."""
         vm = self.spec.vm
-        return libvirtd.choose(vm.hypervisor, vm.os), accel_mod.choose(vm.accel)
+        hv = libvirtd.Choice("private" if self.hv.private else "system", f"the class's host {vm.host}") if vm.host \
+            else libvirtd.choose(vm.hypervisor, vm.os)
+        return hv, accel_mod.choose(vm.accel)
 
     def dry_run(self) -> dict[str, object]:
         hv, cpu = self.decide()
@@ -196,17 +175,17 @@ class VagrantBackend(Backend):
 
     def destroy(self) -> None:
         self.agents.close()
-        if self.hv.private or self.leftovers():
+        if (self.hv.private and self.hv.owned) or self.leftovers():
             # Domains, volumes and networks live in the hypervisor's own /etc and /var overlays and its
             # processes in its namespaces: stopping it removes them all, also after a SIGKILLed `up`.
             PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m)).stop()
             return
         self.hang_up(self.spec.host_names)
-        reachable = Virt.answers(self.hv.uri)
+        reachable = self.hv.is_up() and Virt.answers(self.hv.uri)  # a stand-in host taken down took the VMs along
         if reachable:  # a domain with snapshots cannot be undefined
             for name in self.state.saved_states():
                 self.delete_state(name)
-        if self.plan_path.exists() and shutil.which("vagrant"):
+        if self.plan_path.exists() and shutil.which("vagrant") and self.hv.is_up():
             self.progress("vagrant destroy --force")
             try:
                 self.vagrant().destroy()

@@ -99,6 +99,7 @@ class SystemHypervisor:
     and the machine running the suite is the outsider."""
 
     private = False
+    owned = False  # the machine's: `down` removes the lab's domains and networks, never the daemon
     outsider = LOCAL
     uri = SYSTEM_URI
 
@@ -144,16 +145,18 @@ class PrivateHypervisor:
     """libvirtd in a lab-owned namespace whose only way out is the simulated internet."""
 
     private = True
+    owned = True  # the lab's own: stopping it removes everything the lab made (a stand-in host is not: standin.py)
     outsider = OUTSIDER
 
-    def __init__(self, spec: LabSpec, state_dir: Path, progress: Progress) -> None:
+    def __init__(self, spec: LabSpec, state_dir: Path, progress: Progress, *, state_name: str | None = None) -> None:
         self.spec = spec
         self.progress = progress
         # the edge's own steps read as the hypervisor's; it provisions nothing worth a line
         # not sealed: vagrant in hv writes the checkout's .vagrant/ and reads the machine's boxes and keys
         self.edge = NetnsBackend(edge_spec(spec), lambda m: None if m.startswith("provision") else progress(m),
                                  sealed=False)
-        self.edge.state.lab_name = f"{spec.name}/edge"  # inside the VM lab's state dir: one lab, one `down`
+        # inside the VM lab's state dir: one lab, one `down` (a stand-in host: its own dir)
+        self.edge.state.lab_name = state_name or f"{spec.name}/edge"
 
     @property
     def uri(self) -> str:
@@ -194,7 +197,7 @@ class PrivateHypervisor:
         self.progress("private libvirtd in the lab's own namespace")
         self.edge.transport.put_many(HV, {
             "/etc/libvirt/qemu.conf": QEMU_CONF.encode(),
-            "/etc/libvirt/libvirtd.conf": LIBVIRTD_CONF.encode(),
+            "/etc/libvirt/libvirtd.conf": self.libvirtd_conf().encode(),
             "/etc/resolv.conf": f"nameserver {self.edge.inet.isp_resolver}\n".encode(),
         })
         self._translate_forwarders()
@@ -210,6 +213,9 @@ class PrivateHypervisor:
             raise LabError(f"the private libvirtd did not answer within 30 s {log}")
         with self.virt() as v:
             v.ensure_pool("default", "/var/lib/libvirt/images")
+
+    def libvirtd_conf(self) -> str:
+        return LIBVIRTD_CONF
 
     def _translate_forwarders(self) -> None:
         """The notes' forwarder addresses → the simulated resolvers, at hv's edge only."""

@@ -110,6 +110,7 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
         "provider": "libvirt",
         "default_prefix": PREFIX.format(name=spec.name),
         "driver": accel,
+        "uri": spec.vm.host,  # a seat's libvirt host; none: vagrant-libvirt's default (qemu:///system)
         # KVM: the host's CPU; emulation: QEMU's `max`, which has x86-64-v3 (EL10 stops at boot without it)
         "cpu_mode": accel_mod.MODES[accel],
         "boot_timeout": 900 if emulated else 300,

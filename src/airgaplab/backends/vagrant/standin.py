@@ -1,0 +1,126 @@
+"""Stand-in libvirt hosts: a libvirt host of its own on this machine — libvirtd in namespaces airgaplab owns, whose
+only way out is the simulated internet (hypervisor.PrivateHypervisor) — that lives on its own, apart from any
+lab, and takes a class's VM seats by its URI as another machine's libvirtd would (`class up --host URI`).
+A study group with one Linux machine and no system libvirtd uses them; airgaplab's tests place seats over two.
+
+    uri = up("hv-a", print)     # qemu:///system?socket=/proc/…/libvirt-sock
+    for_uri(uri)                # the hypervisor a seat's VMs run on (StandIn), or None: not a stand-in
+    down("hv-a")                # idempotent: its namespaces, libvirtd and every VM on it
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+from airgaplab.backends.base import Progress, quiet
+from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor, SystemHypervisor
+from airgaplab.backends.vagrant.virt import SYSTEM_URI
+from airgaplab.errors import LabError, UserError
+from airgaplab.lab.spec import NAME_PATTERN
+from airgaplab.lab.specfile import load_spec
+from airgaplab.paths import default_lab_file, state_root
+
+DIR = ".hypervisors"  # under the state root: a dot dir, so no lab is listed for it
+
+
+def home(name: str) -> Path:
+    return state_root() / DIR / name
+
+
+def names() -> list[str]:
+    root = state_root() / DIR
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+
+
+class StandIn(PrivateHypervisor):
+    """A stand-in host as a seat's VMs see it: they run there, and their lab neither starts it nor stops it
+    (`down` removes the lab's domains and networks; the host goes on, with the box image in its pool)."""
+
+    owned = False
+
+    def __init__(self, name: str, progress: Progress = quiet) -> None:
+        spec = load_spec(default_lab_file()).model_copy(update={"name": name})
+        super().__init__(spec, home(name), progress, state_name=f"{DIR}/{name}/edge")
+        self.name = name
+
+    @property
+    def socket(self) -> Path:
+        """libvirtd's socket where this machine and the host's namespace see the same file (the state dir)."""
+        return home(self.name) / "libvirt" / "libvirt-sock"
+
+    @property
+    def uri(self) -> str:
+        return f"{SYSTEM_URI}?socket={self.socket}"
+
+    def libvirtd_conf(self) -> str:
+        return f'{super().libvirtd_conf()}unix_sock_dir = "{self.socket.parent}"\n'
+
+    def start(self) -> None:
+        if not self.is_up():
+            raise LabError(f"the stand-in host {self.name} is not up — `airgaplab hypervisor up {self.name}`")
+
+    def stop(self) -> None:
+        return None
+
+    def create(self) -> None:
+        """The host itself: namespaces, its simulated internet, libvirtd, the storage pool."""
+        super().start()
+
+    def remove(self) -> None:
+        super().stop()
+
+
+def up(name: str, say: Progress) -> str:
+    """A stand-in host named `name` up; its URI. UserError (nothing created) for a bad or taken name."""
+    if not re.match(NAME_PATTERN, name):
+        raise UserError(f"{name!r} is no host name: lower-case letters, digits and '-', starting with a letter")
+    from airgaplab.backends import known_labs
+
+    if name in known_labs() or name in names():
+        raise UserError(f"{name!r} is taken here (a lab or a stand-in host): pick another name")
+    if any(n.startswith(f"agl.{name}.") for n in _netns()):
+        raise UserError(f"namespaces agl.{name}.* exist already (a lab of another state dir): pick another name")
+    host = StandIn(name, say)
+    host.socket.parent.mkdir(parents=True)
+    try:
+        host.create()
+    except BaseException:
+        down(name)
+        raise
+    return host.uri
+
+
+def down(name: str) -> bool:
+    """The stand-in host and everything on it gone; False when there was none."""
+    existed = home(name).exists() or any(n.startswith(f"agl.{name}.") for n in _netns())
+    if existed:
+        StandIn(name).remove()
+        shutil.rmtree(home(name), ignore_errors=True)
+    return existed
+
+
+def for_uri(uri: str, progress: Progress = quiet) -> StandIn | None:
+    """The stand-in host of this state dir whose URI `uri` is — also one taken down since (its seats' VMs went
+    with it) — else None."""
+    m = re.fullmatch(rf"{re.escape(SYSTEM_URI)}\?socket=(.+)/([^/]+)/libvirt/libvirt-sock", uri)
+    return StandIn(m.group(2), progress) if m and Path(m.group(1)) == state_root() / DIR else None
+
+
+def seat_host(uri: str, progress: Progress = quiet) -> StandIn | SystemHypervisor:
+    """The libvirt host a seat's VMs run on, by its URI: a stand-in of this state dir, or this machine's own."""
+    if uri == SYSTEM_URI:
+        return SystemHypervisor()
+    if host := for_uri(uri, progress):
+        return host
+    raise UserError(f"--host {uri}: VM seats run on this machine's libvirtd ({SYSTEM_URI}) or a stand-in host "
+                    "(`airgaplab hypervisor up NAME` prints its URI); other machines' libvirt hosts are not "
+                    "built yet")
+
+
+def _netns() -> list[str]:
+    try:
+        return [p.name for p in Path("/run/netns").iterdir()]
+    except FileNotFoundError:
+        return []

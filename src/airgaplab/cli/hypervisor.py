@@ -1,0 +1,58 @@
+"""`airgaplab hypervisor`: stand-in libvirt hosts on this machine, for a class's VM seats (`class up --host URI`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Column, Table
+
+from airgaplab.cli.console import Steps, out
+
+hypervisor_app = typer.Typer(
+    help="Stand-in libvirt hosts on this machine: each a libvirtd of its own in namespaces airgaplab owns, whose "
+         "only way out is the simulated internet. A class places VM seats on them by their URI, as on other "
+         "machines' libvirt hosts — one seat per host.\n\n"
+         "Typical use:  airgaplab hypervisor up hv-a;  airgaplab hypervisor up hv-b;  "
+         "airgaplab class up --seats 2 --backend vagrant --host URI-A --host URI-B;  …;  "
+         "airgaplab class down;  airgaplab hypervisor down hv-a",
+    no_args_is_help=True, rich_markup_mode=None)
+NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The host's name (hv-a): lower-case, digits, '-'.")]
+
+
+@hypervisor_app.command("up")
+def hypervisor_up(name: NameArg) -> None:
+    """Start a stand-in host (seconds) and print its URI, the value of `class up --host`."""
+    from airgaplab.backends.vagrant import standin
+
+    with Steps() as steps:
+        uri = standin.up(name, steps)
+    out.print(f"stand-in host [bold]{name}[/] up; its URI:")
+    print(uri)
+
+
+@hypervisor_app.command("down")
+def hypervisor_down(name: NameArg) -> None:
+    """Stop a stand-in host and everything on it (idempotent). Take its class down first: its seats go with it."""
+    from airgaplab.backends.vagrant import standin
+
+    out.print(f"stand-in host {name} down" if standin.down(name) else f"no stand-in host {name}: nothing to stop")
+
+
+@hypervisor_app.command("list")
+def hypervisor_list() -> None:
+    """The stand-in hosts here: whether each is up, its URI and the VMs on it."""
+    from airgaplab.backends.vagrant import standin
+    from airgaplab.backends.vagrant.virt import Virt
+
+    table = Table("host", "state", Column("URI", overflow="fold"), "VMs", title="stand-in libvirt hosts",
+                  title_justify="left")
+    for name in standin.names():
+        host = standin.StandIn(name)
+        up = host.is_up() and Virt.answers(host.uri)
+        vms = ""
+        if up:
+            with Virt.connect(host.uri) as v:
+                vms = ", ".join(v.domains()) or "-"
+        table.add_row(name, "up" if up else "down", host.uri, vms)
+    out.print(table)
