@@ -67,6 +67,17 @@ def test_a_stand_in_hosts_uri_names_it_also_once_it_is_down(tmp_path: Path, monk
         standin.seat_host("qemu+ssh://root@b/system")
 
 
+@pytest.mark.parametrize(("name", "says"), [("Hv_A", "is no host name"), ("taken", "is taken here")])
+def test_a_stand_in_host_with_a_bad_or_taken_name_is_one_line_and_nothing_is_created(
+        state_dir: Path, name: str, says: str) -> None:
+    (state_dir / "taken").mkdir(parents=True)  # a lab's state dir
+    r = cli("hypervisor", "up", name)
+    assert r.returncode == 2 and says in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert not (state_dir / ".hypervisors").exists()
+    r = cli("hypervisor", "down", name)
+    assert r.returncode == 0 and "nothing to stop" in r.stdout, r.stdout + r.stderr
+
+
 def test_the_step_a_member_is_on_is_the_first_that_does_not_pass() -> None:
     views = [StepView(1, "ntp-server", 3, 3), StepView(2, "ntp-clients", 1, 4), StepView(3, "dns-server", 0, 5)]
     assert current_step(views) == 2
