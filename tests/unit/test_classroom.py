@@ -78,6 +78,16 @@ def test_a_stand_in_host_with_a_bad_or_taken_name_is_one_line_and_nothing_is_cre
     assert r.returncode == 0 and "nothing to stop" in r.stdout, r.stdout + r.stderr
 
 
+def test_a_stand_in_host_with_a_class_on_it_is_not_taken_down(state_dir: Path) -> None:
+    from airgaplab.backends.vagrant import standin
+
+    uri = standin.StandIn("hv-a").uri
+    Roster(backend="vagrant", spec_file="labs/ntp-dns.yaml", seats=[Seat(name="seat-01", lab="seat-01", host=uri)]).save()
+    r = cli("hypervisor", "down", "hv-a")
+    assert r.returncode == 2 and "seat-01 of the class here run(s) on hv-a: `airgaplab class down` first" in r.stderr
+    assert cli("hypervisor", "down", "hv-b").returncode == 0  # no seat there
+
+
 def test_the_step_a_member_is_on_is_the_first_that_does_not_pass() -> None:
     views = [StepView(1, "ntp-server", 3, 3), StepView(2, "ntp-clients", 1, 4), StepView(3, "dns-server", 0, 5)]
     assert current_step(views) == 2

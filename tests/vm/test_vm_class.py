@@ -76,6 +76,7 @@ def test_vm_seats_are_placed_one_per_libvirt_host_and_class_down_leaves_the_host
             assert on_host(uris[h]) == ([], []) and Virt.answers(uris[h])
         assert not (state / "seat-01").exists() and not (state / ".class").exists()
     finally:
+        run(["class", "down"], state)  # idempotent: a failure above must not leave the hosts behind
         for h in HOSTS:
             d = run(["hypervisor", "down", h], state)
             assert d.returncode == 0, d.stdout + d.stderr

@@ -8,6 +8,7 @@ import typer
 from rich.table import Column, Table
 
 from airgaplab.cli.console import Steps, out
+from airgaplab.errors import UserError
 
 hypervisor_app = typer.Typer(
     help="Stand-in libvirt hosts on this machine: each a libvirtd of its own in namespaces airgaplab owns, whose "
@@ -33,9 +34,14 @@ def hypervisor_up(name: NameArg) -> None:
 
 @hypervisor_app.command("down")
 def hypervisor_down(name: NameArg) -> None:
-    """Stop a stand-in host and everything on it (idempotent). Take its class down first: its seats go with it."""
+    """Stop a stand-in host and everything on it (idempotent). A class with seats on it goes down first."""
     from airgaplab.backends.vagrant import standin
+    from airgaplab.classroom.roster import Roster
 
+    roster = Roster.load()
+    on_it = [s.name for s in roster.seats if s.host == standin.StandIn(name).uri] if roster else []
+    if on_it:
+        raise UserError(f"{', '.join(on_it)} of the class here run(s) on {name}: `airgaplab class down` first")
     out.print(f"stand-in host {name} down" if standin.down(name) else f"no stand-in host {name}: nothing to stop")
 
 
