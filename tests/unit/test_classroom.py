@@ -112,3 +112,11 @@ def test_a_class_command_without_a_class_is_one_line_saying_how_to_start_one(sta
 def test_class_down_without_a_class_is_nothing_to_do(state_dir: Path) -> None:
     r = cli("class", "down")
     assert r.returncode == 0 and "no class is up: nothing to take down" in r.stdout
+
+
+def test_class_status_names_a_stand_in_host_and_shows_any_other_by_its_uri(state_dir: Path) -> None:
+    from airgaplab.backends.vagrant import standin
+    from airgaplab.cli.klass import host_label
+
+    assert host_label(standin.StandIn("hv-a").uri) == "hv-a (stand-in)"
+    assert host_label("qemu:///system") == "qemu:///system" and host_label("local") == "local"

@@ -59,6 +59,8 @@ def test_vm_seats_are_placed_one_per_libvirt_host_and_class_down_leaves_the_host
 
         r = run([*up, "--seats", "2"], state, timeout=UP_TIMEOUT)
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+        # a VM seat's shell is root in a VM, not on this machine: its gateway serves the room
+        assert f"the gateway listens on 0.0.0.0:{PORT}" in " ".join(r.stdout.split()), r.stdout[-2000:]
         try:
             seats = json.loads(run(["class", "status", "--json"], state).stdout)["seats"]
             assert [(s["seat"], s["host"], s["state"]) for s in seats] == \

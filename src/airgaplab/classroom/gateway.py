@@ -8,7 +8,7 @@ of its own, one key per seat, and a forced command that offers only that seat's 
 The key is the seat: its line in the class's authorized_keys runs `airgaplab class gate SEAT` whatever the
 participant asks (`restrict`: no forwarding of ports, agents or X11; a pty only), and the gate takes no more
 than a host's name from what was asked. A netns seat's host is a view of this machine, root in it: served on
-loopback unless the room is trusted (`--trusted-room`).
+loopback unless the room is trusted (`--trusted-room`); a VM seat's on every address.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -14,6 +15,7 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
+from airgaplab.backends import registered
 from airgaplab.backends.seating import LOCAL
 from airgaplab.classroom import actions, gateway, progress, seats
 from airgaplab.classroom.roster import Roster
@@ -49,14 +51,16 @@ def class_up(
     bare: Annotated[bool, typer.Option("--bare", help="Seats with stock configs: the exercise from its start.")] = False,
     port: Annotated[int, typer.Option("--gateway-port", metavar="PORT", help="The ssh gateway's port.",
                                       min=1, max=65535)] = DEFAULT_PORT,
-    trusted_room: Annotated[bool, typer.Option("--trusted-room", help="Serve the gateway on every address, not "
-                                               "loopback only: a netns seat is root on this machine (README).")] = False,
+    trusted_room: Annotated[bool, typer.Option("--trusted-room", help="netns seats: serve the gateway on every "
+                                               "address, not loopback only — a netns seat is root on this machine "
+                                               "(README). VM seats are served on every address.")] = False,
 ) -> None:
     """Bring a class up: every seat's lab, then the ssh gateway; prints each seat's ssh line."""
     roster = seats.plan(seat_count, backend, hosts or [], spec_file or default_lab_file(), bare=bare)
     if not Path(gateway.SSHD).exists():
         raise UserError(f"no {gateway.SSHD}: the class gateway needs it — {gateway.INSTALL}")
-    listen = "0.0.0.0" if trusted_room else "127.0.0.1"
+    # a VM seat's shell is root in a VM; a netns seat's is root on this machine: loopback unless the room is trusted
+    listen = "0.0.0.0" if trusted_room or not registered(backend).seating().root_here else "127.0.0.1"
     t0 = time.monotonic()
     lock = threading.Lock()
 
@@ -99,8 +103,14 @@ def class_status(as_json: Annotated[bool, typer.Option("--json", help="Machine-r
             ["-"] * len(exercise.STEPS)
         on = "done" if v.step == progress.DONE else f"{v.step}: {v.on_step_s / 60:.0f} min"
         drill = f"{v.drill} ({v.drill_state})" if v.drill else ""
-        table.add_row(v.seat, v.host, v.state if not v.error else f"{v.state}: {v.error}", *marks, on, drill)
+        table.add_row(v.seat, host_label(v.host), v.state if not v.error else f"{v.state}: {v.error}", *marks, on, drill)
     out.print(table)
+
+
+def host_label(uri: str) -> str:
+    """A stand-in host by its name (its URI is a socket path in the state dir); any other host by its URI."""
+    m = re.search(r"/\.hypervisors/([^/]+)/libvirt/libvirt-sock$", uri)
+    return f"{m.group(1)} (stand-in)" if m else uri
 
 
 @class_app.command("reset")

@@ -12,6 +12,7 @@ from airgaplab.lab.spec import LabSpec
 # a netns seat's daemons (chronyd and named on its hosts and on the simulated internet) and its host views,
 # measured with `make bench` (scripts/bench_class.py): about 60 MiB for three hosts; the figure leaves room
 SEAT_MIB_PER_3_HOSTS = 120
+root_here = True  # a netns host is a view of this machine, root in it
 
 
 def hosts(uris: list[str], spec: LabSpec) -> list[Capacity]:

@@ -194,7 +194,7 @@ class PrivateHypervisor:
         if missing := binding_missing():
             raise LabError(missing)
         self.edge.up()
-        self.progress("private libvirtd in the lab's own namespace")
+        self.progress("private libvirtd in a namespace of airgaplab's own")
         self.edge.transport.put_many(HV, {
             "/etc/libvirt/qemu.conf": QEMU_CONF.encode(),
             "/etc/libvirt/libvirtd.conf": self.libvirtd_conf().encode(),

@@ -17,6 +17,7 @@ from airgaplab.diagnosis import mem_available_mib
 from airgaplab.lab.spec import LabSpec
 
 QEMU_MIB = 256  # a guest's qemu beyond the guest's own memory (its code, device models, TCG's translation cache)
+root_here = False  # a seat's shell is root in a VM
 ONE_PER_HOST = "a seat's internal network (192.168.10.0/24) has the grader's address on its libvirt host"
 
 
