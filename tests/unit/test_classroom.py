@@ -81,11 +81,14 @@ def test_a_stand_in_host_with_a_bad_or_taken_name_is_one_line_and_nothing_is_cre
 def test_a_stand_in_host_with_a_class_on_it_is_not_taken_down(state_dir: Path) -> None:
     from airgaplab.backends.vagrant import standin
 
-    uri = standin.StandIn("hv-a").uri
+    uri = standin.StandIn("hv-unit-a").uri
     Roster(backend="vagrant", spec_file="labs/ntp-dns.yaml", seats=[Seat(name="seat-01", lab="seat-01", host=uri)]).save()
-    r = cli("hypervisor", "down", "hv-a")
-    assert r.returncode == 2 and "seat-01 of the class here run(s) on hv-a: `airgaplab class down` first" in r.stderr
-    assert cli("hypervisor", "down", "hv-b").returncode == 0  # no seat there
+    r = cli("hypervisor", "down", "hv-unit-a")
+    assert r.returncode == 2 and "seat-01 of the class here run(s) on hv-unit-a: `airgaplab class down` first" in r.stderr
+    # no seat there, and no such host in this state dir: nothing touched (not even a host of that name that
+    # another state dir has up on this machine)
+    r = cli("hypervisor", "down", "hv-unit-b")
+    assert r.returncode == 0 and "nothing to stop" in r.stdout, r.stdout + r.stderr
 
 
 def test_the_step_a_member_is_on_is_the_first_that_does_not_pass() -> None:

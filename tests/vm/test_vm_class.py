@@ -50,6 +50,9 @@ def test_vm_seats_are_placed_one_per_libvirt_host_and_class_down_leaves_the_host
             assert r.returncode == 0, r.stdout + r.stderr
             uris[h] = r.stdout.strip().splitlines()[-1]
             assert on_host(uris[h]) == ([], [])
+        # a host's name is the machine's (its namespaces); `hypervisor down` from another state dir leaves it be
+        other = run(["hypervisor", "down", "hv-a"], tmp_path / "other-state")
+        assert other.returncode == 0 and "nothing to stop" in other.stdout and Virt.answers(uris["hv-a"]), other.stdout
         up = ["class", "up", "--backend", "vagrant", "--host", uris["hv-a"], "--host", uris["hv-b"],
               "--spec", str(seat_spec(tmp_path)), "--bare", "--gateway-port", PORT]
         r = run([*up, "--seats", "3"], state)

@@ -93,12 +93,13 @@ def up(name: str, say: Progress) -> str:
 
 
 def down(name: str) -> bool:
-    """The stand-in host and everything on it gone; False when there was none."""
-    existed = home(name).exists() or any(n.startswith(f"agl.{name}.") for n in _netns())
-    if existed:
-        StandIn(name).remove()
-        shutil.rmtree(home(name), ignore_errors=True)
-    return existed
+    """This state dir's stand-in host and everything on it gone (also after a killed `up`: its dir is made first);
+    False when there was none. Namespaces of that name without its dir here are another state dir's: not touched."""
+    if not home(name).exists():
+        return False
+    StandIn(name).remove()
+    shutil.rmtree(home(name), ignore_errors=True)
+    return True
 
 
 def for_uri(uri: str, progress: Progress = quiet) -> StandIn | None:
