@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 import threading
 import time
@@ -109,8 +108,10 @@ def class_status(as_json: Annotated[bool, typer.Option("--json", help="Machine-r
 
 def host_label(uri: str) -> str:
     """A stand-in host by its name (its URI is a socket path in the state dir); any other host by its URI."""
-    m = re.search(r"/\.hypervisors/([^/]+)/libvirt/libvirt-sock$", uri)
-    return f"{m.group(1)} (stand-in)" if m else uri
+    from airgaplab.backends.vagrant.standin import name_of
+
+    name = name_of(uri)
+    return f"{name} (stand-in)" if name else uri
 
 
 @class_app.command("reset")

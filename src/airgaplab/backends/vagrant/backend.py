@@ -5,7 +5,6 @@ VM's host agent once all have booted: admin's steps while the nodes run theirs t
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 import subprocess
@@ -16,6 +15,7 @@ from typing import Any
 from airgaplab import retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
+from airgaplab.backends.netns.procs import existing_netns
 from airgaplab.backends.vagrant import accel as accel_mod
 from airgaplab.backends.vagrant import agent, clock, evidence, libvirtd, runner, snapshots
 from airgaplab.backends.vagrant import plan as vplan
@@ -171,7 +171,7 @@ class VagrantBackend(Backend):
         provisioner.parallel(self.spec.host_names, settled)
 
     def leftovers(self) -> bool:
-        return (self.state.dir / "edge").exists() or any(n.startswith(f"agl.{self.spec.name}.") for n in _netns_names())
+        return (self.state.dir / "edge").exists() or bool(existing_netns(f"agl.{self.spec.name}."))
 
     def destroy(self) -> None:
         self.agents.close()
@@ -266,9 +266,3 @@ class VagrantBackend(Backend):
         if not retry.until(back, timeout=900, interval=3):
             raise LabError(f"{host} did not come back from its reboot within 900 s")
 
-
-def _netns_names() -> list[str]:
-    try:
-        return os.listdir("/run/netns")
-    except FileNotFoundError:
-        return []

@@ -3,7 +3,8 @@ only way out is the simulated internet (hypervisor.PrivateHypervisor) — that l
 lab, and takes a class's VM seats by its URI as another machine's libvirtd would (`class up --host URI`).
 A study group with one Linux machine and no system libvirtd uses them; airgaplab's tests place seats over two.
 
-    uri = up("hv-a", print)     # qemu:///system?socket=/proc/…/libvirt-sock
+    uri = up("hv-a", print)     # qemu:///system?socket=<state>/.hypervisors/hv-a/libvirt/libvirt-sock
+    name_of(uri)                # 'hv-a'
     for_uri(uri)                # the hypervisor a seat's VMs run on (StandIn), or None: not a stand-in
     down("hv-a")                # idempotent: its namespaces, libvirtd and every VM on it
 """
@@ -15,6 +16,7 @@ import shutil
 from pathlib import Path
 
 from airgaplab.backends.base import Progress, quiet
+from airgaplab.backends.netns.procs import existing_netns
 from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor, SystemHypervisor
 from airgaplab.backends.vagrant.virt import SYSTEM_URI
 from airgaplab.errors import LabError, UserError
@@ -80,7 +82,7 @@ def up(name: str, say: Progress) -> str:
 
     if name in known_labs() or name in names():
         raise UserError(f"{name!r} is taken here (a lab or a stand-in host): pick another name")
-    if any(n.startswith(f"agl.{name}.") for n in _netns()):
+    if existing_netns(f"agl.{name}."):
         raise UserError(f"namespaces agl.{name}.* exist already (a lab of another state dir): pick another name")
     host = StandIn(name, say)
     host.socket.parent.mkdir(parents=True)
@@ -102,11 +104,16 @@ def down(name: str) -> bool:
     return True
 
 
-def for_uri(uri: str, progress: Progress = quiet) -> StandIn | None:
-    """The stand-in host of this state dir whose URI `uri` is — also one taken down since (its seats' VMs went
-    with it) — else None."""
+def name_of(uri: str) -> str | None:
+    """The name of this state dir's stand-in host whose URI `uri` is (up or not), else None."""
     m = re.fullmatch(rf"{re.escape(SYSTEM_URI)}\?socket=(.+)/([^/]+)/libvirt/libvirt-sock", uri)
-    return StandIn(m.group(2), progress) if m and Path(m.group(1)) == state_root() / DIR else None
+    return m.group(2) if m and Path(m.group(1)) == state_root() / DIR else None
+
+
+def for_uri(uri: str, progress: Progress = quiet) -> StandIn | None:
+    """The stand-in host whose URI `uri` is — also one taken down since (its seats' VMs went with it) — else None."""
+    name = name_of(uri)
+    return StandIn(name, progress) if name else None
 
 
 def seat_host(uri: str, progress: Progress = quiet) -> StandIn | SystemHypervisor:
@@ -120,8 +127,3 @@ def seat_host(uri: str, progress: Progress = quiet) -> StandIn | SystemHyperviso
                     "built yet")
 
 
-def _netns() -> list[str]:
-    try:
-        return [p.name for p in Path("/run/netns").iterdir()]
-    except FileNotFoundError:
-        return []
