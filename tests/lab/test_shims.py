@@ -10,6 +10,7 @@ import os
 import re
 import shlex
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,13 +42,21 @@ def host(tmp_path: Path) -> Host:
               {"/etc/NetworkManager/system-connections/eth0.nmconnection": KEYFILE.encode()})
 
     def run(script: str) -> str:
-        inner = (f"{view.mount_script()} && ip link set lo up && ip link add eth0 type veth peer name eth0p && "
-                 f"ip link set eth0 up && cd /root && exec {shlex.join(view.env())} bash -c {shlex.quote(script)}")
+        inner = (f"{shlex.join(mount_here(view))} && ip link set lo up && ip link add eth0 type veth peer name eth0p"
+                 f" && ip link set eth0 up && cd /root && exec {shlex.join(view.env())} bash -c {shlex.quote(script)}")
         r = subprocess.run(["unshare", "--mount", "--uts", "--net", "--pid", "--fork", "--mount-proc", "sh", "-c",
                             inner], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=60)
         return r.stdout
 
     return run
+
+
+def mount_here(view: HostView) -> list[str]:
+    """A command that mounts `view` in the mount namespace it runs in, as `up` mounts a lab host's."""
+    code = ("import sys; from pathlib import Path; from airgaplab.backends.netns.hostview import HostView; "
+            "from airgaplab.backends.netns.viewmount import mount_here; "
+            "mount_here(HostView(sys.argv[1], 'none', Path(sys.argv[2]), Path(sys.argv[3])))")
+    return [sys.executable, "-c", code, view.name, str(view.root), str(view.ns_dir)]
 
 
 def test_every_shim_is_in_the_contract() -> None:

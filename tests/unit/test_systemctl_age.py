@@ -9,7 +9,7 @@ import pytest
 
 from tests.helpers import ROOT
 
-SHIM = ROOT / "src/airgaplab/backends/netns/shims/systemctl"
+SHIM = ROOT / "src/airgaplab/backends/netns/shims/systemctl-status.sh"
 
 
 @pytest.mark.parametrize(("seconds", "said"), [
@@ -18,6 +18,6 @@ SHIM = ROOT / "src/airgaplab/backends/netns/shims/systemctl"
 ])
 def test_ages_as_systemd_prints_them(seconds: int, said: str) -> None:
     body = re.search(r"^ago\(\) \{\n.*?^\}\n", SHIM.read_text(), re.M | re.S)
-    assert body, "the systemctl shim has no ago()"
+    assert body, "systemctl-status.sh (the systemctl shim's views) has no ago()"
     r = subprocess.run(["bash", "-c", f"{body.group(0)}\nago {seconds}"], capture_output=True, text=True, timeout=10)
     assert r.stdout == said, r

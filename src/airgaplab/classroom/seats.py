@@ -25,7 +25,7 @@ from airgaplab.errors import LabError, UserError
 from airgaplab.lab.specfile import load_spec
 
 MAX_SEATS = 99
-UP_SIDE_BY_SIDE = 4  # netns seats coming up at once: the work is mostly waiting (daemons starting)
+UP_SIDE_BY_SIDE = 8  # seats coming up at once: much of the work is waiting (daemons starting, VMs booting)
 
 Say = Callable[[str], None]
 

@@ -4,7 +4,8 @@ named, made to look like Rocky (a private /etc and /var over the machine's, shim
     backend.py     the lifecycle hooks and saved states
     transport.py   nsenter into a host's namespaces; sockets opened inside them (setns.py)
     world.py       the simulated internet next door, the outsider, the grader on the LAN's bridge
-    topology.py    namespaces, veths, bridges, addresses; hostview.py each host's view, image/ its files
+    topology.py    namespaces, veths, bridges, addresses; hostview.py each host's view, image/ its files,
+                   viewmount.py its mounts (system calls in a forked child)
     internet.py    the simulated internet (root, zones, resolvers, NTP servers); addressing.py its ranges
     edge.py        the forwarders' translation at admin's edge; nm.py NetworkManager's keyfiles; procs.py daemons
     shims/         systemctl, dnf, nmcli, journalctl, timedatectl, … on each host's PATH

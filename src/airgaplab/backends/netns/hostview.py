@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import os
 import pwd
-import shlex
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,14 +27,8 @@ TIME_ZONE = "Asia/Seoul"
 HOST_SHIMS = "/run/airgaplab/shims"  # where a host sees SHIM_DIR (read-only)
 HOST_PATH = f"{HOST_SHIMS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 OWN_DIRS = ("root", "home", "srv")  # a host's own, writable (with /etc, /var, /run and /tmp)
+# a sealed host sees every other mount of the machine read-only (viewmount.py)
 WRITABLE = ("/etc", "/var", "/run", "/tmp", "/root", "/home", "/srv", "/proc", "/sys", "/dev")
-# Every other mount of the machine read-only in this namespace only (a bind remount changes this mount
-# namespace's copy): mount points from mountinfo (octal escapes decoded), deepest last.
-READ_ONLY_REST = (
-    "awk '{print $5}' /proc/self/mountinfo | sort -u | "
-    "while read -r m; do case $m in *\\\\*) m=$(printf '%b' \"$m\") ;; esac; "
-    "case $m in " + "|".join(f"{w}|{w}/*" for w in WRITABLE) + ") continue ;; esac; "
-    "mount -o remount,bind,ro \"$m\" 2>/dev/null || true; done")
 
 
 def _user(*names: str) -> tuple[int, int]:
@@ -81,10 +74,12 @@ class HostView:
     def upper(self, top: str) -> Path:
         return self.root / top / "upper"
 
+    # What the host wrote, relative to its dir: /etc's and /var's upper dirs, and its own /root, /home, /srv.
+    layers_rel = ("etc/upper", "var/upper", "own")
+
     @property
-    def layers(self) -> dict[str, Path]:
-        """What the host wrote, by name: /etc's and /var's upper dirs, and its own /root, /home, /srv."""
-        return {"etc": self.upper("etc"), "var": self.upper("var"), "own": self.root / "own"}
+    def layers(self) -> list[Path]:
+        return [self.root / rel for rel in self.layers_rel]
 
     def nsenter(self) -> list[str]:
         return [
@@ -95,13 +90,19 @@ class HostView:
             "--",
         ]
 
+    def environ(self) -> dict[str, str]:
+        """A root login's whole environment in the host (of the caller's, only TERM)."""
+        return {"PATH": HOST_PATH, "HOME": "/root", "LANG": "C.UTF-8", "TERM": os.environ.get("TERM", "xterm"),
+                "USER": "root", "HOSTNAME": self.name}
+
     def env(self) -> list[str]:
-        term = os.environ.get("TERM", "xterm")
-        return ["env", "-i", f"PATH={HOST_PATH}", "HOME=/root", "LANG=C.UTF-8", f"TERM={term}", "USER=root",
-                f"HOSTNAME={self.name}"]
+        """`environ()` as an `env -i` command line, for a shell that is already inside the host."""
+        return ["env", "-i", *(f"{k}={v}" for k, v in self.environ().items())]
 
     def command(self, argv: list[str]) -> list[str]:
-        return [*self.nsenter(), *self.env(), *argv]
+        """argv run in the host; give it `environ()` as its environment (nsenter passes it on: no `env`
+        process per command, and a lab of 100 nodes runs a thousand)."""
+        return [*self.nsenter(), *argv]
 
     # --- seeding -----------------------------------------------------
     def seed(self, context: dict[str, object], extra: dict[str, bytes] | None = None) -> None:
@@ -133,42 +134,6 @@ class HostView:
             for d in ("root-keys", "resolver-keys"):
                 _own(internet / d, nuid, ngid, 0o770)
             _own(internet, nuid, ngid, 0o770)
-
-    def mount_script(self) -> str:
-        """What runs once inside the fresh mount+uts namespace to make the host's view: its own /etc and /var
-        (overlays), /run, /tmp (tmpfs), /root, /home and /srv (dirs of its own under the lab's state dir, gone
-        with `down`); every other directory of the machine read-only, so nothing typed in the host changes
-        the machine (`rm -rf /usr/share/doc`: Read-only file system) — unless not `sealed` (a private
-        hypervisor: vagrant writes the checkout's .vagrant/ and reads the machine's boxes). The shims are bound
-        at a fixed place first: a checkout under /tmp, /root or /home would be hidden by the host's own."""
-        # First, while every path is still visible: drop this namespace's copies of the namespace files that
-        # labs bind (three per host of every lab here). Each `mount` reads the whole mount table, and a host
-        # has no use for them: a room of 20 seats would spend a quarter of its time in mount(8).
-        cmds = ["export LC_ALL=C"]  # no locale to load in each of the 20-odd processes below
-        cmds += ["umount -a -t nsfs"] if self.sealed else []
-        cmds += [
-            "mount -t tmpfs -o mode=0755 tmpfs /run",
-            # testinfra (and people) recognise a systemd host by /run/systemd/system.
-            f"mkdir -p {HOST_SHIMS} /run/systemd/system",
-            f"mount --bind {shlex.quote(str(SHIM_DIR))} {HOST_SHIMS}",
-            f"mount -o remount,bind,ro {HOST_SHIMS}",
-        ]
-        for top in ("etc", "var"):
-            lower = f"{self.image / top}:/{top}" if self.image else f"/{top}"
-            opts = f"lowerdir={lower},upperdir={self.upper(top)},workdir={self.root / top / 'work'}"
-            cmds.append(f"mount -t overlay overlay -o {shlex.quote(opts)} /{top}")
-        if self.sealed:
-            for top in OWN_DIRS:
-                own = self.root / "own" / top
-                cmds.append(f"mount --bind {shlex.quote(str(own))} /{top}")
-            cmds.append("mount -t tmpfs -o mode=1777 tmpfs /tmp")
-            # the labs' own mounts (every lab's layers, states and namespace files under the state root): not
-            # the host's to see — gone in one process, where remounting them read-only would cost one each
-            prefix = shlex.quote(f"{self.root.parent.parent.parent}/")
-            cmds.append(f"{{ awk -v p={prefix} 'index($5, p) == 1 {{print $5}}' /proc/self/mountinfo | sort -r | "
-                        "xargs -r umount 2>/dev/null || true; }")
-        cmds += [f"hostname {shlex.quote(self.name)}", *([READ_ONLY_REST] if self.sealed else [])]
-        return " && ".join(cmds)
 
 
 def seed_image(image: Path, context: dict[str, object]) -> None:

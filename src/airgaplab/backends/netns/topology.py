@@ -5,7 +5,6 @@ Every veth is created directly inside its two namespaces, so none exists in the 
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import nm
 from airgaplab.backends.netns.hostview import HostView, seed_image
 from airgaplab.backends.netns.procs import run
-from airgaplab.errors import LabError
+from airgaplab.backends.netns.viewmount import make_views
+from airgaplab.lab.provisioner import parallel
 from airgaplab.lab.spec import LabSpec
 
 INTERNET = "internet"
@@ -56,8 +56,10 @@ def create_network(spec: LabSpec, internet: A.Internet, netns: Callable[[str], s
     batches[inet] += ["link set wout master br0", "link set wout up"]
     batches[netns(OUTSIDER)] += [f"addr add {A.OUTSIDER}/24 dev eth0", "link set eth0 up",
                                  f"route add default via {A.GATEWAY}"]
-    for ns, cmds in batches.items():
-        run(["ip", "-n", ns, "-b", "-"], input="\n".join(cmds).encode())
+    def configure(ns: str) -> None:
+        run(["ip", "-n", ns, "-b", "-"], input="\n".join(batches[ns]).encode())
+
+    parallel(list(batches), configure)  # each in its own namespace: side by side
 
 
 # A lab's host layers and saved states are a few MiB of small files, made and copied by the thousand as a lab
@@ -100,13 +102,4 @@ def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView
 
 def mount_views(view: Callable[[str], HostView], hosts: list[str]) -> None:
     """Each host's mount and uts namespaces, made from its seeded (or restored) layers, side by side."""
-    procs = []
-    for host in hosts:
-        v = view(host)
-        argv = ["unshare", f"--mount={v.mnt_file}", f"--uts={v.uts_file}", "--propagation", "private",
-                "sh", "-c", v.mount_script()]
-        procs.append((host, subprocess.Popen(argv, stderr=subprocess.PIPE)))
-    for host, p in procs:
-        _, err = p.communicate()
-        if p.returncode != 0:
-            raise LabError(f"{host}: could not build its view (overlayfs on /etc, /var): {err.decode().strip()}")
+    make_views([view(h) for h in hosts])

@@ -1,0 +1,166 @@
+"""Mounting a netns host's view: its mount and UTS namespaces, made by system calls in a child of this process.
+
+A view is a dozen mounts. Made by mount(8) in a shell, that was twenty-odd programs per host — most of a
+host's cost as a lab of 100 nodes comes up. Here one forked child of airgaplab makes every host's namespaces by
+system calls (unshare, mount, sethostname), goes back to the machine's and binds them to the views' files.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+from airgaplab.backends.netns.hostview import HOST_SHIMS, OWN_DIRS, SHIM_DIR, WRITABLE, HostView
+from airgaplab.errors import LabError
+
+CLONE_NEWNS, CLONE_NEWUTS = 0x00020000, 0x04000000
+MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
+PAUSE_FIFO = "/run/airgaplab/pause"  # the systemctl shim's too
+# a mount's own flags, as /proc/self/mountinfo lists them: a read-only remount keeps them (as mount(8) does)
+MOUNT_FLAGS = {"nosuid": 2, "nodev": 4, "noexec": 8, "noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21,
+               "strictatime": 1 << 24, "nosymfollow": 256}
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result: int, what: str) -> None:
+    if result != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def _bytes(s: str | None) -> bytes | None:
+    return s.encode() if s is not None else None
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
+    _check(_libc.mount(_bytes(source), target.encode(), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data)),
+           f"mount {target}")
+
+
+def _detach(target: str) -> None:
+    """Take the mount at `target` and those below it out of this namespace (one in use lives on, unseen)."""
+    _check(_libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+
+
+def mount_points() -> list[tuple[str, str, str]]:
+    """(mount point, its own options, its file system type) of this mount namespace, in mount order."""
+    with open("/proc/self/mountinfo") as f:
+        lines = [line.split(" - ", 1) for line in f]
+    return [(_unescape(mine.split()[4]), mine.split()[5], theirs.split()[0]) for mine, theirs in lines]
+
+
+def _unescape(field: str) -> str:
+    """mountinfo's octal escapes (\\040 for a space) decoded, UTF-8 kept."""
+    return field.encode().decode("unicode_escape").encode("latin-1").decode(errors="replace")
+
+
+def hidden(v: HostView) -> list[str]:
+    """The machine's mounts a sealed host does not see, topmost first (each taken away with what is mounted
+    below it): every lab's under the state root (layers, saved states, namespace files) and /run/netns."""
+    labs = f"{v.root.parent.parent.parent}/"
+    top: list[str] = []
+    for point in sorted(p for p, _, _ in mount_points() if p.startswith(labs) or p == "/run/netns"):
+        if not any(point.startswith(f"{t}/") for t in top):  # sorted: a mount comes before those below it
+            top.append(point)
+    return top
+
+
+def mount_here(v: HostView, hide: list[str] | None = None) -> None:
+    """Make `v`'s view in this process's mount namespace (already its own, private): /run a fresh tmpfs with
+    the shims bound read-only at a fixed place (a checkout under /tmp, /root or /home would be hidden by the
+    host's own), /etc and /var overlays, /root, /home, /srv and /tmp its own, the mounts `hide` (default:
+    `hidden(v)`) gone and everything else of the machine read-only (unless not `sealed`: a private hypervisor's
+    host writes the checkout's .vagrant/ and reads the machine's boxes); the host's name."""
+    hide = (hidden(v) if hide is None else hide) if v.sealed else []
+    for point in (p for p in hide if p == "/run/netns"):  # before /run is the host's own
+        _detach(point)
+    mount("tmpfs", "/run", "tmpfs", 0, "mode=0755")
+    for d in (HOST_SHIMS, "/run/systemd/system"):  # testinfra (and people) know a systemd host by the latter
+        os.makedirs(d, exist_ok=True)
+    os.mkfifo(PAUSE_FIFO, 0o600)  # the shims' pause without a `sleep` process: a read that times out on it
+    mount(str(SHIM_DIR), HOST_SHIMS, None, MS_BIND)
+    mount(None, HOST_SHIMS, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    for top in ("etc", "var"):
+        lower = f"{v.image / top}:/{top}" if v.image else f"/{top}"
+        mount("overlay", f"/{top}", "overlay", 0,
+              f"lowerdir={lower},upperdir={v.upper(top)},workdir={v.root / top / 'work'}")
+    if v.sealed:
+        for top in OWN_DIRS:
+            mount(str(v.root / "own" / top), f"/{top}", None, MS_BIND)
+        for point in (p for p in hide if p != "/run/netns"):  # after the host's own layers are mounted from them
+            _detach(point)
+        mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777")
+    _check(_libc.sethostname(v.name.encode(), len(v.name.encode())), "sethostname")
+    if v.sealed:
+        _read_only_rest()
+
+
+def _read_only_rest() -> None:
+    """Every mount outside the host's own directories read-only, in this namespace only (a bind remount)."""
+    for point, options, _ in mount_points():
+        if any(point == w or point.startswith(f"{w}/") for w in WRITABLE) or "ro" in options.split(","):
+            continue
+        own = sum(MOUNT_FLAGS.get(o, 0) for o in options.split(","))
+        _libc.mount(None, point.encode(), None, ctypes.c_ulong(MS_REMOUNT | MS_BIND | MS_RDONLY | own), None)
+
+
+def make_views(views: list[HostView]) -> None:
+    """Each view's mount and UTS namespaces, bound to its files: a forked child makes them, one view after
+    another (a fork of this process costs a few ms, a view's system calls far less); two children side by
+    side for a lab of more than eight hosts."""
+    shares = [views[i::2] for i in range(2)] if len(views) > 8 else [views]
+    # read here, before forking: the child then runs no code that could import (another thread may hold the
+    # import lock), and the machine's mounts are read once for all the views
+    hide = hidden(views[0]) if views else []
+    children = []
+    for share in shares:
+        report_r, report_w = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: system calls, one write and os._exit from here
+            os.close(report_r)
+            code = 1
+            try:
+                os.write(report_w, "\n".join(_make_each(share, hide)).encode())
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(report_w)
+        children.append((pid, report_r))
+    failed = []
+    for pid, report_r in children:
+        with os.fdopen(report_r, "rb") as f:
+            said = f.read().decode(errors="replace")
+        _, status = os.waitpid(pid, 0)
+        if said or status != 0:
+            failed.append(said or f"the process making the hosts' views ended with status {status}")
+    if failed:
+        raise LabError("; ".join(failed))
+
+
+def _make_each(views: list[HostView], hide: list[str]) -> list[str]:
+    """In a single-threaded child: for each view, new mount and UTS namespaces, its mounts, then back to the
+    machine's namespaces to bind the new ones (held open meanwhile) to the view's files. What failed."""
+    machine = {CLONE_NEWNS: os.open("/proc/self/ns/mnt", os.O_RDONLY),
+               CLONE_NEWUTS: os.open("/proc/self/ns/uts", os.O_RDONLY)}
+    failed = []
+    for v in views:
+        held: list[int] = []
+        try:
+            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
+            try:
+                held = [os.open("/proc/self/ns/mnt", os.O_RDONLY), os.open("/proc/self/ns/uts", os.O_RDONLY)]
+                mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing of this view propagates to the machine
+                mount_here(v, hide)
+            finally:
+                for kind, fd in machine.items():
+                    if _libc.setns(fd, kind) != 0:  # stuck in a view's namespaces: nothing more is safe to do
+                        raise RuntimeError("could not go back to the machine's namespaces (setns)")
+            mount(f"/proc/self/fd/{held[0]}", str(v.mnt_file), None, MS_BIND)
+            mount(f"/proc/self/fd/{held[1]}", str(v.uts_file), None, MS_BIND)
+        except OSError as exc:
+            failed.append(f"{v.name}: could not build its view (overlayfs on /etc, /var): {exc}")
+        finally:
+            for fd in held:
+                os.close(fd)
+    return failed
