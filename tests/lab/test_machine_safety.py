@@ -56,3 +56,16 @@ def test_a_lab_hosts_own_dirs_go_with_down(netns_lab) -> None:
     assert roots, f"admin's /root is not under the lab's state dir {be.state.dir}"
     be.down()
     assert not be.state.dir.exists() or not list(be.state.dir.rglob("own")), "a host's own dirs outlived down"
+
+
+def test_a_host_sees_no_labs_mounts_nor_the_machines_namespaces(lab) -> None:
+    """Every lab's layers, saved states and namespace files (mounts under the state root) and the machine's
+    named network namespaces are out of a host's view: its mount table has none of them."""
+    state_root = f"{lab.state.dir.parent}/"
+    for host in ("admin", "k8s-node1"):
+        table = lab.transport.run(host, ["cat", "/proc/self/mountinfo"]).stdout.decode().splitlines()
+        points = [line.split()[4] for line in table]
+        kinds = [line.split(" - ", 1)[1].split()[0] for line in table]
+        assert not [p for p in points if p.startswith(state_root)], (host, points)
+        assert "nsfs" not in kinds and "/run/netns" not in points, (host, table)
+        assert "/etc" in points and "/var" in points and "/run" in points, (host, points)  # its own, all there
