@@ -12,6 +12,7 @@ import os
 
 from airgaplab.backends.netns.hostview import HOST_SHIMS, OWN_DIRS, SHIM_DIR, WRITABLE, HostView
 from airgaplab.errors import LabError
+from airgaplab.lab.provisioner import shares
 
 CLONE_NEWNS, CLONE_NEWUTS = 0x00020000, 0x04000000
 MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
@@ -39,8 +40,9 @@ def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, d
 
 
 def _detach(target: str) -> None:
-    """Take the mount at `target` and those below it out of this namespace (one in use lives on, unseen)."""
-    _check(_libc.umount2(target.encode(), MNT_DETACH), f"umount {target}")
+    """Take the mount at `target` and those below it out of this namespace (one in use lives on, unseen). One
+    gone meanwhile (another lab went down since the machine's mounts were read) is not there to hide."""
+    _libc.umount2(target.encode(), MNT_DETACH)
 
 
 def mount_points() -> list[tuple[str, str, str]]:
@@ -57,10 +59,12 @@ def _unescape(field: str) -> str:
 
 def hidden(v: HostView) -> list[str]:
     """The machine's mounts a sealed host does not see, topmost first (each taken away with what is mounted
-    below it): every lab's under the state root (layers, saved states, namespace files) and /run/netns."""
+    below it): every lab's under the state root (layers, saved states, namespace files), /run/netns, and any
+    other namespace file (another state dir's labs)."""
     labs = f"{v.root.parent.parent.parent}/"
     top: list[str] = []
-    for point in sorted(p for p, _, _ in mount_points() if p.startswith(labs) or p == "/run/netns"):
+    for point in sorted(p for p, _, kind in mount_points()
+                        if p.startswith(labs) or p == "/run/netns" or kind == "nsfs"):
         if not any(point.startswith(f"{t}/") for t in top):  # sorted: a mount comes before those below it
             top.append(point)
     return top
@@ -73,7 +77,7 @@ def mount_here(v: HostView, hide: list[str] | None = None) -> None:
     `hidden(v)`) gone and everything else of the machine read-only (unless not `sealed`: a private hypervisor's
     host writes the checkout's .vagrant/ and reads the machine's boxes); the host's name."""
     hide = (hidden(v) if hide is None else hide) if v.sealed else []
-    for point in (p for p in hide if p == "/run/netns"):  # before /run is the host's own
+    for point in (p for p in hide if p.startswith("/run/")):  # before /run is the host's own
         _detach(point)
     mount("tmpfs", "/run", "tmpfs", 0, "mode=0755")
     for d in (HOST_SHIMS, "/run/systemd/system"):  # testinfra (and people) know a systemd host by the latter
@@ -88,7 +92,7 @@ def mount_here(v: HostView, hide: list[str] | None = None) -> None:
     if v.sealed:
         for top in OWN_DIRS:
             mount(str(v.root / "own" / top), f"/{top}", None, MS_BIND)
-        for point in (p for p in hide if p != "/run/netns"):  # after the host's own layers are mounted from them
+        for point in (p for p in hide if not p.startswith("/run/")):  # after the host's layers are mounted
             _detach(point)
         mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777")
     _check(_libc.sethostname(v.name.encode(), len(v.name.encode())), "sethostname")
@@ -109,12 +113,11 @@ def make_views(views: list[HostView]) -> None:
     """Each view's mount and UTS namespaces, bound to its files: a forked child makes them, one view after
     another (a fork of this process costs a few ms, a view's system calls far less); two children side by
     side for a lab of more than eight hosts."""
-    shares = [views[i::2] for i in range(2)] if len(views) > 8 else [views]
     # read here, before forking: the child then runs no code that could import (another thread may hold the
     # import lock), and the machine's mounts are read once for all the views
     hide = hidden(views[0]) if views else []
     children = []
-    for share in shares:
+    for share in shares(views):
         report_r, report_w = os.pipe()
         pid = os.fork()
         if pid == 0:  # the child: system calls, one write and os._exit from here
