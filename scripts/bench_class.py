@@ -28,14 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
+from airgaplab.backends.journal import machine_cpu_s
 from airgaplab.diagnosis import mem_available_mib
-
-
-def busy_s() -> float:
-    """CPU seconds the machine has been busy (all CPUs), from /proc/stat."""
-    with open("/proc/stat") as f:
-        user, nice, system, _idle, _iowait, irq, softirq = map(int, f.readline().split()[1:8])
-    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
 
 
 def timed(*args: str) -> float:
@@ -50,9 +44,9 @@ def load() -> str:
 
 def one_up(name: str, *args: str) -> tuple[float, float]:
     """Wall and CPU seconds of one `up`."""
-    cpu = busy_s()
+    cpu = machine_cpu_s()
     try:
-        return timed("up", "--backend", "netns", "--name", name, *args), busy_s() - cpu
+        return timed("up", "--backend", "netns", "--name", name, *args), machine_cpu_s() - cpu
     finally:
         timed("down", "--name", name)
 
@@ -82,9 +76,9 @@ def run(seats: int, nodes: int) -> None:
         used = before - (mem_available_mib() or 0)
         print(f"class of {seats} netns seats up: {room:.1f} s = {room / one:.1f}x one lab's up (goal <= 10x); "
               f"{used / seats:.0f} MiB per seat ({load()})", flush=True)
-        cpu, t = busy_s(), time.monotonic()
+        cpu, t = machine_cpu_s(), time.monotonic()
         time.sleep(10)  # the room at rest: chronyd and named polling in every seat
-        rest = (busy_s() - cpu) / (time.monotonic() - t)
+        rest = (machine_cpu_s() - cpu) / (time.monotonic() - t)
         print(f"the room at rest: {100 * rest:.0f}% of one CPU = {100 * rest / seats:.1f}% per seat", flush=True)
         board(seats)
     finally:
@@ -126,9 +120,9 @@ def board(seats: int) -> None:
             changed.wait(5)
             changed.clear()
         print(f"board: every seat graded once {time.monotonic() - t0:.1f} s after it started", flush=True)
-        cpu, t = busy_s(), time.monotonic()
+        cpu, t = machine_cpu_s(), time.monotonic()
         time.sleep(30)
-        print(f"board on the room at rest: {100 * (busy_s() - cpu) / (time.monotonic() - t):.0f}% of one CPU "
+        print(f"board on the room at rest: {100 * (machine_cpu_s() - cpu) / (time.monotonic() - t):.0f}% of one CPU "
               f"(its grading, one seat at a time, and the seats' own daemons)", flush=True)
         timed("class", "reset", "seat-02", "bare")
         t = time.monotonic()

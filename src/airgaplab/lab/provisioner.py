@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from airgaplab.lab import render
 from airgaplab.lab.family import Family
@@ -19,6 +20,7 @@ from airgaplab.lab.spec import Host, LabSpec
 from airgaplab.lab.transport import Transport
 from airgaplab.paths import provision_dir
 
+T = TypeVar("T")
 STEPS_DIR = "/var/lib/airgaplab/steps"
 # Steps that must wait for the servers: a node's chrony iburst has to find admin's provisioned chronyd
 # (missed, it retries only at the normal poll interval).
@@ -104,3 +106,9 @@ def parallel(names: list[str], fn: Callable[[str], None]) -> None:
     with ThreadPoolExecutor(max_workers=min(8, max(1, len(names)))) as pool:
         for f in [pool.submit(fn, n) for n in names]:
             f.result()
+
+
+def shares(items: list[T]) -> list[list[T]]:
+    """`items` in two shares for two processes side by side (this machine's cores are few), or one share when
+    they are few (eight or less): a second process would cost more than it saves."""
+    return [items[i::2] for i in range(2)] if len(items) > 8 else [items]

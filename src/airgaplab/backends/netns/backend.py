@@ -56,9 +56,8 @@ def copy_layers(src: Path, hosts: list[str], dest: Path) -> None:
     """The hosts' layers (HOST/etc/upper, HOST/var/upper, HOST/own) from src to dest, by `cp -a`, which keeps
     overlayfs's own marks (whiteouts, opaque dirs' xattrs) as they are: a few cp's for a whole lab, side by side
     (a lab of 100 nodes saves two states as it comes up)."""
-    shares = [hosts[i::2] for i in range(2)] if len(hosts) > 8 else [hosts]  # a host's layers in one share
-    chunks = {str(i): [f"{h}/{layer}" for h in share for layer in HostView.layers_rel] for i, share in
-              enumerate(shares)}
+    chunks = {str(i): [f"{h}/{layer}" for h in share for layer in HostView.layers_rel]  # a host's in one share
+              for i, share in enumerate(provisioner.shares(hosts))}
 
     def copy(chunk: str) -> None:
         procs.run(["cp", "-a", "--reflink=auto", "--parents", *chunks[chunk], str(dest)], cwd=str(src))
