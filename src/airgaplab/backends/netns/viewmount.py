@@ -70,13 +70,13 @@ def hidden(v: HostView) -> list[str]:
     return top
 
 
-def mount_here(v: HostView, hide: list[str] | None = None) -> None:
+def mount_here(v: HostView) -> None:
     """Make `v`'s view in this process's mount namespace (already its own, private): /run a fresh tmpfs with
     the shims bound read-only at a fixed place (a checkout under /tmp, /root or /home would be hidden by the
-    host's own), /etc and /var overlays, /root, /home, /srv and /tmp its own, the mounts `hide` (default:
-    `hidden(v)`) gone and everything else of the machine read-only (unless not `sealed`: a private hypervisor's
+    host's own), /etc and /var overlays, /root, /home, /srv and /tmp its own, the mounts `hidden(v)` (as this
+    namespace has them) gone and everything else of the machine read-only (unless not `sealed`: a private hypervisor's
     host writes the checkout's .vagrant/ and reads the machine's boxes); the host's name."""
-    hide = (hidden(v) if hide is None else hide) if v.sealed else []
+    hide = hidden(v) if v.sealed else []
     for point in (p for p in hide if p.startswith("/run/")):  # before /run is the host's own
         _detach(point)
     mount("tmpfs", "/run", "tmpfs", 0, "mode=0755")
@@ -113,9 +113,9 @@ def make_views(views: list[HostView]) -> None:
     """Each view's mount and UTS namespaces, bound to its files: a forked child makes them, one view after
     another (a fork of this process costs a few ms, a view's system calls far less); two children side by
     side for a lab of more than eight hosts."""
-    # read here, before forking: the child then runs no code that could import (another thread may hold the
-    # import lock), and the machine's mounts are read once for all the views
-    hide = hidden(views[0]) if views else []
+    # read once here, before forking, so that the child runs no code that could import (another thread may
+    # hold the import lock); the child reads each new namespace's own table: other labs mount meanwhile
+    mount_points()
     children = []
     for share in shares(views):
         report_r, report_w = os.pipe()
@@ -124,7 +124,7 @@ def make_views(views: list[HostView]) -> None:
             os.close(report_r)
             code = 1
             try:
-                os.write(report_w, "\n".join(_make_each(share, hide)).encode())
+                os.write(report_w, "\n".join(_make_each(share)).encode())
                 code = 0
             finally:
                 os._exit(code)
@@ -141,7 +141,7 @@ def make_views(views: list[HostView]) -> None:
         raise LabError("; ".join(failed))
 
 
-def _make_each(views: list[HostView], hide: list[str]) -> list[str]:
+def _make_each(views: list[HostView]) -> list[str]:
     """In a single-threaded child: for each view, new mount and UTS namespaces, its mounts, then back to the
     machine's namespaces to bind the new ones (held open meanwhile) to the view's files. What failed."""
     machine = {CLONE_NEWNS: os.open("/proc/self/ns/mnt", os.O_RDONLY),
@@ -154,7 +154,7 @@ def _make_each(views: list[HostView], hide: list[str]) -> list[str]:
             try:
                 held = [os.open("/proc/self/ns/mnt", os.O_RDONLY), os.open("/proc/self/ns/uts", os.O_RDONLY)]
                 mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing of this view propagates to the machine
-                mount_here(v, hide)
+                mount_here(v)
             finally:
                 for kind, fd in machine.items():
                     if _libc.setns(fd, kind) != 0:  # stuck in a view's namespaces: nothing more is safe to do
