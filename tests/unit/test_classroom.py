@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,28 @@ def test_a_stand_in_hosts_uri_names_it_also_once_it_is_down(tmp_path: Path, monk
     found = standin.for_uri(uri)
     assert found is not None and found.name == "hv-a" and not found.owned  # a seat's `down` never stops its host
     assert standin.for_uri(uri.replace(str(tmp_path), "/elsewhere")) is None
-    with pytest.raises(UserError, match="other machines' libvirt hosts are not built yet"):
-        standin.seat_host("qemu+ssh://root@b/system")
+    over_ssh = f"qemu+ssh://root@hv-b/system?command={tmp_path}/.hypervisors/hv-b/ssh/ssh"
+    assert standin.name_of(over_ssh) == "hv-b"  # the same host, reached over ssh
+    assert standin.name_of(over_ssh.replace(str(tmp_path), "/elsewhere")) is None
+
+
+def test_a_seats_host_is_chosen_by_its_uri_and_a_uri_no_seat_runs_on_is_one_line() -> None:
+    from airgaplab.backends.vagrant.hypervisor import SystemHypervisor
+    from airgaplab.backends.vagrant.remote import RemoteHost
+    from airgaplab.backends.vagrant.seathost import seat_host
+
+    assert isinstance(seat_host("qemu:///system"), SystemHypervisor)
+    remote = seat_host("qemu+ssh://lab@kvm1:2222/system?keyfile=/k/id&no_verify=1")
+    assert isinstance(remote, RemoteHost) and remote.standin is None and not remote.keeps_box_key
+    # the VMs through the host, with the URI's own ssh options (what libvirt reads from it)
+    assert remote.proxy_command == ("ssh -o BatchMode=yes -T -l lab -p 2222 -i /k/id -o StrictHostKeyChecking=no "
+                                    "-W %h:%p kvm1")
+    for bad, says in [("qemu+tcp://kvm1/system", "VM seats run on this machine's libvirtd"),
+                      ("qemu+ssh:///system", "a libvirt host over ssh is qemu+ssh://"),
+                      ("qemu+ssh://kvm1/session", "a libvirt host over ssh is qemu+ssh://")]:
+        with pytest.raises(UserError, match=re.escape(says)) as e:
+            seat_host(bad)
+        assert len(str(e.value).splitlines()) == 1
 
 
 @pytest.mark.parametrize(("name", "says"), [("Hv_A", "is no host name"), ("taken", "is taken here")])

@@ -229,3 +229,14 @@ def test_each_lab_has_a_vagrantfile_root_of_its_own_and_a_seats_plan_names_its_l
     assert json.loads(vplan.write(seat, a.state.dir).read_text())["uri"] == "qemu:///system"
     r = subprocess.run(["vagrant", "validate"], env=a.env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_seat_on_a_host_over_ssh_reaches_its_vms_through_the_host(lab, state_dir: Path) -> None:
+    from airgaplab.backends.vagrant.backend import VagrantBackend
+
+    uri = "qemu+ssh://lab@kvm1/system?keyfile=/k/id"
+    seat = VagrantBackend(lab.model_copy(update={"name": "seat-01", "vm": lab.vm.model_copy(update={"host": uri})}))
+    plan = json.loads(vplan.write(seat.spec, seat.state.dir, **seat._reach()).read_text())
+    assert plan["uri"] == uri and plan["proxy_command"] == "ssh -o BatchMode=yes -T -l lab -i /k/id -W %h:%p kvm1"
+    assert plan["insert_key"]  # another machine's VMs: Vagrant swaps the box's public key, as it always does
+    assert vplan.build(lab)["proxy_command"] is None  # this machine's: reached directly

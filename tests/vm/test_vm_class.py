@@ -1,7 +1,8 @@
 """VM seats over libvirt hosts, booted for real: two stand-in hosts (`airgaplab hypervisor up`: a libvirtd of its
-own each, in namespaces airgaplab owns), each reached by its URI; a class of two seats of admin and one node
-(Debian 12 VMs), placed one per host; a third seat refused in one line; `class down` leaves both hosts as they
-were before the class, and `hypervisor down` leaves nothing."""
+own each, in namespaces airgaplab owns), each reached by its URI — the second over ssh (qemu+ssh://, sshd inside
+its namespaces), as another machine's libvirt host is; a class of two seats of admin and one node (Debian 12
+VMs), placed one per host; a third seat refused in one line; `class down` leaves both hosts as they were before
+the class, and `hypervisor down` leaves nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ pytestmark = [pytest.mark.vm, needs_root()]
 HOSTS = ("hv-a", "hv-b")
 SEATS = ("seat-01", "seat-02")
 PORT = "2298"
+OVER_SSH = "hv-b"  # reached as another machine's libvirt host is
 
 
 def seat_spec(where: Path) -> Path:
@@ -41,15 +43,20 @@ def on_host(uri: str) -> tuple[list[str], list[str]]:
         return v.domains(), sorted(nets)
 
 
+def sshd_log(state: Path) -> Path:
+    return state / ".hypervisors" / OVER_SSH / "ssh" / "sshd.log"
+
+
 def test_vm_seats_are_placed_one_per_libvirt_host_and_class_down_leaves_the_hosts_as_they_were(
         state: Path, tmp_path: Path) -> None:
     uris: dict[str, str] = {}
     try:
         for h in HOSTS:
-            r = run(["hypervisor", "up", h], state)
+            r = run(["hypervisor", "up", h, *(["--ssh"] if h == OVER_SSH else [])], state)
             assert r.returncode == 0, r.stdout + r.stderr
             uris[h] = r.stdout.strip().splitlines()[-1]
             assert on_host(uris[h]) == ([], [])
+        assert uris[OVER_SSH].startswith(f"qemu+ssh://root@{OVER_SSH}/system?"), uris
         # a host's name is the machine's (its namespaces); `hypervisor down` from another state dir leaves it be
         other = run(["hypervisor", "down", "hv-a"], tmp_path / "other-state")
         assert other.returncode == 0 and "nothing to stop" in other.stdout and Virt.answers(uris["hv-a"]), other.stdout
@@ -74,6 +81,9 @@ def test_vm_seats_are_placed_one_per_libvirt_host_and_class_down_leaves_the_host
                                            [f"agl-{seat}-{n}" for n in ("internal", "isolated", "nat")])
                 got = run(["exec", "--name", seat, "admin", "--", "ip", "-4", "-o", "addr"], state)
                 assert " 192.168.10.10/24 " in got.stdout, got.stdout + got.stderr  # the notes' own address, every seat
+            # seat-02 went over ssh: its VMs through the host (ssh's ProxyCommand), its host's sshd let root in
+            assert "ProxyCommand" in (state / "seat-02" / "ssh_config").read_text()
+            assert "Accepted publickey for root" in sshd_log(state).read_text()
         finally:
             d = run(["class", "down"], state)
             assert d.returncode == 0 and "2 seat(s) taken down" in d.stdout, d.stdout + d.stderr

@@ -13,7 +13,8 @@ from airgaplab.errors import UserError
 hypervisor_app = typer.Typer(
     help="Stand-in libvirt hosts on this machine: each a libvirtd of its own in namespaces airgaplab owns, whose "
          "only way out is the simulated internet. A class places VM seats on them by their URI, as on other "
-         "machines' libvirt hosts — one seat per host.\n\n"
+         "machines' libvirt hosts — one seat per host. With --ssh a host is reached over ssh, as another "
+         "machine's is (qemu+ssh://), by OpenSSH's sshd inside its namespaces.\n\n"
          "Typical use:  airgaplab hypervisor up hv-a;  airgaplab hypervisor up hv-b;  "
          "airgaplab class up --seats 2 --backend vagrant --host URI-A --host URI-B;  …;  "
          "airgaplab class down;  airgaplab hypervisor down hv-a",
@@ -22,12 +23,14 @@ NameArg = Annotated[str, typer.Argument(metavar="NAME", help="The host's name (h
 
 
 @hypervisor_app.command("up")
-def hypervisor_up(name: NameArg) -> None:
+def hypervisor_up(name: NameArg, ssh: Annotated[bool, typer.Option(
+        "--ssh", help="Reach the host over ssh (a qemu+ssh:// URI), as another machine's libvirt host: sshd runs "
+                      "inside the host's namespaces, one per connection, and no port listens.")] = False) -> None:
     """Start a stand-in host (seconds) and print its URI, the value of `class up --host`."""
     from airgaplab.backends.vagrant import standin
 
     with Steps() as steps:
-        uri = standin.up(name, steps)
+        uri = standin.up(name, steps, ssh=ssh)
     out.print(f"stand-in host [bold]{name}[/] up; its URI:")
     print(uri)
 
@@ -39,7 +42,7 @@ def hypervisor_down(name: NameArg) -> None:
     from airgaplab.classroom.roster import Roster
 
     roster = Roster.load()
-    on_it = [s.name for s in roster.seats if s.host == standin.StandIn(name).uri] if roster else []
+    on_it = [s.name for s in roster.seats if standin.name_of(s.host) == name] if roster else []
     if on_it:
         raise UserError(f"{', '.join(on_it)} of the class here run(s) on {name}: `airgaplab class down` first")
     out.print(f"stand-in host {name} down" if standin.down(name) else f"no stand-in host {name}: nothing to stop")
@@ -60,5 +63,5 @@ def hypervisor_list() -> None:
         if up:
             with Virt.connect(host.uri) as v:
                 vms = ", ".join(v.domains()) or "-"
-        table.add_row(name, "up" if up else "down", host.uri, vms)
+        table.add_row(name, "up" if up else "down", host.seat_uri, vms)
     out.print(table)

@@ -20,8 +20,9 @@ from airgaplab.backends.vagrant import accel as accel_mod
 from airgaplab.backends.vagrant import agent, clock, evidence, libvirtd, runner, snapshots
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor, SystemHypervisor
+from airgaplab.backends.vagrant.remote import RemoteHost
+from airgaplab.backends.vagrant.seathost import seat_host
 from airgaplab.backends.vagrant.ssh import SshChannels
-from airgaplab.backends.vagrant.standin import seat_host
 from airgaplab.backends.vagrant.transport import VagrantTransport
 from airgaplab.backends.vagrant.virt import Virt
 from airgaplab.backends.vagrant.world import VagrantWorld
@@ -35,7 +36,7 @@ VAGRANT_STATES = {"running": "running", "shutoff": "stopped", "poweroff": "stopp
 # vagrant's lines worth a progress step (the rest is noise at this level)
 VAGRANT_PROGRESS = re.compile(r"==> (\S+): (Creating image|Creating domain|Starting domain|Waiting for domain to get an "
                               r"IP|Machine booted and ready)")
-Hypervisor = PrivateHypervisor | SystemHypervisor
+Hypervisor = PrivateHypervisor | SystemHypervisor | RemoteHost
 
 
 class VagrantBackend(Backend):
@@ -79,7 +80,7 @@ class VagrantBackend(Backend):
         vm = self.spec.vm
         hv = libvirtd.Choice("private" if self.hv.private else "system", f"the class's host {vm.host}") if vm.host \
             else libvirtd.choose(vm.hypervisor, vm.os)
-        return hv, accel_mod.choose(vm.accel)
+        return hv, self.hv.guest_cpu(vm.accel) if isinstance(self.hv, RemoteHost) else accel_mod.choose(vm.accel)
 
     def dry_run(self) -> dict[str, object]:
         hv, cpu = self.decide()
@@ -88,7 +89,13 @@ class VagrantBackend(Backend):
         return {"decided": {"hypervisor": hv.kind, "hypervisor_why": hv.why, "blocker": hv.blocker or None,
                             "accel": cpu.driver, "cpu_mode": cpu.cpu_mode,
                             "guest_cpu": f"x86-64-v{cpu.level}" if cpu.level else None, "accel_why": cpu.why},
-                "plan": vplan.build(self.spec, accel=cpu.driver), "commands": self.commands()}
+                "plan": vplan.build(self.spec, accel=cpu.driver, **self._reach()), "commands": self.commands()}
+
+    def _reach(self) -> dict[str, Any]:
+        """How the VMs are reached when their host is another machine's (remote.py): the plan's part of it."""
+        if isinstance(self.hv, RemoteHost):
+            return {"proxy_command": self.hv.proxy_command, "keep_box_key": self.hv.keeps_box_key}
+        return {}
 
     # --- lifecycle hooks ------------------------------------------------------------
     def _decided(self, hv: libvirtd.Choice, cpu: accel_mod.GuestCpu) -> LabSpec:
@@ -121,7 +128,7 @@ class VagrantBackend(Backend):
         journal.save()
         with journal.phase("hypervisor"):
             self.hv.start()
-        vplan.write(self.spec, self.state.dir, accel=self.spec.vm.accel)
+        vplan.write(self.spec, self.state.dir, accel=self.spec.vm.accel, **self._reach())
         self.progress(f"vagrant up: {len(self.spec.hosts)} {self.family.pretty} VMs "
                       f"({'software emulation' if self.spec.vm.accel == 'qemu' else 'KVM'})")
         log = self.state.dir / "vagrant-up.log"

@@ -95,8 +95,11 @@ def machine(spec: LabSpec, h: Host, names: dict[str, str], emulated: bool) -> di
     }
 
 
-def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
-    """The plan: machines, networks, box, accelerator. Provisioning is airgaplab's (over ssh), not Vagrant's."""
+def build(spec: LabSpec, *, accel: str = "kvm", proxy_command: str | None = None,
+          keep_box_key: bool | None = None) -> dict[str, object]:
+    """The plan: machines, networks, box, accelerator. Provisioning is airgaplab's (over ssh), not Vagrant's.
+    A seat on a libvirt host over ssh: `proxy_command` reaches its VMs through the host (remote.py), and
+    `keep_box_key` says whether Vagrant keeps the box's key (default: on a private hypervisor only)."""
     net = spec.network.net
     names = network_names(spec)
     emulated = accel == "qemu"
@@ -118,7 +121,8 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
         "guest": family(spec.vm.os).vagrant_guest,
         # Vagrant's key swap costs minutes of emulated ssh; on a private hypervisor the VMs are reachable
         # only from its own namespace, so the box's insecure key is kept there
-        "insert_key": spec.vm.hypervisor != "private",
+        "insert_key": not keep_box_key if keep_box_key is not None else spec.vm.hypervisor != "private",
+        "proxy_command": proxy_command,
         "box": box,
         "machine_virtual_size": spec.vm.disk_gb,
         "hardening": spec.vm.hardening,
@@ -140,10 +144,12 @@ def build(spec: LabSpec, *, accel: str = "kvm") -> dict[str, object]:
     }
 
 
-def write(spec: LabSpec, state_dir: Path, *, accel: str = "kvm") -> Path:
+def write(spec: LabSpec, state_dir: Path, *, accel: str = "kvm", proxy_command: str | None = None,
+          keep_box_key: bool | None = None) -> Path:
     state_dir.mkdir(parents=True, exist_ok=True)
     path = state_dir / "plan.json"
-    path.write_text(json.dumps(build(spec, accel=accel), indent=2) + "\n")
+    plan = build(spec, accel=accel, proxy_command=proxy_command, keep_box_key=keep_box_key)
+    path.write_text(json.dumps(plan, indent=2) + "\n")
     return path
 
 

@@ -1,5 +1,6 @@
-"""VM seats: each on a libvirt host given by its URI — this machine's libvirtd (qemu:///system) or a stand-in
-host (standin.py) — or, with none given, each seat on a hypervisor of its own here (the spec's choice).
+"""VM seats: each on a libvirt host given by its URI — this machine's libvirtd (qemu:///system), another machine's
+over ssh (remote.py) or a stand-in host (standin.py) — or, with none given, each seat on a hypervisor of its own
+here (the spec's choice).
 
 One seat per libvirt host: a seat's internal network is the notes' 192.168.10.0/24 with the grader's address
 (.1) on the host, where the suite's probes come from; a second seat's would be the same network on the same
@@ -11,7 +12,7 @@ import os
 
 from airgaplab.backends.seating import LOCAL, Capacity, Need
 from airgaplab.backends.vagrant import libvirtd
-from airgaplab.backends.vagrant.standin import seat_host
+from airgaplab.backends.vagrant.seathost import seat_host
 from airgaplab.backends.vagrant.virt import Virt
 from airgaplab.diagnosis import mem_available_mib
 from airgaplab.lab.spec import LabSpec

@@ -4,6 +4,7 @@ lab, and takes a class's VM seats by its URI as another machine's libvirtd would
 A study group with one Linux machine and no system libvirtd uses them; airgaplab's tests place seats over two.
 
     uri = up("hv-a", print)     # qemu:///system?socket=<state>/.hypervisors/hv-a/libvirt/libvirt-sock
+    up("hv-b", print, ssh=True) # qemu+ssh://root@hv-b/system?command=…: reached over ssh (standin_ssh.py)
     name_of(uri)                # 'hv-a'
     for_uri(uri)                # the hypervisor a seat's VMs run on (StandIn), or None: not a stand-in
     down("hv-a")                # idempotent: its namespaces, libvirtd and every VM on it
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from airgaplab.backends.base import Progress, quiet
 from airgaplab.backends.netns.procs import existing_netns
-from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor, SystemHypervisor
+from airgaplab.backends.vagrant import standin_ssh
+from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor
 from airgaplab.backends.vagrant.virt import SYSTEM_URI
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab.spec import NAME_PATTERN
@@ -54,7 +56,13 @@ class StandIn(PrivateHypervisor):
 
     @property
     def uri(self) -> str:
+        """Its libvirtd on this machine, through the socket (what airgaplab uses to run the host itself)."""
         return f"{SYSTEM_URI}?socket={self.socket}"
+
+    @property
+    def seat_uri(self) -> str:
+        """The URI a class places seats by: over ssh if the host was started so (`up(…, ssh=True)`)."""
+        return standin_ssh.uri(self.name) if standin_ssh.reached_over_ssh(self.name) else self.uri
 
     def libvirtd_conf(self) -> str:
         return f'{super().libvirtd_conf()}unix_sock_dir = "{self.socket.parent}"\n'
@@ -74,8 +82,9 @@ class StandIn(PrivateHypervisor):
         super().stop()
 
 
-def up(name: str, say: Progress) -> str:
-    """A stand-in host named `name` up; its URI. UserError (nothing created) for a bad or taken name."""
+def up(name: str, say: Progress, *, ssh: bool = False) -> str:
+    """A stand-in host named `name` up; its URI (over ssh with `ssh`). UserError (nothing created) for a bad or
+    taken name."""
     if not re.match(NAME_PATTERN, name):
         raise UserError(f"{name!r} is no host name: lower-case letters, digits and '-', starting with a letter")
     from airgaplab.backends import known_labs
@@ -88,6 +97,9 @@ def up(name: str, say: Progress) -> str:
     host.socket.parent.mkdir(parents=True)
     try:
         host.create()
+        if ssh:
+            say("sshd for the host, one per connection, inside its namespaces")
+            return standin_ssh.enable(host)
     except BaseException:
         down(name)
         raise
@@ -105,25 +117,13 @@ def down(name: str) -> bool:
 
 
 def name_of(uri: str) -> str | None:
-    """The name of this state dir's stand-in host whose URI `uri` is (up or not), else None."""
+    """The name of this state dir's stand-in host whose URI `uri` is (up or not; its socket's or ssh's), else
+    None."""
     m = re.fullmatch(rf"{re.escape(SYSTEM_URI)}\?socket=(.+)/([^/]+)/libvirt/libvirt-sock", uri)
-    return m.group(2) if m and Path(m.group(1)) == state_root() / DIR else None
+    return m.group(2) if m and Path(m.group(1)) == state_root() / DIR else standin_ssh.name_of(uri)
 
 
 def for_uri(uri: str, progress: Progress = quiet) -> StandIn | None:
     """The stand-in host whose URI `uri` is — also one taken down since (its seats' VMs went with it) — else None."""
     name = name_of(uri)
     return StandIn(name, progress) if name else None
-
-
-def seat_host(uri: str, progress: Progress = quiet) -> StandIn | SystemHypervisor:
-    """The libvirt host a seat's VMs run on, by its URI: a stand-in of this state dir, or this machine's own."""
-    if uri == SYSTEM_URI:
-        return SystemHypervisor()
-    if host := for_uri(uri, progress):
-        return host
-    raise UserError(f"--host {uri}: VM seats run on this machine's libvirtd ({SYSTEM_URI}) or a stand-in host "
-                    "(`airgaplab hypervisor up NAME` prints its URI); other machines' libvirt hosts are not "
-                    "built yet")
-
-

@@ -100,6 +100,14 @@ class Virt:
         """The daemon's libvirt version."""
         return _version(self.conn.getLibVersion())
 
+    def runs_kvm(self) -> bool:
+        """Whether the host runs KVM guests (its domain capabilities for virt type kvm)."""
+        try:
+            self.conn.getDomainCapabilities(None, "x86_64", None, "kvm", 0)
+        except self.lv.libvirtError:
+            return False
+        return True
+
     def resources(self) -> Resources:
         """Memory as the host's /proc/meminfo counts it (free: with what the kernel would give back, buffers and
         page cache); a NUMA cell's count can be less than the machine's, and not every driver has the call."""
