@@ -144,3 +144,11 @@ def test_class_status_names_a_stand_in_host_and_shows_any_other_by_its_uri(state
 
     assert host_label(standin.StandIn("hv-a").uri) == "hv-a (stand-in)"
     assert host_label("qemu:///system") == "qemu:///system" and host_label("local") == "local"
+
+
+def test_a_host_over_ssh_that_does_not_answer_is_one_line_and_nothing_is_created(state_dir: Path) -> None:
+    uri = "qemu+ssh://root@kvm1/system?command=/bin/false"  # libvirt runs it as its ssh: no packet leaves
+    r = cli("class", "up", "--backend", "vagrant", "--seats", "1", "--host", uri)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
+    assert f"--host {uri}: libvirt at {uri} does not answer" in r.stderr and "virsh -c" in r.stderr, r.stderr
+    assert not state_dir.exists()

@@ -15,6 +15,7 @@ from airgaplab.backends.vagrant import libvirtd
 from airgaplab.backends.vagrant.seathost import seat_host
 from airgaplab.backends.vagrant.virt import Virt
 from airgaplab.diagnosis import mem_available_mib
+from airgaplab.errors import LabError, UserError
 from airgaplab.lab.spec import LabSpec
 
 QEMU_MIB = 256  # a guest's qemu beyond the guest's own memory (its code, device models, TCG's translation cache)
@@ -26,8 +27,11 @@ def hosts(uris: list[str], spec: LabSpec) -> list[Capacity]:
     caps = []
     for uri in uris:
         seat_host(uri)  # one line for a URI no seat can run on, before anything exists
-        with Virt.connect(uri) as v:
-            r = v.resources()
+        try:
+            with Virt.connect(uri) as v:
+                r = v.resources()
+        except LabError as e:  # a --host that does not answer: the class's input, refused before anything exists
+            raise UserError(f"--host {uri}: {e} — `virsh -c '{uri}' version` must answer") from None
         caps.append(Capacity(uri, r.free_mib, r.cpus, seats_max=1, why_max=ONE_PER_HOST))
     return caps or [_this_machine(spec)]
 
