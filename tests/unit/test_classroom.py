@@ -152,3 +152,13 @@ def test_a_host_over_ssh_that_does_not_answer_is_one_line_and_nothing_is_created
     assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r.stderr
     assert f"--host {uri}: libvirt at {uri} does not answer" in r.stderr and "virsh -c" in r.stderr, r.stderr
     assert not state_dir.exists()
+
+
+def test_a_libvirt_hosts_first_seat_comes_up_before_its_others_and_this_machines_seats_all_at_once() -> None:
+    from airgaplab.classroom.seats import waves
+
+    a, b = "qemu+ssh://a/system", "qemu+ssh://b/system"
+    seats = [Seat(name=n, lab=n, host=h) for n, h in zip(SEATS, [a, b, a, a], strict=True)]
+    assert [[s.name for s in w] for w in waves(seats)] == [["seat-01", "seat-02"], ["seat-03", "seat-04"]]
+    local = [Seat(name=n, lab=n) for n in SEATS]
+    assert [[s.name for s in w] for w in waves(local)] == [SEATS]

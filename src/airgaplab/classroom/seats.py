@@ -18,6 +18,7 @@ from pathlib import Path
 from airgaplab.backends import REGISTRY, known_labs, lab_to_take_down, make_backend, open_lab, registered
 from airgaplab.backends.base import Backend
 from airgaplab.backends.lifecycle import up_or_clean
+from airgaplab.backends.seating import LOCAL
 from airgaplab.classroom import gateway
 from airgaplab.classroom.placement import place
 from airgaplab.classroom.roster import SEAT, Roster, Seat, class_dir, seat_name
@@ -77,8 +78,9 @@ def up(roster: Roster, say: Say) -> dict[str, float]:
 
     try:
         with ThreadPoolExecutor(max_workers=UP_SIDE_BY_SIDE) as pool:
-            for f in [pool.submit(one, s) for s in roster.seats]:
-                f.result()
+            for wave in waves(roster.seats):
+                for f in [pool.submit(one, s) for s in wave]:
+                    f.result()
     except BaseException as e:
         say("a seat failed: taking the class down again")
         down(say)
@@ -86,6 +88,16 @@ def up(roster: Roster, say: Say) -> dict[str, float]:
             raise LabError(f"class up failed: {e}") from None
         raise
     return took
+
+
+def waves(seats: list[Seat]) -> list[list[Seat]]:
+    """The seats in the order they come up: a libvirt host's first seat before its others (vagrant-libvirt
+    uploads the box into a host's pool when it is not there; two seats at once would both upload it), every
+    seat of this machine's at once."""
+    first = {s.host: s for s in reversed(seats) if s.host != LOCAL}
+    firsts = [s for s in seats if first.get(s.host) is s]
+    rest = [s for s in seats if s not in firsts]
+    return [w for w in (firsts, rest) if w]
 
 
 def open_seat(seat: Seat) -> Backend:

@@ -13,8 +13,8 @@ from airgaplab.errors import UserError
 hypervisor_app = typer.Typer(
     help="Stand-in libvirt hosts on this machine: each a libvirtd of its own in namespaces airgaplab owns, whose "
          "only way out is the simulated internet. A class places VM seats on them by their URI, as on other "
-         "machines' libvirt hosts — one seat per host. With --ssh a host is reached over ssh, as another "
-         "machine's is (qemu+ssh://), by OpenSSH's sshd inside its namespaces.\n\n"
+         "machines' libvirt hosts, as many seats per host as its memory and CPUs take. With --ssh a host is "
+         "reached over ssh, as another machine's is (qemu+ssh://), by OpenSSH's sshd inside its namespaces.\n\n"
          "Typical use:  airgaplab hypervisor up hv-a;  airgaplab hypervisor up hv-b;  "
          "airgaplab class up --seats 2 --backend vagrant --host URI-A --host URI-B;  …;  "
          "airgaplab class down;  airgaplab hypervisor down hv-a",

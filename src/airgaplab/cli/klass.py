@@ -40,12 +40,13 @@ def class_up(
     seat_count: Annotated[int, typer.Option("--seats", metavar="N", help="How many seats (seat-01 … seat-NN).")],
     backend: Annotated[str, typer.Option("--backend", metavar="BACKEND",
                                          help="netns: every seat a netns lab on this machine; vagrant: every "
-                                              "seat VMs, one seat per libvirt host (--host).")] = "netns",
+                                              "seat VMs, placed over libvirt hosts (--host).")] = "netns",
     hosts: Annotated[list[str] | None, typer.Option("--host", metavar="URI",
-                                                    help="A libvirt host for VM seats: qemu:///system, or a stand-in "
-                                                         "host's URI (`airgaplab hypervisor up NAME`); repeat it for "
-                                                         "several. None: each seat a private hypervisor of its own "
-                                                         "here.")] = None,
+                                                    help="A libvirt host for VM seats: qemu:///system, another "
+                                                         "machine's over ssh (qemu+ssh://user@host/system), or a "
+                                                         "stand-in host's URI (`airgaplab hypervisor up NAME`); repeat "
+                                                         "it for several. None: this machine's libvirtd, or each seat "
+                                                         "a private hypervisor of its own here.")] = None,
     spec_file: SpecOpt = None,
     bare: Annotated[bool, typer.Option("--bare", help="Seats with stock configs: the exercise from its start.")] = False,
     port: Annotated[int, typer.Option("--gateway-port", metavar="PORT", help="The ssh gateway's port.",

@@ -17,7 +17,7 @@ from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, qu
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns.procs import existing_netns
 from airgaplab.backends.vagrant import accel as accel_mod
-from airgaplab.backends.vagrant import agent, clock, evidence, libvirtd, runner, snapshots
+from airgaplab.backends.vagrant import agent, clock, evidence, libvirtd, runner, seatnet, snapshots
 from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor, SystemHypervisor
 from airgaplab.backends.vagrant.remote import RemoteHost
@@ -49,6 +49,7 @@ class VagrantBackend(Backend):
         self.hv: Hypervisor = self._hypervisor()
         self.transport = VagrantTransport(self)
         self.world = VagrantWorld(self)
+        self.vantage = seatnet.Vantage(self)  # a class's seat on a libvirt host: the grader's namespace there
 
     def _hypervisor(self) -> Hypervisor:
         if self.spec.vm.host:  # a class's seat, on the libvirt host it was placed on
@@ -128,6 +129,8 @@ class VagrantBackend(Backend):
         journal.save()
         with journal.phase("hypervisor"):
             self.hv.start()
+            if self.spec.vm.host:  # a seat on a libvirt host other seats may share
+                seatnet.create(self)
         vplan.write(self.spec, self.state.dir, accel=self.spec.vm.accel, **self._reach())
         self.progress(f"vagrant up: {len(self.spec.hosts)} {self.family.pretty} VMs "
                       f"({'software emulation' if self.spec.vm.accel == 'qemu' else 'KVM'})")
@@ -199,6 +202,8 @@ class VagrantBackend(Backend):
             except subprocess.CalledProcessError as e:
                 raise LabError(f"vagrant destroy failed (exit {e.returncode}); retry `airgaplab down`") from None
         if reachable:
+            if self.spec.vm.host:
+                seatnet.remove(self)
             with self.hv.virt() as v:
                 for net in vplan.network_names(self.spec).values():
                     v.remove_network(net)

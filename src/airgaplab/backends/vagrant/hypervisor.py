@@ -120,6 +120,10 @@ class SystemHypervisor:
     def wrap(self, argv: list[str]) -> list[str]:
         return argv
 
+    def host_argv(self, argv: list[str]) -> list[str]:
+        """argv run on the libvirt host itself, as root (this machine)."""
+        return argv
+
     def outsider_transport(self) -> Transport:
         return LocalTransport()
 
@@ -175,6 +179,10 @@ class PrivateHypervisor:
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run inside hv: its network, its /etc, /var and /run (so qemu:///system is the private one)."""
         return [*self.edge.view(HV).nsenter(), *argv]
+
+    def host_argv(self, argv: list[str]) -> list[str]:
+        """argv run on the libvirt host itself, as root (hv's namespaces)."""
+        return self.wrap(argv)
 
     def outsider_transport(self) -> Transport:
         return HostAlias(self.edge.transport, HV)

@@ -132,9 +132,10 @@ def build(spec: LabSpec, *, accel: str = "kvm", proxy_command: str | None = None
                 "subnet": str(net),
                 "netmask": str(net.netmask),
                 # the host takes the grader's address (.1) on the isolated internal network (no forwarding, no
-                # DHCP): the suite's probes of admin come from it
-                "host_ip": spec.grader_ip,
-                "forward_mode": "none",
+                # DHCP): the suite's probes of admin come from it. A class's seat on a libvirt host: no address
+                # there, the grader is a namespace of the seat's own on the bridge (seatnet.py)
+                "host_ip": None if spec.vm.host else spec.grader_ip,
+                "forward_mode": "veryisolated" if spec.vm.host else "none",
                 "dhcp": False,
             },
             "nat": {"name": names["nat"], "subnet": spec.vm.management_nat, "mode": "nat"},

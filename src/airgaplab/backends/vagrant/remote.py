@@ -149,6 +149,10 @@ class RemoteHost:
     def wrap(self, argv: list[str]) -> list[str]:
         return argv
 
+    def host_argv(self, argv: list[str]) -> list[str]:
+        """argv run on the libvirt host itself, over ssh (as the URI's user: root, or one that may do so)."""
+        return [*self.ssh.argv(), self.ssh.host, shlex.join(argv)]
+
     def outsider_transport(self) -> Transport:
         return self._transport
 

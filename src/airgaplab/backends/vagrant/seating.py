@@ -2,45 +2,44 @@
 over ssh (remote.py) or a stand-in host (standin.py) — or, with none given, each seat on a hypervisor of its own
 here (the spec's choice).
 
-One seat per libvirt host: a seat's internal network is the notes' 192.168.10.0/24 with the grader's address
-(.1) on the host, where the suite's probes come from; a second seat's would be the same network on the same
-host, and libvirt refuses it (as it should: the host could not tell the two apart)."""
+Seats on a libvirt host given by its URI share it, as many as its memory and CPUs take: each seat's networks and
+grader are its own there, and nothing of a seat routes on the host (seatnet.py). With no host given, each seat
+has a private hypervisor of its own here, or — on this machine's libvirtd — they share that one as on any host."""
 
 from __future__ import annotations
 
 import os
+import re
 
 from airgaplab.backends.seating import LOCAL, Capacity, Need
-from airgaplab.backends.vagrant import libvirtd
+from airgaplab.backends.vagrant import libvirtd, seatnet
 from airgaplab.backends.vagrant.seathost import seat_host
-from airgaplab.backends.vagrant.virt import Virt
+from airgaplab.backends.vagrant.virt import SYSTEM_URI, Virt
 from airgaplab.diagnosis import mem_available_mib
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab.spec import LabSpec
 
 QEMU_MIB = 256  # a guest's qemu beyond the guest's own memory (its code, device models, TCG's translation cache)
 root_here = False  # a seat's shell is root in a VM
-ONE_PER_HOST = "a seat's internal network (192.168.10.0/24) has the grader's address on its libvirt host"
 
 
 def hosts(uris: list[str], spec: LabSpec) -> list[Capacity]:
     caps = []
-    for uri in uris:
+    for uri in uris or _this_machine(spec):
         seat_host(uri)  # one line for a URI no seat can run on, before anything exists
         try:
             with Virt.connect(uri) as v:
                 r = v.resources()
         except LabError as e:  # a --host that does not answer: the class's input, refused before anything exists
             raise UserError(f"--host {uri}: {e} — `virsh -c '{uri}' version` must answer") from None
-        caps.append(Capacity(uri, r.free_mib, r.cpus, seats_max=1, why_max=ONE_PER_HOST))
-    return caps or [_this_machine(spec)]
+        caps.append(Capacity(uri, r.free_mib, r.cpus))
+    return caps or [Capacity(LOCAL, mem_available_mib() or 0, os.cpu_count() or 1)]
 
 
-def _this_machine(spec: LabSpec) -> Capacity:
-    """No --host: each seat on a private hypervisor of its own (no limit), or all on the system libvirtd (one)."""
-    system = libvirtd.choose(spec.vm.hypervisor, spec.vm.os).kind == "system"
-    return Capacity(LOCAL, mem_available_mib() or 0, os.cpu_count() or 1, seats_max=1 if system else 0,
-                    why_max=ONE_PER_HOST if system else "")
+def _this_machine(spec: LabSpec) -> list[str]:
+    """No --host: this machine's libvirtd, if the spec's hypervisor is that one; else none (each seat on a private
+    hypervisor of its own)."""
+    return [SYSTEM_URI] if libvirtd.choose(spec.vm.hypervisor, spec.vm.os).kind == "system" else []
 
 
 def need(spec: LabSpec) -> Need:
@@ -50,6 +49,12 @@ def need(spec: LabSpec) -> Need:
 
 
 def placed(spec: LabSpec, host: str) -> LabSpec:
+    """The seat's spec on its host: the host's URI, and management subnets of the seat's own there."""
     if host == LOCAL:
         return spec
-    return spec.model_copy(update={"vm": spec.vm.model_copy(update={"host": host})})
+    m = re.fullmatch(r"seat-(\d+)", spec.name)
+    if not m:
+        raise LabError(f"{spec.name}: not a seat's name (seat-NN)")
+    nat, isolated = seatnet.subnets(int(m.group(1)))
+    return spec.model_copy(update={"vm": spec.vm.model_copy(
+        update={"host": host, "management_nat": nat, "management_isolated": isolated})})

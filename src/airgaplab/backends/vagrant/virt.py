@@ -166,6 +166,15 @@ class Virt:
         except self.lv.libvirtError:
             return None
 
+    def ensure_network(self, name: str, xml: str) -> None:
+        """The network defined (from xml, unless one of that name is) and started."""
+        try:
+            net = self.conn.networkLookupByName(name)
+        except self.lv.libvirtError:
+            net = self._call(f"defining network {name}", self.conn.networkDefineXML, xml)
+        if not net.isActive():
+            self._call(f"starting network {name}", net.create)
+
     def remove_network(self, network: str) -> None:
         """The network stopped and undefined; nothing when it is not there."""
         try:
