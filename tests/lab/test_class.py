@@ -142,8 +142,9 @@ def test_seat_names_another_state_dir_has_up_are_refused(state_root: Path, tmp_p
 
 @pytest.mark.parametrize(("args", "says"), [
     (["--seats", "0"], "a class has 1 to 99 seats"),
-    (["--seats", "2", "--backend", "vagrant", "--host", "qemu+ssh://a/system"],
-     "other machines' libvirt hosts are not built yet"),
+    # refused before anything connects: no name is looked up, no packet leaves
+    (["--seats", "2", "--backend", "vagrant", "--host", "qemu+tcp://kvm1/system"],
+     "VM seats run on this machine's libvirtd (qemu:///system), on another machine's over ssh"),
     (["--seats", "2", "--host", "qemu+ssh://a/system"], "netns seats run on this machine"),
     (["--seats", "99999"], "a class has 1 to 99 seats"),
 ])
