@@ -48,3 +48,10 @@ def test_a_seats_internal_network_has_no_address_on_the_host_and_its_management_
     assert internal_plan["forward_mode"] == "veryisolated" and internal_plan["host_ip"] is None
     lab = load_spec(default_lab_file())  # a lab of its own keeps the grader's address on its hypervisor
     assert vplan.build(lab)["networks"]["internal"]["host_ip"] == lab.grader_ip  # type: ignore[index]
+
+
+def test_a_hosts_network_in_the_seats_management_range_is_named_and_others_are_not() -> None:
+    host = {"default": "192.168.122.1/255.255.255.0", "lab": "10.250.7.1/255.255.255.0", "wide": "10.0.0.1/8",
+            "v6less": "172.16.0.1/16"}
+    assert seatnet.clashes(host) == ["lab (10.250.7.0/24)", "wide (10.0.0.0/8)"]
+    assert seatnet.clashes({}) == []

@@ -29,9 +29,13 @@ def hosts(uris: list[str], spec: LabSpec) -> list[Capacity]:
         seat_host(uri)  # one line for a URI no seat can run on, before anything exists
         try:
             with Virt.connect(uri) as v:
-                r = v.resources()
+                r, taken = v.resources(), seatnet.clashes(v.subnets())
         except LabError as e:  # a --host that does not answer: the class's input, refused before anything exists
             raise UserError(f"--host {uri}: {e} — `virsh -c '{uri}' version` must answer") from None
+        if taken:  # libvirt would refuse a seat's management network only once the seat is half up
+            raise UserError(f"--host {uri}: its network(s) {', '.join(taken)} overlap {seatnet.MANAGEMENT}, the "
+                            "range seats' management networks take there — a class still up (`airgaplab class "
+                            "down`), or move that network")
         caps.append(Capacity(uri, r.free_mib, r.cpus))
     return caps or [Capacity(LOCAL, mem_available_mib() or 0, os.cpu_count() or 1)]
 

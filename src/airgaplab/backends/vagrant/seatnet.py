@@ -53,6 +53,12 @@ def subnets(n: int) -> tuple[str, str]:
     return str(nets[2 * n]), str(nets[2 * n + 1])
 
 
+def clashes(subnets: dict[str, str]) -> list[str]:
+    """A host's networks (name → address/netmask) that overlap the seats' management range, each as one phrase."""
+    return [f"{name} ({net})" for name, sub in sorted(subnets.items())
+            if (net := ipaddress.IPv4Network(sub, strict=False)).overlaps(MANAGEMENT)]
+
+
 def _tag(spec: LabSpec) -> str:
     return hashlib.sha256(spec.name.encode()).hexdigest()[:6]
 

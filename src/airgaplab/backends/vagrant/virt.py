@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
+from xml.etree import ElementTree as ET
 
 from airgaplab.errors import LabError
 
@@ -165,6 +166,15 @@ class Virt:
             return str(self.conn.networkLookupByName(network).bridgeName())
         except self.lv.libvirtError:
             return None
+
+    def subnets(self) -> dict[str, str]:
+        """Each network's IPv4 subnet (address/netmask as its XML has it), by name; networks without one left out."""
+        got = {}
+        for net in self.conn.listAllNetworks(0):
+            ip = ET.fromstring(net.XMLDesc(0)).find("ip")
+            if ip is not None and ip.get("family", "ipv4") == "ipv4" and ip.get("address"):
+                got[str(net.name())] = f"{ip.get('address')}/{ip.get('netmask') or ip.get('prefix') or '24'}"
+        return got
 
     def ensure_network(self, name: str, xml: str) -> None:
         """The network defined (from xml, unless one of that name is) and started."""
