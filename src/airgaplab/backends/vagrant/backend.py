@@ -207,6 +207,7 @@ class VagrantBackend(Backend):
             with self.hv.virt() as v:
                 for net in vplan.network_names(self.spec).values():
                     v.remove_network(net)
+        self.hv.stop()  # a host the lab does not own: only let go of it (a remote host's agent)
 
     def keep_evidence(self, dest: Path) -> list[str]:
         return evidence.keep(self, dest)

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 from airgaplab.backends.vagrant import agent
 from airgaplab.backends.vagrant import plan as vplan
-from airgaplab.errors import LabError
 from airgaplab.lab.spec import LabSpec
+from airgaplab.lab.transport import failure
 from airgaplab.lab.world import GRADER
 
 if TYPE_CHECKING:
@@ -91,8 +91,7 @@ def network_xml(spec: LabSpec) -> dict[str, str]:
 def _on_host(be: VagrantBackend, script: str, what: str) -> None:
     proc = subprocess.run(be.hv.host_argv(["sh", "-c", script]), capture_output=True, timeout=60)
     if proc.returncode != 0:
-        said = (proc.stdout + proc.stderr).decode(errors="replace").strip().splitlines()[-1:]
-        raise LabError(f"{what} on {be.spec.vm.host} failed (exit {proc.returncode}): {' '.join(said)}")
+        raise failure(f"the libvirt host {be.spec.vm.host}", what, proc, lines=1)
 
 
 def create(be: VagrantBackend) -> None:

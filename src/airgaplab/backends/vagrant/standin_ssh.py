@@ -78,8 +78,7 @@ def enable(host: StandIn) -> str:
     (d / "known_hosts").write_text(f"{host.name} {(d / 'host_ed25519.pub').read_text()}")
     (d / "sshd_config").write_text(SSHD_CONFIG.format(d=d))
     view = host.edge.view("hv")
-    sshd = [*view.nsenter(), "env", "-i", *(f"{k}={v}" for k, v in view.environ().items()),
-            SSHD, "-i", "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")]
+    sshd = [*view.nsenter(), *view.env(), SSHD, "-i", "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")]
     (d / "ssh_config").write_text(SSH_CONFIG.format(name=host.name, d=d, proxy=shlex.join(sshd)))
     wrapper = d / "ssh"
     wrapper.write_text(f"#!/bin/sh\n# airgaplab: ssh to the stand-in host {host.name}\n"
