@@ -27,6 +27,8 @@ from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
+from airgaplab.backends.netns.boots import LabBoots
+from airgaplab.backends.netns.doctor import has_boot_namespaces
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView, named_user
 from airgaplab.backends.netns.topology import INTERNET, LAN, OUTSIDER
@@ -82,6 +84,8 @@ class NetnsBackend(Backend):
         self.prefix = f"agl.{spec.name}."
         self.transport = NetnsTransport(self.view, self.netns(LAN))
         self.world = NetnsWorld(spec, self.inet, self.transport)
+        # the harness's own hosts (a private hypervisor's) boot no PID 1 of their own: nothing to keep
+        self.boots = LabBoots(self.state.dir / "ns", self.prefix, self.transport, kept=sealed)
 
     # --- naming ------------------------------------------------------------
     def netns(self, host: str) -> str:
@@ -112,6 +116,9 @@ class NetnsBackend(Backend):
                 f"missing on this machine: {', '.join(missing)} — run `make deps` "
                 f"(apt-get install {' '.join(sorted(set(missing.values())))})"
             )
+        if self.sealed and not has_boot_namespaces():
+            raise UserError(f"this kernel (Linux {os.uname().release}) makes no time namespaces: a netns host boots "
+                            "with a PID 1 and a clock of its own, which takes Linux 5.6 or newer")
         clash = [h for h in self.spec.host_names if h in RESERVED]
         if clash:
             raise UserError(f"hosts: the name {clash[0]!r} is reserved by the netns backend — rename that host")
@@ -141,6 +148,9 @@ class NetnsBackend(Backend):
                 topology.in_memory([self.state.dir / "hosts", self.state.states_dir], journal)
             topology.create_views(self.spec, self.inet, self.view, self.all_hosts, self.state.dir / "ns", journal,
                                   built["x"], self.image)
+        self.progress(f"booting {len(self.all_hosts)} hosts (PID 1 and a clock of their own)")
+        with journal.phase("hosts"):
+            self.boots.start(self.all_hosts)
         self.progress("simulated internet: signed root, forwarders, NTP servers")
         with journal.phase("internet"):
             self._translate_at_the_edge()
@@ -178,10 +188,11 @@ class NetnsBackend(Backend):
         daemons: dict[str, list[str]] = json.loads((src / "meta.json").read_text())["daemons"]
         hosts = self.spec.host_names
         self.progress(f"stopping {len(hosts)} hosts")
-        procs.kill_in_netns([self.netns(h) for h in hosts])  # daemons and any shell left in a host
+        self.boots.ask(f"halt {' '.join(hosts)}")
+        procs.kill_in_netns([self.netns(h) for h in hosts])  # what a keeper gone meanwhile would have left
         for host in hosts:
             v = self.view(host)
-            for f in (v.mnt_file, v.uts_file):
+            for f in (v.mnt_file, v.uts_file, v.ns_file("pid"), v.ns_file("time")):
                 procs.unmount(str(f))
             for path in v.layers:
                 shutil.rmtree(path, ignore_errors=True)
@@ -191,12 +202,19 @@ class NetnsBackend(Backend):
         copy_layers(src, hosts, self.state.dir / "hosts")
         self.progress(f"host views from state {name!r}")
         topology.mount_views(self.view, hosts)
+        self.boots.ask(f"boot {' '.join(hosts)} quiet")  # booted with no unit started: those that ran, below
         # the servers first, as `up` provisions them: a node's iburst must find admin's chronyd
         order = [h.name for h in self.spec.hosts if h.is_server] + [h.name for h in self.spec.hosts if not h.is_server]
         self.progress("starting the daemons that ran")
         for host in order:
             if daemons.get(host):
                 self.transport.run(host, ["systemctl", "start", *daemons[host]], what="starting the saved daemons")
+
+    def reboot(self, host: str) -> None:
+        if self.view(host).boots:
+            self.boots.reboot(host)
+        else:
+            super().reboot(host)
 
     def _start_internet(self) -> None:
         tx = self.transport
@@ -248,8 +266,9 @@ class NetnsBackend(Backend):
                 continue
             ino = os.stat(f"/run/netns/{ns}").st_ino
             running = daemons.get(ino, set())
+            boot = self.boots.state(host)[0] if self.view(host).boots else "up"
             hosts.append(HostStatus(
-                host, "running", procs.addresses(ns),
+                host, {"up": "running", "unknown": "running"}.get(boot, boot), procs.addresses(ns),
                 {d: ("active" if d in running else "inactive") for d in procs.DAEMONS},
             ))
         complete = journal is not None and journal.complete and all(h.state == "running" for h in hosts)
@@ -258,6 +277,7 @@ class NetnsBackend(Backend):
     def destroy(self) -> None:
         needs_root("take a lab down")
         journal = self.state.journal()
+        self.boots.end(self.all_hosts)  # first: nothing boots again, and every host's processes end with its init
         names = sorted(set(journal.netns if journal else []) | set(procs.existing_netns(self.prefix)))
         names = [n for n in names if os.path.exists(f"/run/netns/{n}")]
         if names:

@@ -29,10 +29,18 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
     has_overlay = "overlay" in Path("/proc/filesystems").read_text() or _modprobe_overlay()
     f.append(Diagnosis("overlayfs", has_overlay, "available" if has_overlay else "not in /proc/filesystems",
                      "modprobe overlay (hosts' /etc and /var are overlays)"))
+    kernel = os.uname().release
+    f.append(Diagnosis("PID and time namespaces", has_boot_namespaces(), f"Linux {kernel}",
+                     "a kernel of Linux 5.6 or newer: each host boots with a PID 1 and a clock of its own"))
     clash = [f"{own} overlaps {r}" for own in machine_networks() for r in SIM_RANGES if own.overlaps(r)]
     f.append(Diagnosis("simulated internet ranges free", not clash, "; ".join(clash) or
                      ", ".join(str(r) for r in SIM_RANGES), "run the lab on a machine that is not itself on these ranges"))
     return f
+
+
+def has_boot_namespaces() -> bool:
+    """The kernel makes PID and time namespaces (time: Linux 5.6): what a host's boot is made of."""
+    return all(os.path.exists(f"/proc/self/ns/{kind}") for kind in ("pid", "time"))
 
 
 def _modprobe_overlay() -> bool:

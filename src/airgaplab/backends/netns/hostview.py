@@ -71,6 +71,16 @@ class HostView:
     def uts_file(self) -> Path:
         return self.ns_dir / f"{self.name}.uts"
 
+    @property
+    def boots(self) -> bool:
+        """A lab host boots (keeper.py): PID and time namespaces of its own, made new at each boot, with an
+        init as PID 1. The harness's own hosts (a private hypervisor's) live in the machine's."""
+        return self.sealed
+
+    def ns_file(self, kind: str) -> Path:
+        """Where this boot's `kind` (pid, time) namespace is bound, or its record (boot)."""
+        return self.ns_dir / f"{self.name}.{kind}"
+
     def upper(self, top: str) -> Path:
         return self.root / top / "upper"
 
@@ -82,13 +92,9 @@ class HostView:
         return [self.root / rel for rel in self.layers_rel]
 
     def nsenter(self) -> list[str]:
-        return [
-            "nsenter",
-            f"--net=/run/netns/{self.netns}",
-            f"--mount={self.mnt_file}",
-            f"--uts={self.uts_file}",
-            "--",
-        ]
+        boot = [f"--pid={self.ns_file('pid')}", f"--time={self.ns_file('time')}"] if self.boots else []
+        return ["nsenter", f"--net=/run/netns/{self.netns}", f"--mount={self.mnt_file}", f"--uts={self.uts_file}",
+                *boot, "--"]
 
     def environ(self) -> dict[str, str]:
         """A root login's whole environment in the host (of the caller's, only TERM)."""

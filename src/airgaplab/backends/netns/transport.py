@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from airgaplab.backends import relay
+from airgaplab.backends.netns import boots
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.setns import network_namespace
 from airgaplab.lab.transport import Completed, Transport
 from airgaplab.lab.world import GRADER
+
+
+def not_running(view: HostView) -> str:
+    """Why commands cannot reach the host (it is powered off, or between two boots), in one line; "" if they can."""
+    state = boots.boot_record(view.ns_dir, view.name)[0] if view.boots else "up"
+    if state == "off":
+        return f"{view.name} is powered off — start it with `airgaplab fault reboot {view.name}`"
+    return f"{view.name} is rebooting — try again in a moment" if state == "rebooting" else ""
 
 
 class NetnsTransport(Transport):
@@ -33,11 +43,22 @@ class NetnsTransport(Transport):
         if 1 < n < len(argv) and not argv[n].startswith("-"):
             env.update(dict(a.split("=", 1) for a in argv[1:n]))
             argv = argv[n:]
-        return subprocess.run(view.command(argv), input=input, capture_output=True, timeout=timeout, env=env)
+        proc = subprocess.run(view.command(argv), input=input, capture_output=True, timeout=timeout, env=env)
+        if proc.returncode != 0 and proc.stderr.startswith(b"nsenter: ") and (down := not_running(view)):
+            return Completed(proc.args, 255, b"", down.encode())  # as ssh to a host that is down: 255
+        return proc
 
     def interactive(self, host: str, argv: list[str]) -> int:
         view = self.view(host)
-        return subprocess.call(view.command(argv), env=view.environ())
+        if down := not_running(view):
+            print(down, file=sys.stderr)
+            return 255
+        init = boots.boot_record(view.ns_dir, host)[2]
+        code = subprocess.call(view.command(argv), env=view.environ())
+        if view.boots and not boots.alive(init):  # the shell ended with the host's boot
+            print(f"Connection to {host} closed by remote host.", file=sys.stderr)  # as ssh says it of a reboot
+            return 255
+        return code
 
     def exchange(self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp",
                  timeout: float = 2.0, source: str | None = None) -> bytes | None:

@@ -11,38 +11,27 @@ import ctypes
 import os
 
 from airgaplab.backends.netns.hostview import HOST_SHIMS, OWN_DIRS, SHIM_DIR, WRITABLE, HostView
+from airgaplab.backends.netns.syscalls import (
+    CLONE_NEWNS,
+    CLONE_NEWUTS,
+    MS_BIND,
+    MS_PRIVATE,
+    MS_RDONLY,
+    MS_REC,
+    MS_REMOUNT,
+    detach,
+    libc,
+    mount,
+    sethostname,
+    unshare,
+)
 from airgaplab.errors import LabError
 from airgaplab.lab.provisioner import shares
 
-CLONE_NEWNS, CLONE_NEWUTS = 0x00020000, 0x04000000
-MS_RDONLY, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 32, 4096, 16384, 1 << 18
-MNT_DETACH = 2
 PAUSE_FIFO = "/run/airgaplab/pause"  # the systemctl shim's too
 # a mount's own flags, as /proc/self/mountinfo lists them: a read-only remount keeps them (as mount(8) does)
 MOUNT_FLAGS = {"nosuid": 2, "nodev": 4, "noexec": 8, "noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21,
                "strictatime": 1 << 24, "nosymfollow": 256}
-_libc = ctypes.CDLL(None, use_errno=True)
-
-
-def _check(result: int, what: str) -> None:
-    if result != 0:
-        err = ctypes.get_errno()
-        raise OSError(err, f"{what}: {os.strerror(err)}")
-
-
-def _bytes(s: str | None) -> bytes | None:
-    return s.encode() if s is not None else None
-
-
-def mount(source: str | None, target: str, fstype: str | None, flags: int = 0, data: str | None = None) -> None:
-    _check(_libc.mount(_bytes(source), target.encode(), _bytes(fstype), ctypes.c_ulong(flags), _bytes(data)),
-           f"mount {target}")
-
-
-def _detach(target: str) -> None:
-    """Take the mount at `target` and those below it out of this namespace (one in use lives on, unseen). One
-    gone meanwhile (another lab went down since the machine's mounts were read) is not there to hide."""
-    _libc.umount2(target.encode(), MNT_DETACH)
 
 
 def mount_points() -> list[tuple[str, str, str]]:
@@ -78,7 +67,7 @@ def mount_here(v: HostView) -> None:
     host writes the checkout's .vagrant/ and reads the machine's boxes); the host's name."""
     hide = hidden(v) if v.sealed else []
     for point in (p for p in hide if p.startswith("/run/")):  # before /run is the host's own
-        _detach(point)
+        detach(point)
     mount("tmpfs", "/run", "tmpfs", 0, "mode=0755")
     for d in (HOST_SHIMS, "/run/systemd/system"):  # testinfra (and people) know a systemd host by the latter
         os.makedirs(d, exist_ok=True)
@@ -93,9 +82,9 @@ def mount_here(v: HostView) -> None:
         for top in OWN_DIRS:
             mount(str(v.root / "own" / top), f"/{top}", None, MS_BIND)
         for point in (p for p in hide if not p.startswith("/run/")):  # after the host's layers are mounted
-            _detach(point)
+            detach(point)
         mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777")
-    _check(_libc.sethostname(v.name.encode(), len(v.name.encode())), "sethostname")
+    sethostname(v.name)
     if v.sealed:
         _read_only_rest()
 
@@ -106,7 +95,7 @@ def _read_only_rest() -> None:
         if any(point == w or point.startswith(f"{w}/") for w in WRITABLE) or "ro" in options.split(","):
             continue
         own = sum(MOUNT_FLAGS.get(o, 0) for o in options.split(","))
-        _libc.mount(None, point.encode(), None, ctypes.c_ulong(MS_REMOUNT | MS_BIND | MS_RDONLY | own), None)
+        libc.mount(None, point.encode(), None, ctypes.c_ulong(MS_REMOUNT | MS_BIND | MS_RDONLY | own), None)
 
 
 def make_views(views: list[HostView]) -> None:
@@ -150,14 +139,14 @@ def _make_each(views: list[HostView]) -> list[str]:
     for v in views:
         held: list[int] = []
         try:
-            _check(_libc.unshare(CLONE_NEWNS | CLONE_NEWUTS), "unshare")
+            unshare(CLONE_NEWNS | CLONE_NEWUTS)
             try:
                 held = [os.open("/proc/self/ns/mnt", os.O_RDONLY), os.open("/proc/self/ns/uts", os.O_RDONLY)]
                 mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing of this view propagates to the machine
                 mount_here(v)
             finally:
                 for kind, fd in machine.items():
-                    if _libc.setns(fd, kind) != 0:  # stuck in a view's namespaces: nothing more is safe to do
+                    if libc.setns(fd, kind) != 0:  # stuck in a view's namespaces: nothing more is safe to do
                         raise RuntimeError("could not go back to the machine's namespaces (setns)")
             mount(f"/proc/self/fd/{held[0]}", str(v.mnt_file), None, MS_BIND)
             mount(f"/proc/self/fd/{held[1]}", str(v.uts_file), None, MS_BIND)

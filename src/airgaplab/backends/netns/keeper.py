@@ -1,0 +1,210 @@
+"""The keeper of a netns lab's hosts: each host's boot, and a new boot when a host reboots.
+
+A boot gives a host PID and time namespaces of its own, made new each time: its init (shims/init, read by bash
+named `systemd`) is PID 1, its /proc shows only its processes, its uptime counts from the boot. Nothing typed in
+the host reaches another host or the machine: `kill -9 -1` ends the host's processes only, and reboot(2) called
+in it ends its init (the kernel's rule for a PID namespace other than the first), which this keeper, the init's
+parent, sees:
+
+    init exited with REBOOT, or was ended by the kernel's reboot (SIGHUP)  -> the host boots again
+    init exited with POWEROFF, or the kernel's halt/power off (SIGINT)     -> the host stays off
+    anything else (killed from outside, `down`)                            -> the host stays off
+
+One keeper per lab, started by `up` in the machine's namespaces, a process of its own (`up` returns; it stays):
+
+    keeper.py NS_DIR NETNS_PREFIX HOST...     # boots every HOST, says "ready" on stdout (boots.start)
+
+Asked over a socket of its own (`request`): `boot HOST... [quiet]` (quiet: no unit started, the daemons a saved
+state had are started by its caller), `halt HOST...`, `exit`. What it knows of each host is in NS_DIR/HOST.boot
+(`state boots init_pid`), and the host's PID and time namespaces are bound to NS_DIR/HOST.pid and HOST.time for
+nsenter. Standard library only, and started without airgaplab's package imports (boots.start): they cost 160 ms.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import selectors
+import signal
+import socket
+import sys
+from contextlib import suppress
+from pathlib import Path
+
+from airgaplab.backends.netns.pid1 import boot_child
+from airgaplab.backends.netns.syscalls import MS_BIND, check, detach, libc, mount
+
+PR_SET_NAME, PR_SET_CHILD_SUBREAPER = 15, 36
+NAME = "airgaplab-keep"  # its process name (comm: 15 characters at most)
+REBOOT, POWEROFF = 10, 11  # the init's exit codes (shims/init)
+
+
+def socket_name(ns_dir: Path) -> bytes:
+    """The keeper's socket: abstract (no file to hold the lab's mounts), in the machine's network namespace (no
+    host reaches it), named after the lab's namespace dir."""
+    return b"\0airgaplab-keeper-" + hashlib.sha256(str(ns_dir).encode()).hexdigest()[:32].encode()
+
+
+class Keeper:
+    def __init__(self, ns_dir: Path, prefix: str) -> None:
+        self.ns_dir, self.prefix = ns_dir, prefix
+        self.inits: dict[int, str] = {}  # init's PID → its host
+        self.boots: dict[str, int] = {}
+
+    def _file(self, host: str, kind: str) -> str:
+        return str(self.ns_dir / f"{host}.{kind}")
+
+    def _record(self, host: str, state: str, pid: int) -> None:
+        path = Path(self._file(host, "boot"))
+        path.with_suffix(".tmp").write_text(f"{state} {self.boots.get(host, 0)} {pid}\n")
+        os.replace(path.with_suffix(".tmp"), path)
+
+    def boot(self, host: str, quiet: bool = False) -> None:
+        """A new boot of `host` (which must be off): back once its namespaces are bound, its init starting."""
+        report_r, report_w = os.pipe()
+        child = os.fork()
+        if child == 0:
+            code = 1
+            try:
+                os.close(report_r)
+                code = boot_child(self.ns_dir, f"{self.prefix}{host}", host, quiet, report_w)
+            except BaseException as e:
+                with suppress(OSError):
+                    os.write(report_w, f"error {host}: {e}\n".encode())
+            finally:
+                os._exit(code)
+        os.close(report_w)
+        with os.fdopen(report_r, "rb") as f:
+            said = f.read().decode(errors="replace")
+        os.waitpid(child, 0)
+        lines = said.splitlines()
+        if not lines or not lines[0].startswith("init "):
+            raise OSError(f"{host}: could not boot: {said.strip() or 'no word from the boot'}")
+        pid = int(lines[0].split()[1])
+        for kind in ("pid", "time"):
+            target = self._file(host, kind)
+            Path(target).touch()
+            mount(f"/proc/{pid}/ns/{kind}", target, None, MS_BIND)
+        self.inits[pid] = host
+        self.boots[host] = self.boots.get(host, 0) + 1
+        if len(lines) > 1:  # the init reported its own failure before we bound it
+            raise OSError(lines[1])
+        self._record(host, "up", pid)
+
+    def ended(self, pid: int, status: int) -> None:
+        """A host's init ended: the host boots again if it rebooted, else stays off."""
+        host = self.inits.pop(pid, None)
+        if host is None:
+            return
+        for kind in ("pid", "time"):
+            detach(self._file(host, kind))
+        rebooted = (os.WIFEXITED(status) and os.WEXITSTATUS(status) == REBOOT) or (
+            os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGHUP)
+        self._record(host, "rebooting" if rebooted else "off", 0)
+        if rebooted:
+            try:
+                self.boot(host)
+            except OSError as e:
+                self._record(host, "off", 0)
+                print(f"keeper: {e}", file=sys.stderr, flush=True)
+
+    def halt(self, host: str) -> None:
+        """Power `host` off from outside (its init killed: every process of it goes with it)."""
+        for pid, name in list(self.inits.items()):
+            if name == host:
+                with suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                _, status = os.waitpid(pid, 0)
+                self.ended(pid, status)
+
+    def reap(self) -> None:
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.ended(pid, status)
+
+    def answer(self, line: str) -> tuple[str, bool]:
+        """One request's answer, and whether the keeper goes on."""
+        words = line.split()
+        if not words:
+            return "error: empty request", True
+        verb, hosts = words[0], [w for w in words[1:] if w != "quiet"]
+        try:
+            if verb == "boot":
+                for host in hosts:
+                    if host not in self.inits.values():
+                        self.boot(host, quiet="quiet" in words)
+            elif verb == "halt":
+                for host in hosts:
+                    self.halt(host)
+            elif verb == "exit":
+                return "ok", False
+            else:
+                return f"error: unknown request {verb!r}", True
+        except OSError as e:
+            return f"error: {e}", True
+        return "ok", True
+
+    def serve(self, hosts: list[str]) -> None:
+        wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+        server.bind(socket_name(self.ns_dir))
+        server.listen(16)
+        (self.ns_dir / "keeper.pid").write_text(f"{os.getpid()}\n")
+        try:
+            for host in hosts:
+                self.boot(host)
+            said = "ready\n"
+        except OSError as e:
+            said = f"error: {e}\n"
+        with suppress(OSError):
+            os.write(1, said.encode())
+        null = os.open("/dev/null", os.O_RDWR)
+        os.dup2(null, 1)  # the caller reads until this closes
+        os.close(null)
+        if said != "ready\n":
+            return
+        sel = selectors.DefaultSelector()
+        sel.register(server, selectors.EVENT_READ)
+        sel.register(wake_r, selectors.EVENT_READ)
+        going = True
+        while going:
+            for key, _ in sel.select(timeout=30):
+                if key.fileobj is server:
+                    conn, _ = server.accept()
+                    with conn:
+                        conn.settimeout(10)
+                        data = b""
+                        while chunk := conn.recv(4096):
+                            data += chunk
+                        reply, going = self.answer(data.decode(errors="replace"))
+                        self.reap()
+                        with suppress(OSError):
+                            conn.sendall(reply.encode() + b"\n")
+                else:
+                    with suppress(BlockingIOError):
+                        while os.read(wake_r, 512):
+                            pass
+            self.reap()
+            if not self.ns_dir.is_dir():  # the lab went away without a word: nothing left to keep
+                going = False
+
+
+def main(argv: list[str]) -> int:
+    ns_dir, prefix, hosts = Path(argv[0]), argv[1], argv[2:]
+    libc.prctl(PR_SET_NAME, NAME.encode(), 0, 0, 0)
+    check(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl")  # the hosts' inits come back to it
+    os.chdir("/")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    Keeper(ns_dir, prefix).serve(hosts)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
