@@ -3,7 +3,7 @@
 import dns.exception
 import pytest
 
-from airgaplab.probes import chrony, facts
+from airgaplab.probes import chrony, chronyconf, facts
 from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes import ntp as ntpprobe
 from airgaplab.suite.finding import fail
@@ -19,9 +19,10 @@ def test_node_has_admin_as_only_time_source(hosts, spec, admin, node, fam):
     lines = facts.directives(hosts[node].file(fam.chrony_conf).content_string)
     src = [line for line in lines if line.split()[0] in SOURCE_DIRECTIVES]
     want = f"server {spec.host(admin).ip} iburst"
-    have = ", ".join(f"`{line}`" for line in src) or "none"
-    if src != [want]:
-        fail(f"the time sources in {fam.chrony_conf} are {have}: not admin alone, as step 2 asks",
+    if said := chronyconf.client_symptoms(lines, spec.host(admin).ip):
+        fail(f"{node}'s {fam.chrony_conf}: " + "; ".join(said), answer=f"expected only `{want}`")
+    if others := [line for line in src if line.split()[0] not in chronyconf.SOURCE_KINDS]:  # refclock, sourcedir
+        fail(f"{node}'s {fam.chrony_conf} names time sources besides admin: " + ", ".join(f"`{x}`" for x in others),
              answer=f"expected only `{want}`")
     if f"logdir {spec.ntp.logdir}" not in lines:
         fail(f"{fam.chrony_conf} sets no log directory", answer=f"expected `logdir {spec.ntp.logdir}`")

@@ -4,7 +4,7 @@ import ipaddress
 
 import pytest
 
-from airgaplab.probes import facts
+from airgaplab.probes import chronyconf, facts
 from airgaplab.probes import ntp as ntpprobe
 from airgaplab.suite import hostcheck
 from airgaplab.suite.finding import fail
@@ -25,17 +25,23 @@ def test_chronyd_installed_enabled_running(hosts, admin, fam):
 
 @pytest.mark.host
 @pytest.mark.req("NTP-SRV-2")
-def test_chrony_conf_matches_the_reference(hosts, spec, admin, fam):
+def test_chrony_conf_matches_the_reference(hosts, backend, spec, admin, fam):
     h = hosts[admin]
     lines = facts.directives(h.file(fam.chrony_conf).content_string)
     want = [f"server {s} iburst" for s in spec.ntp.upstream] + [f"allow {n}" for n in spec.ntp.allow]
     if spec.ntp.local_stratum:
         want.append(f"local stratum {spec.ntp.local_stratum}")
     want.append(f"logdir {spec.ntp.logdir}")
+    extra = [s for s in chronyconf.source_lines(lines) if s.name not in spec.ntp.upstream]
+    followed = facts.synced_source(backend.transport, admin) if extra else None  # which one admin follows
+    said = chronyconf.server_symptoms(lines, upstream=spec.ntp.upstream, internal=str(spec.network.net),
+                                      local_stratum=spec.ntp.local_stratum, logdir=spec.ntp.logdir,
+                                      followed=followed.name if followed else None)
     missing = [w for w in want if w not in lines]
-    if missing:
-        fail(f"{len(missing)} of the {len(want)} settings step 1 asks for are not in {fam.chrony_conf}",
-             answer=f"it lacks `{'`, `'.join(missing)}`")
+    if said or missing:
+        fail(f"admin's {fam.chrony_conf}: " + ("; ".join(said) or f"{len(missing)} of the settings step 1 asks "
+                                                                   "for are written otherwise"),
+             answer=f"it lacks `{'`, `'.join(missing)}`" if missing else None)
     if not h.file(fam.chrony_bak).exists:
         fail(f"the original {fam.chrony_bak} was not kept",
              hint=f"Back up before editing: `cp {fam.chrony_conf} {fam.chrony_bak}`.")

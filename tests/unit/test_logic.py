@@ -241,6 +241,8 @@ def test_grading_keeps_the_first_failure_per_host_in_catalog_order() -> None:
     assert got == [("NTP-SRV-1", "admin", "FAIL", "not running"), ("NTP-SRV-4", "k8s-node1", "FAIL", "no reply"),
                    ("NTP-SRV-4", "k8s-node2", "PASS", ""), ("NTP-CLI-2", "k8s-node1", "PASS", "")]
     assert all(g.nudge for g in exercise.graded(outcomes))
+    # the requirement's other failing checks are causes of their own, each once
+    assert exercise.graded(outcomes)[1].causes == ("no reply", "later")
 
 
 # --- saved states ------------------------------------------------------------------------------

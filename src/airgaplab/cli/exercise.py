@@ -54,8 +54,14 @@ def check(
         wait = be.world.sync_timeout if sync_timeout is None else sync_timeout
         converges = any(r.kind == CONVERGING for r in reqs)
         why = f"waiting for chrony to converge (up to {wait:.0f} s) while " if converges else ""
-        with out.status(f"{why}checking step {s.number} {s.name} …"):
-            graded = exercise.grade(be, s, sync_timeout)
+        with out.status(f"{why}checking step {s.number} {s.name} …") as status:
+            def waiting(line: str, step: exercise.Step = s) -> None:  # a check began to wait: for what, how long
+                if out.is_terminal:
+                    status.update(f"step {step.number} {step.name}: {line} …")
+                else:
+                    out.print(f"  … {line}", highlight=False, soft_wrap=True)
+
+            graded = exercise.grade(be, s, sync_timeout, progress=waiting)
         if not graded and not be.is_up():  # taken down (or half gone) while the suite ran: nothing was graded
             raise UserError(f"lab {be.spec.name!r} went away while `check` ran, so nothing was graded — bring it up "
                             "again (`airgaplab up`, or `airgaplab reset` if it is still there) and check again")
@@ -68,13 +74,19 @@ def check(
             out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - len(title) - 5) + " " + mark, highlight=False)
             if g.outcome == "SKIP" and g.observed:
                 _indented("not checked", g.observed.removeprefix("not checked: "))
-            if g.outcome not in ("PASS", "SKIP") and g.observed in said:
+            if g.outcome in ("PASS", "SKIP"):
+                continue
+            new = [c for c in g.causes if c not in said]  # a cause of its own is never folded into one above
+            if not new:
                 out.print("     [dim](the same cause as above)[/]", highlight=False)
-            elif g.outcome not in ("PASS", "SKIP"):
-                said.add(g.observed)
-                _indented("seen", g.observed)
-                if hint:
-                    _indented("hint", be.family.localize(g.nudge))
+                continue
+            said.update(new)
+            for cause in new:
+                _indented("seen", cause)
+            if len(new) < len(g.causes):
+                out.print("     [dim](and the cause above)[/]", highlight=False)
+            if hint:
+                _indented("hint", be.family.localize(g.nudge))
         total += len(graded)
         passed += sum(g.outcome in ("PASS", "SKIP") for g in graded)
         if any(g.outcome not in ("PASS", "SKIP") for g in graded):

@@ -93,7 +93,7 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
     _d("names-resolve-elsewhere", "names still resolve, but not through the resolvers the notes chose",
        "admin's named loses its forwarders and resolves from the root itself",
        [(ADMIN, "sed -i '/forwarders {/,/};/d' $named_conf && systemctl restart $named")],
-       [("DNS-SRV-5", "lab")]),
+       [("DNS-SRV-5", "lab"), ("DNS-SRV-5", ADMIN)]),  # the file (admin's own) and the wire (the lab's)
     _d("one-node-loses-time", "the first node's clock is not synchronized",
        "the first node points chrony at a server that does not exist",
        [(NODE, "sed -i 's/^server .*/server $unused_ip iburst/' $chrony_conf && systemctl restart $chronyd")],
@@ -170,7 +170,7 @@ DRILLS: dict[str, Drill] = {d.name: d for d in (
        [(ADMIN, "echo 'allow all' >> $chrony_conf && systemctl restart $chronyd "
                 "&& chronyc waitsync 60 0 0 0.5 >/dev/null"),
         (NODES, f"{ASK_AGAIN} >/dev/null")],
-       [("NTP-SRV-5", ADMIN)]),
+       [("NTP-SRV-5", ADMIN), ("NTP-SRV-2", ADMIN)]),  # the wire, and the file: `allow all` is not step 1's
     # what only a fault shows (`pytest -m resilience`)
     _d("time-gone-when-cut-off", "nothing shows while the internet is there",
        "admin's chrony.conf loses `local stratum 10`: cut off and restarted, admin serves no usable time",

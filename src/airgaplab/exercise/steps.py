@@ -19,7 +19,8 @@ import sys
 import tempfile
 import textwrap
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -93,22 +94,44 @@ class Graded:
     title: str  # the claim in a few words
     observed: str  # the symptom: what was asked, from where, what came back (never the reference's answer)
     nudge: str  # where to look (`check --hint`)
+    also: tuple[str, ...] = ()  # the symptoms of its other failing checks, each a cause of its own
+
+    @property
+    def causes(self) -> tuple[str, ...]:
+        """Every distinct symptom of the requirement on this host, the first failure's first."""
+        return (self.observed, *self.also)
 
 
-def run_suite(be: Backend, *args: str) -> list[dict[str, Any]]:
+def run_suite(be: Backend, *args: str, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
     """The conformance suite's outcomes on the lab (pytest ARGS select what runs): a requirement is judged by
-    exactly one implementation, whoever asks (`check`, a drill's state, the reports)."""
+    exactly one implementation, whoever asks (`check`, a drill's state, the reports). `progress` hears each wait
+    as it starts (what for, how long at most)."""
     with tempfile.TemporaryDirectory(prefix="airgaplab-check-") as tmp:
-        results = Path(tmp) / "results.json"
+        results, said = Path(tmp) / "results.json", Path(tmp) / "progress"
         argv = [sys.executable, "-m", "pytest", "-p", "airgaplab.suite.plugin", "-p", "no:cacheprovider", "-q",
                 "--no-header", str(project_root() / "tests" / "conformance"), "--lab", be.spec.name,
-                f"--airgaplab-results={results}", *args]
+                f"--airgaplab-results={results}", *([f"--airgaplab-progress={said}"] if progress else []), *args]
         # the suite's own plugin only: the others installed grade nothing, and their imports were half of a
         # bare lab's grading (hypothesis alone 0.8 s) — on the board, half of the time a change takes to show
         env = {**os.environ, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
-        subprocess.run(argv, cwd=project_root(), capture_output=True, text=True, env=env)
+        with subprocess.Popen(argv, cwd=project_root(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env=env) as proc:
+            told = 0
+            while progress is not None and proc.poll() is None:
+                told = _tell(said, told, progress)
+                retry.until(lambda: proc.poll() is not None, timeout=0.25, interval=0.05)
+        if progress is not None:
+            _tell(said, told, progress)
         outcomes: list[dict[str, Any]] = json.loads(results.read_text()) if results.exists() else []
     return outcomes
+
+
+def _tell(path: Path, told: int, progress: Callable[[str], None]) -> int:
+    """The progress lines past the first `told`, each to `progress`; how many are told now."""
+    lines = path.read_text().splitlines() if path.exists() else []
+    for line in lines[told:]:
+        progress(line)
+    return len(lines)
 
 
 CLOCK_ROLES = ("ntp-server", "ntp-client")  # the steps whose checks wait for chronyd to follow its source
@@ -130,10 +153,12 @@ def in_sync(be: Backend, upto: int, timeout: float = IN_SYNC_S) -> str | None:
     return None
 
 
-def grade(be: Backend, which: Step | None, sync_timeout: float | None = None) -> list[Graded]:
-    """Run the suite's tests of one step (or all) against the lab; one result per requirement and host."""
+def grade(be: Backend, which: Step | None, sync_timeout: float | None = None,
+          progress: Callable[[str], None] | None = None) -> list[Graded]:
+    """Run the suite's tests of one step (or all) against the lab; one result per requirement and host (`progress`:
+    see run_suite)."""
     args = (["-m", f"step{which.number}"] if which else []) + ([f"--sync-timeout={sync_timeout}"] if sync_timeout else [])
-    return graded(run_suite(be, *args))
+    return graded(run_suite(be, *args, progress=progress))
 
 
 def all_steps_pass(be: Backend) -> tuple[bool, str]:
@@ -150,7 +175,10 @@ def graded(outcomes: list[dict[str, Any]]) -> list[Graded]:
     for o in outcomes:
         key = (o["req"], o["host"])
         if key in merged and merged[key].outcome != "PASS":
-            continue  # the first failure of a requirement on a host is the one to show
+            seen = o.get("observed") or o["message"]
+            if o["outcome"] not in ("PASS", "SKIP") and seen not in merged[key].causes:  # a cause of its own
+                merged[key] = replace(merged[key], also=(*merged[key].also, seen))
+            continue  # the first failure of a requirement on a host is the one shown first
         r = catalog()[o["req"]]
         merged[key] = Graded(o["req"], o["host"], o["outcome"], r.title or r.claim,
                              o.get("observed") or o["message"], r.nudge)

@@ -46,9 +46,14 @@ def _failure(item: pytest.Item, exc: BaseException, rid: str) -> tuple[str, str,
     seen, told = finding.observed(exc), finding.told(exc)
     if be is not None:
         hint = be.family.localize(hint)
-        if (why := _daemon_why(be, rid, host)) and why not in seen:
+        if not _judges_a_file(item) and (why := _daemon_why(be, rid, host)) and why not in seen:
             seen, told = (f"{t.rstrip('.')} — {why}" for t in (seen, told))
     return host, finding.message(rid, host, told, hint), seen
+
+
+def _judges_a_file(item: pytest.Item) -> bool:
+    """A test of a config file alone (`config`): whether its daemon runs tells nothing of it."""
+    return item.get_closest_marker("config") is not None
 
 
 def _daemon_server(be: Backend, rid: str | None) -> tuple[str, str] | None:
@@ -90,7 +95,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
         if quiet_host and (why := facts.daemon_down(be.transport, quiet_host.name, quiet_one, be.family)):
             # a dead daemon is silent too: its silence proves nothing, and a PASS would say it did
             pytest.skip(f"not checked: {why}")
-    judged = _daemon_server(be, rid) if be is not None else None
+    judged = _daemon_server(be, rid) if be is not None and not _judges_a_file(pyfuncitem) else None
     if be is not None and judged is not None:
         from airgaplab.probes import facts
 
@@ -106,6 +111,7 @@ def pytest_runtest_call(item: pytest.Item) -> Generator[None, None, None]:
     """A requirement's failed claim becomes `REQ host: observed. hint` — for the terminal, junit and Allure
     alike; other exceptions (harness bugs) keep their traceback."""
     rid = req_of(item)
+    state(item.config).running = item
     try:
         return (yield)
     except TEACHABLE as e:

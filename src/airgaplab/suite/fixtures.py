@@ -94,11 +94,37 @@ def converge(request: pytest.FixtureRequest, backend: Backend) -> Callable[..., 
     """
     budget = state(request.config).waits
     assert budget is not None  # the backend fixture made it
+    progress = request.config.getoption("airgaplab_progress", None)
 
     def wait(probe: Callable[[], T], give_up: Callable[[], str | None] | None = None,
              interval: float = 0.1) -> retry.Attempt[T]:
-        return budget.until(probe, interval=interval, give_up=give_up)
+        missed = [False]
+
+        def watched() -> T:
+            got = probe()
+            # it holds at once most of the time: say only a real wait (a spent budget waits no more)
+            if not got and not missed[0] and progress and budget.left >= 1:
+                missed[0] = True
+                with open(progress, "a") as f:
+                    f.write(f"waiting up to {budget.left:.0f} s: {_waiting_for(state(request.config).running)}\n")
+            return got
+
+        return budget.until(watched, interval=interval, give_up=give_up)
 
     return wait
+
+
+def _waiting_for(item: pytest.Item | None) -> str:
+    """What the check being run waits for, in the words `check` shows: its requirement's claim, on its host."""
+    from airgaplab.suite.catalog import requirement
+    from airgaplab.suite.session import req_of
+
+    if item is None:
+        return "the lab"
+    rid = req_of(item)
+    claim = (requirement(rid).title or requirement(rid).claim) if rid else item.name
+    callspec = getattr(item, "callspec", None)
+    host = callspec.params.get("node") if callspec else None
+    return f"{host}: {claim}" if host else claim
 
 

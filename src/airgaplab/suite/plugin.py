@@ -42,6 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                      "netns); `-m resilience` runs only them")
     g.addoption("--req", dest="airgaplab_req", action="append", default=[], metavar="ID",
                 help="only the tests of this requirement (repeatable), e.g. --req DNS-SRV-3")
+    g.addoption("--airgaplab-progress", dest="airgaplab_progress", metavar="FILE",
+                help="append a line to FILE each time a check starts to wait (what for, how long at most)")
     g.addoption("--airgaplab-results", dest="airgaplab_results", metavar="FILE",
                 help="write each test's requirement, host and outcome as JSON")
 
@@ -50,6 +52,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(id): the requirement id (catalog) a test proves")
     for m in ("ntp", "dns", "isolation", "host", "protocol"):
         config.addinivalue_line("markers", f"{m}: airgaplab {m} checks")
+    config.addinivalue_line("markers", "config: judges a config file alone, not the daemon that reads it: graded "
+                                       "whether the daemon runs or not (its fault is a cause of its own)")
     config.addinivalue_line("markers", "resilience: faults injected and undone (NTP-RES, DNS-RES); run only when "
                             "asked for: `pytest --resilience` (with the rest) or `pytest -m resilience` (only them)")
     for n in sorted({r.step for r in catalog().values() if r.step}):

@@ -42,6 +42,7 @@ class State:
     node_names: list[str] = field(default_factory=list)
     evidence: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)  # (requirement group, host) → evidence
     resolved: bool = False
+    running: pytest.Item | None = None  # the test being run (what a wait of the session's `converge` is for)
 
 
 STATE_KEY = pytest.StashKey[State]()

@@ -28,9 +28,9 @@ from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
 from airgaplab.backends.netns.boots import LabBoots
-from airgaplab.backends.netns.doctor import has_boot_namespaces
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView, named_user
+from airgaplab.backends.netns.syscalls import has_boot_namespaces
 from airgaplab.backends.netns.topology import INTERNET, LAN, OUTSIDER
 from airgaplab.backends.netns.transport import NetnsTransport
 from airgaplab.backends.netns.world import NetnsWorld
@@ -136,6 +136,8 @@ class NetnsBackend(Backend):
 
         signer = threading.Thread(target=build_internet, name="sign-root")
         signer.start()
+        topology.namespace_dir(self.state.dir / "ns", journal)
+        self.boots.launch()  # its interpreter starts while the network is made
         self.progress(f"namespaces and links for {len(self.all_hosts)} hosts")
         with journal.phase("network"):
             topology.create_network(self.spec, self.inet, self.netns, self.all_hosts, journal)
@@ -150,7 +152,7 @@ class NetnsBackend(Backend):
                                   built["x"], self.image)
         self.progress(f"booting {len(self.all_hosts)} hosts (PID 1 and a clock of their own)")
         with journal.phase("hosts"):
-            self.boots.start(self.all_hosts)
+            self.boots.ask(f"boot {' '.join(self.all_hosts)}")
         self.progress("simulated internet: signed root, forwarders, NTP servers")
         with journal.phase("internet"):
             self._translate_at_the_edge()

@@ -2,7 +2,8 @@
 recorded of each host (`boot_record`).
 
     boots = LabBoots(ns_dir, "agl.lab.", transport)
-    boots.start(hosts)                   # back when every host is booted
+    boots.launch()                       # the keeper starts while the lab's network is made
+    boots.ask("boot admin k8s-node1")    # back when they are booted
     boots.reboot("k8s-node1")           # as `systemctl reboot` typed in it; back when its units are up again
     boots.state("admin")                 # ("up", 3): up | rebooting | off | unknown, and how many boots
     boots.ask("halt admin k8s-node1")   # the keeper's requests: boot HOST… [quiet], halt HOST…
@@ -60,18 +61,22 @@ def boot_record(ns_dir: Path, host: str) -> tuple[str, int, int]:
         return "unknown", 0, 0
 
 
-def start(ns_dir: Path, prefix: str, hosts: list[str]) -> None:
-    """Start the lab's keeper, which boots `hosts`; back when they are booted. OSError if they are not."""
+def launch(ns_dir: Path, prefix: str) -> subprocess.Popen[bytes]:
+    """Start the lab's keeper (its interpreter starts meanwhile: `ready` waits for it)."""
     with open(ns_dir / "keeper.log", "ab") as log:
-        proc = subprocess.Popen([sys.executable, "-I", "-S", "-c", BOOTSTRAP, str(Path(keeper.__file__).parent),
-                                 str(ns_dir), prefix, *hosts],
-                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log, start_new_session=True)
+        return subprocess.Popen([sys.executable, "-I", "-S", "-c", BOOTSTRAP, str(Path(keeper.__file__).parent),
+                                 str(ns_dir), prefix], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
+                                start_new_session=True)
+
+
+def ready(proc: subprocess.Popen[bytes], ns_dir: Path) -> None:
+    """Back once the keeper `launch` started listens; OSError if it ended instead."""
     assert proc.stdout is not None
     with proc.stdout:
         said = proc.stdout.read().decode(errors="replace").strip()  # until the keeper lets go of it
     if said != "ready":
         stop(ns_dir)
-        raise OSError(said.removeprefix("error: ") or f"the hosts' keeper ended ({proc.poll()}) before they booted")
+        raise OSError(f"the hosts' keeper ended ({proc.poll()}) before it listened: {said or 'no word'}")
 
 
 def alive(pid: int) -> bool:
@@ -118,26 +123,28 @@ class LabBoots:
 
     def __init__(self, ns_dir: Path, prefix: str, tx: Transport, *, kept: bool = True) -> None:
         self.ns_dir, self.prefix, self.tx, self.kept = ns_dir, prefix, tx, kept
+        self._starting: subprocess.Popen[bytes] | None = None
 
-    def start(self, hosts: list[str]) -> None:
-        """The lab's keeper, which boots `hosts`; back when they are booted."""
-        if not self.kept:
-            return
-        try:
-            start(self.ns_dir, self.prefix, hosts)
-        except OSError as e:
-            raise LabError(f"the hosts could not boot: {e} (see {self.ns_dir / 'keeper.log'})") from e
+    def launch(self) -> None:
+        """Start the lab's keeper; `ask` waits until it listens."""
+        if self.kept and self._starting is None and running_pid(self.ns_dir) is None:
+            self._starting = launch(self.ns_dir, self.prefix)
 
     def ask(self, line: str) -> None:
-        """A request to the keeper; a new keeper first if the lab's has gone (killed: its hosts ran on)."""
-        if running_pid(self.ns_dir) is None:
-            self.start([])
+        """A request to the keeper; a new keeper first if the lab's has gone (killed: its hosts ran on). Nothing
+        for hosts that do not boot (not `kept`)."""
+        if not self.kept:
+            return
+        self.launch()
         try:
+            if self._starting is not None:
+                starting, self._starting = self._starting, None
+                ready(starting, self.ns_dir)
             said = request(self.ns_dir, line)
         except OSError as e:
-            raise LabError(f"the lab's keeper did not answer `{line}`: {e}") from e
+            raise LabError(f"the lab's keeper did not answer `{line}`: {e} (see {self.ns_dir / 'keeper.log'})") from e
         if said != "ok":
-            raise LabError(f"the lab's keeper: {said.removeprefix('error: ')}")
+            raise LabError(f"the lab's keeper: {said.removeprefix('error: ')} (see {self.ns_dir / 'keeper.log'})")
 
     def state(self, host: str) -> tuple[str, int]:
         """(up | rebooting | off | unknown, how many boots) of a host."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from airgaplab.backends.netns.syscalls import has_boot_namespaces
 from airgaplab.diagnosis import Diagnosis, run
 from airgaplab.lab.spec import LabSpec
 
@@ -36,11 +37,6 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
     f.append(Diagnosis("simulated internet ranges free", not clash, "; ".join(clash) or
                      ", ".join(str(r) for r in SIM_RANGES), "run the lab on a machine that is not itself on these ranges"))
     return f
-
-
-def has_boot_namespaces() -> bool:
-    """The kernel makes PID and time namespaces (time: Linux 5.6): what a host's boot is made of."""
-    return all(os.path.exists(f"/proc/self/ns/{kind}") for kind in ("pid", "time"))
 
 
 def _modprobe_overlay() -> bool:

@@ -12,12 +12,12 @@ parent, sees:
 
 One keeper per lab, started by `up` in the machine's namespaces, a process of its own (`up` returns; it stays):
 
-    keeper.py NS_DIR NETNS_PREFIX HOST...     # boots every HOST, says "ready" on stdout (boots.start)
+    keeper.py NS_DIR NETNS_PREFIX     # says "ready" on stdout once it listens (boots.launch)
 
 Asked over a socket of its own (`request`): `boot HOST... [quiet]` (quiet: no unit started, the daemons a saved
 state had are started by its caller), `halt HOST...`, `exit`. What it knows of each host is in NS_DIR/HOST.boot
 (`state boots init_pid`), and the host's PID and time namespaces are bound to NS_DIR/HOST.pid and HOST.time for
-nsenter. Standard library only, and started without airgaplab's package imports (boots.start): they cost 160 ms.
+nsenter. Standard library only, and started without airgaplab's package imports (boots.launch): they cost 160 ms.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ from airgaplab.backends.netns.syscalls import MS_BIND, check, detach, libc, moun
 PR_SET_NAME, PR_SET_CHILD_SUBREAPER = 15, 36
 NAME = "airgaplab-keep"  # its process name (comm: 15 characters at most)
 REBOOT, POWEROFF = 10, 11  # the init's exit codes (shims/init)
+SIDE_BY_SIDE = 8  # boots at once: each waits on its own system calls (mounts) more than on the keeper
 
 
 def socket_name(ns_dir: Path) -> bytes:
@@ -59,8 +60,22 @@ class Keeper:
         path.with_suffix(".tmp").write_text(f"{state} {self.boots.get(host, 0)} {pid}\n")
         os.replace(path.with_suffix(".tmp"), path)
 
-    def boot(self, host: str, quiet: bool = False) -> None:
-        """A new boot of `host` (which must be off): back once its namespaces are bound, its init starting."""
+    def boot(self, hosts: list[str], quiet: bool = False) -> None:
+        """A new boot of each host (off ones only), SIDE_BY_SIDE at a time: back once their namespaces are bound,
+        their inits starting. OSError naming those that did not boot."""
+        failed = []
+        for i in range(0, len(hosts), SIDE_BY_SIDE):
+            started = [(host, *self._begin(host, quiet)) for host in hosts[i:i + SIDE_BY_SIDE]]
+            for host, child, report in started:
+                try:
+                    self._bind(host, child, report)
+                except OSError as e:
+                    failed.append(str(e))
+        if failed:
+            raise OSError("; ".join(failed))
+
+    def _begin(self, host: str, quiet: bool) -> tuple[int, int]:
+        """Fork the boot's first child (pid1.boot_child); (its PID, the pipe it reports on)."""
         report_r, report_w = os.pipe()
         child = os.fork()
         if child == 0:
@@ -74,8 +89,12 @@ class Keeper:
             finally:
                 os._exit(code)
         os.close(report_w)
-        with os.fdopen(report_r, "rb") as f:
-            said = f.read().decode(errors="replace")
+        return child, report_r
+
+    def _bind(self, host: str, child: int, report: int) -> None:
+        """The boot's word (its init's PID, once the init runs its script), then its namespaces bound for nsenter."""
+        with os.fdopen(report, "rb") as f:
+            said = f.read().decode(errors="replace")  # until the init has exec'd (the pipe closes on exec)
         os.waitpid(child, 0)
         lines = said.splitlines()
         if not lines or not lines[0].startswith("init "):
@@ -103,7 +122,7 @@ class Keeper:
         self._record(host, "rebooting" if rebooted else "off", 0)
         if rebooted:
             try:
-                self.boot(host)
+                self.boot([host])
             except OSError as e:
                 self._record(host, "off", 0)
                 print(f"keeper: {e}", file=sys.stderr, flush=True)
@@ -135,9 +154,7 @@ class Keeper:
         verb, hosts = words[0], [w for w in words[1:] if w != "quiet"]
         try:
             if verb == "boot":
-                for host in hosts:
-                    if host not in self.inits.values():
-                        self.boot(host, quiet="quiet" in words)
+                self.boot([h for h in hosts if h not in self.inits.values()], quiet="quiet" in words)
             elif verb == "halt":
                 for host in hosts:
                     self.halt(host)
@@ -149,7 +166,7 @@ class Keeper:
             return f"error: {e}", True
         return "ok", True
 
-    def serve(self, hosts: list[str]) -> None:
+    def serve(self) -> None:
         wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
         signal.set_wakeup_fd(wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
@@ -157,19 +174,11 @@ class Keeper:
         server.bind(socket_name(self.ns_dir))
         server.listen(16)
         (self.ns_dir / "keeper.pid").write_text(f"{os.getpid()}\n")
-        try:
-            for host in hosts:
-                self.boot(host)
-            said = "ready\n"
-        except OSError as e:
-            said = f"error: {e}\n"
         with suppress(OSError):
-            os.write(1, said.encode())
+            os.write(1, b"ready\n")
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 1)  # the caller reads until this closes
         os.close(null)
-        if said != "ready\n":
-            return
         sel = selectors.DefaultSelector()
         sel.register(server, selectors.EVENT_READ)
         sel.register(wake_r, selectors.EVENT_READ)
@@ -192,17 +201,24 @@ class Keeper:
                         while os.read(wake_r, 512):
                             pass
             self.reap()
-            if not self.ns_dir.is_dir():  # the lab went away without a word: nothing left to keep
+            if not self._lab_exists():  # the lab went away without a word: nothing left to keep
                 going = False
+
+    def _lab_exists(self) -> bool:
+        """The lab's namespace dir, and a network namespace of it, are still there."""
+        try:
+            return self.ns_dir.is_dir() and any(n.startswith(self.prefix) for n in os.listdir("/run/netns"))
+        except OSError:
+            return False
 
 
 def main(argv: list[str]) -> int:
-    ns_dir, prefix, hosts = Path(argv[0]), argv[1], argv[2:]
+    ns_dir, prefix = Path(argv[0]), argv[1]
     libc.prctl(PR_SET_NAME, NAME.encode(), 0, 0, 0)
     check(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl")  # the hosts' inits come back to it
     os.chdir("/")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    Keeper(ns_dir, prefix).serve(hosts)
+    Keeper(ns_dir, prefix).serve()
     return 0
 
 

@@ -93,12 +93,22 @@ def _pids_in(names: list[str]) -> list[int]:
     return pids
 
 
+def _is_init(pid: int) -> bool:
+    """PID 1 of a PID namespace below the machine's (a host's init): SIGTERM from here does not reach it."""
+    with suppress(OSError), open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("NSpid:"):
+                ids = line.split()[1:]
+                return len(ids) > 1 and ids[-1] == "1"
+    return False
+
+
 def kill_in_netns(names: list[str]) -> None:
     for sig in (signal.SIGTERM, signal.SIGKILL):
         pids = _pids_in(names)
         for pid in pids:
             with suppress(ProcessLookupError):
-                os.kill(pid, sig)
+                os.kill(pid, signal.SIGKILL if _is_init(pid) else sig)
         if retry.until(lambda: not _pids_in(names), timeout=5, interval=0.05):
             return
 

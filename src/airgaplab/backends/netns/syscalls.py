@@ -48,3 +48,8 @@ def unshare(flags: int) -> None:
 
 def sethostname(name: str) -> None:
     check(libc.sethostname(name.encode(), len(name.encode())), "sethostname")
+
+
+def has_boot_namespaces() -> bool:
+    """The kernel makes PID and time namespaces (time: Linux 5.6): what a host's boot is made of."""
+    return all(os.path.exists(f"/proc/self/ns/{kind}") for kind in ("pid", "time"))

@@ -77,15 +77,19 @@ def in_memory(dirs: list[Path], journal: Journal) -> None:
         run(["mount", "-t", "tmpfs", "-o", f"mode=0755,size={IN_MEMORY_SIZE}", "airgaplab", str(d)])
 
 
-def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView], hosts: list[str], ns_dir: Path,
-                 journal: Journal, built: I.InternetBuild, image: Path) -> None:
-    """Each host's private /etc, /var and /run (overlays on the lab's shared `image` over the machine's), held
-    by a mount namespace bound under `ns_dir`."""
-    ns_dir.mkdir(exist_ok=True)
-    # Namespace files can only be bound on a private mount.
+def namespace_dir(ns_dir: Path, journal: Journal) -> None:
+    """Where the hosts' namespaces are bound (their files), and the keeper's: a private mount of its own, as
+    namespace files can only be bound on one."""
+    ns_dir.mkdir(parents=True, exist_ok=True)
     journal.will_mount(str(ns_dir))
     run(["mount", "--bind", str(ns_dir), str(ns_dir)])
     run(["mount", "--make-private", str(ns_dir)])
+
+
+def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView], hosts: list[str], ns_dir: Path,
+                 journal: Journal, built: I.InternetBuild, image: Path) -> None:
+    """Each host's private /etc, /var and /run (overlays on the lab's shared `image` over the machine's), held
+    by a mount namespace bound under `ns_dir` (namespace_dir)."""
     ctx = {"lab": spec, "isp_resolver": inet.isp_resolver, "root_server": A.ROOT_SERVER,
            "root_dnskey": built.root_dnskey}
     seed_image(image, ctx)
