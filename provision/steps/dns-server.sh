@@ -6,13 +6,22 @@ export STEP=dns-server
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "${BASH_SOURCE[0]%/*}/lib.sh"  # steps run as `bash /path/step.sh`: a directory always
 
+installing=0
 if ! command -v named >/dev/null || ! command -v dig >/dev/null; then
   # shellcheck disable=SC2086  # word lists
   act $PKG_INSTALL $NAMED_PKGS
+  installing=1
 fi
-# Validate before anything changes: a rejected config never reaches /etc or the running named.
-named-checkconf "$RENDERED$NAMED_CONF" || die "named-checkconf rejects the new named.conf; nothing changed"
-backup_once "$NAMED_CONF" "$NAMED_BAK"
+# Validate before anything changes: a rejected config never reaches /etc or the running named. (Shown only, the
+# step has installed nothing yet: a fresh Rocky host has no named-checkconf until `dnf install bind`.)
+if ! planning || command -v named-checkconf >/dev/null; then
+  named-checkconf "$RENDERED$NAMED_CONF" || die "named-checkconf rejects the new named.conf; nothing changed"
+fi
+if planning && (( installing )) && [[ ! -e $NAMED_CONF ]]; then
+  shown cp "$NAMED_CONF" "$NAMED_BAK"  # the package brings the stock file the notes keep
+else
+  backup_once "$NAMED_CONF" "$NAMED_BAK"
+fi
 install_rendered "$NAMED_CONF"
 if planning && [[ $CHANGED == 1 ]]; then shown named-checkconf "$NAMED_CONF"; fi  # the notes' check (run above)
 ensure_service "$NAMED_SERVICE"

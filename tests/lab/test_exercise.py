@@ -53,7 +53,7 @@ def test_solve_is_the_notes_step_shown_before_it_is_applied(netns_lab) -> None:
     solved = cli("solve", "3", "--name", name)
     assert solved.returncode == 0, solved.stdout + solved.stderr
     typed = [line.strip() for line in solved.stdout.splitlines() if line.strip().startswith("$ ")]
-    assert typed == ["$ cp /etc/named.conf /etc/named.bak", "$ cat > /etc/named.conf",
+    assert typed == ["$ dnf install -y bind bind-utils", "$ cp /etc/named.conf /etc/named.bak", "$ cat > /etc/named.conf",
                      "$ named-checkconf /etc/named.conf", "$ systemctl enable --now named",
                      "$ cat > /etc/resolv.conf"], solved.stdout
     assert solved.stdout.index("+allow-query { 127.0.0.1; 192.168.10.0/24; };") < solved.stdout.index("applied:")

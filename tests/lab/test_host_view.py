@@ -66,8 +66,12 @@ def test_journalctl_follows_the_last_ten_lines_and_filters_by_time(lab) -> None:
 
 
 def test_an_editor_the_notes_time_zone_and_roots_home(lab) -> None:
-    r = sh(lab, "k8s-node1", "dnf install -y nano && command -v nano")
-    assert r.returncode == 0 and r.stdout.strip().endswith("/nano"), r
+    r = sh(lab, "admin", "dnf install -y nano && command -v nano")  # admin reaches the mirror over the internet
+    assert r.returncode == 0 and r.stdout.strip().endswith("/usr/bin/nano"), r
+    r = sh(lab, "k8s-node1", "dnf install -y nano")  # a node reaches no repository: the closed network
+    assert r.returncode == 1 and "Error: Failed to download metadata for repo 'baseos'" in r.stderr, r
+    assert "Couldn't connect to server" in r.stderr, r
+    assert sh(lab, "k8s-node1", "command -v vi").returncode == 0  # vi, as a minimal Rocky host has
     assert "Time zone: Asia/Seoul" in sh(lab, "admin", "timedatectl").stdout
     assert sh(lab, "admin", "date +%Z").stdout.strip() == "KST"
     shell = subprocess.run([sys.executable, "-m", "airgaplab", "shell", "--name", lab.spec.name, "admin"],

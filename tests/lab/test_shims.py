@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.backends.netns.hostview import SHIM_DIR, HostView
+from airgaplab.backends.netns.hostview import HostView
+from airgaplab.backends.netns.seeding import SHIM_DIR
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from tests.helpers import ROOT
@@ -67,8 +68,15 @@ def test_every_shim_is_in_the_contract() -> None:
     assert not missing, f"shims not in README.md's table of what a netns host models: {missing}"
 
 
+# the host's repositories where no network is needed (a fresh temporary host reaches none)
+LOCAL_REPO = ("mkdir -p /srv/repo && mkdir /etc/yum.repos.d/off && mv /etc/yum.repos.d/*.repo /etc/yum.repos.d/off/ "
+              "&& printf '[local]\\nname=Local\\nbaseurl=file:///srv/repo\\ngpgcheck=0\\n' "
+              "> /etc/yum.repos.d/local.repo; ")
+
+
 def test_named_checkconf_with_no_file_checks_etc_named_conf(host: Host) -> None:
-    out = host("printf 'options { directory \"/var/named\" }\\n' > /etc/named.conf; named-checkconf; echo rc=$?; "
+    out = host(LOCAL_REPO + "dnf install -y bind >/dev/null; "
+               "printf 'options { directory \"/var/named\" }\\n' > /etc/named.conf; named-checkconf; echo rc=$?; "
                "sed -i 's/\" }/\"; };/' /etc/named.conf; named-checkconf; echo rc=$?")
     broken, fixed, _ = out.split("rc=")
     assert "/etc/named.conf:1: missing ';'" in broken and not fixed.startswith("0"), out
@@ -138,11 +146,24 @@ def test_networkmanager_reads_conf_d_at_start_and_reload_only(host: Host) -> Non
 
 
 def test_the_notes_tools_are_there_as_on_rocky(host: Host) -> None:
-    out = host("dnf install -y nano >/dev/null; echo dnf=$?; command -v nano; timedatectl | grep 'Time zone'; "
-               "dnf install -y cowsay; echo unknown=$?; pwd")
-    assert "dnf=0" in out and "/nano" in out and "Asia/Seoul" in out, out
-    assert "unknown=1" in out or "unknown=2" in out, out
+    out = host("command -v nano || echo no-nano; " + LOCAL_REPO + "dnf install -y nano >/dev/null; echo dnf=$?; "
+               "command -v nano; timedatectl | grep 'Time zone'; dnf install -y cowsay; echo unknown=$?; pwd")
+    assert out.startswith("no-nano\n"), out  # a fresh Rocky host has no nano: `dnf install` brings it
+    assert "dnf=0" in out and "/usr/bin/nano" in out and "Asia/Seoul" in out, out
+    assert "Error: Unable to find a match: cowsay" in out and "unknown=1" in out, out
     assert out.rstrip().endswith("/root"), out
+
+
+def test_dnf_with_no_repository_in_reach_fails_as_rockys_does(host: Host) -> None:
+    """A host that reaches no repository (this temporary host resolves no name): Rocky's Curl error, nothing
+    installed; without -y, dnf asks and a "no" installs nothing."""
+    out = host("dnf install -y bind; echo rc=$?; command -v named || echo no-named; rpm -q bind; " + LOCAL_REPO +
+               "echo n | dnf install bind; echo asked=$?; rpm -q bind")
+    assert "Errors during downloading metadata for repository 'baseos':" in out, out
+    assert "Curl error (6): Couldn't resolve host name for https://mirrors.rockylinux.org/mirrorlist" in out, out
+    assert "Error: Failed to download metadata for repo 'baseos'" in out and "rc=1" in out, out
+    assert "no-named" in out and out.count("package bind is not installed") == 2, out
+    assert "Is this ok [y/N]: n" in out and "Operation aborted." in out and "asked=1" in out, out
 
 
 def test_rocky_identity_commands(host: Host) -> None:
@@ -157,17 +178,20 @@ def test_rocky_identity_commands(host: Host) -> None:
 def test_dnf_and_rpm_answer_as_rockys_do(host: Host) -> None:
     """The notes' `dnf install -y bind bind-utils` prints a transaction (not "provided by the machine"), a second
     install says what is already there, `rpm -qa 'bind*'` keeps to its pattern, and Rocky's release file is there."""
-    out = host("cat /etc/redhat-release; dnf install -y bind bind-utils; echo first=$?; echo '8<'; "
+    out = host("cat /etc/redhat-release; " + LOCAL_REPO + "dnf install -y bind bind-utils; echo first=$?; echo '8<'; "
                "dnf install -y bind; echo second=$?; echo '8<'; rpm -qa 'bind*'; echo '8<'; dnf list installed 'bind*'")
     first, second, rpm_qa, listed = out.split("8<\n") if out.count("8<\n") == 3 else [out] * 4
-    assert first.startswith("Rocky Linux release 10.0 (Red Quartz)\n"), out
+    assert first.startswith("Rocky Linux release 10.1 (Red Quartz)\n"), out
     assert "Dependencies resolved." in first and "Installing:" in first and "first=0" in first, out
     assert re.search(r"^  bind-32:9\.18\.\S+\.(x86_64|aarch64)$", first, re.M), first
+    assert "Package bind-utils-32:9.18.33-10.el10_1.2" in first  # a fresh Rocky host has bind-utils already
+    assert re.search(r"^Installing dependencies:\n bind-dnssec-utils", first, re.M), first
     assert "provided by the machine" not in out
     assert re.search(r"^Package bind-32:9\.18\S+ is already installed\.$", second, re.M), second
     assert "Nothing to do." in second and "second=0" in second, second
     names = rpm_qa.split()
     assert names and all(n.startswith("bind") for n in names) and len(names) >= 2, rpm_qa
+    assert "bind-9.18.33-10.el10_1.2." in rpm_qa and "bind-dnssec-utils-9.18.33" in rpm_qa, rpm_qa
     assert listed.startswith("Installed Packages"), listed
     assert re.search(r"^bind-dnssec-utils\.(x86_64|aarch64)\s+32:9\.18\S+\s+@System$", listed, re.M), listed
 

@@ -37,7 +37,9 @@ KNOWN_NAMES = {
     "quay.io": "198.51.100.63", "docker.io": "198.51.100.64", "registry-1.docker.io": "198.51.100.65",
     "ghcr.io": "198.51.100.66", "naver.com": "198.51.100.67", "www.naver.com": "198.51.100.67",
     "rockylinux.org": "198.51.100.68", "dl.rockylinux.org": "198.51.100.69", "kubernetes.io": "198.51.100.70",
+    "mirrors.rockylinux.org": "198.51.100.71",
 }
+MIRROR = KNOWN_NAMES["mirrors.rockylinux.org"]  # where a Rocky host's dnf goes first: it answers (dnf's shim)
 NTP_STRATUM = 2  # as in the reference notes: upstream stratum 2, admin 3
 
 
@@ -75,7 +77,7 @@ class Internet:
 
     @property
     def service_addresses(self) -> list[str]:
-        return [ROOT_SERVER, *self.resolver_addresses, *self.upstream_names.values()]
+        return [ROOT_SERVER, *self.resolver_addresses, *self.upstream_names.values(), MIRROR]
 
     def check_safety(self) -> None:
         """Refuse a lab that would configure an address outside its own ranges."""

@@ -29,7 +29,8 @@ from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
 from airgaplab.backends.netns.boots import LabBoots
 from airgaplab.backends.netns.edge import forwarder_dnat
-from airgaplab.backends.netns.hostview import HostView, named_user
+from airgaplab.backends.netns.hostview import HostView
+from airgaplab.backends.netns.seeding import named_user
 from airgaplab.backends.netns.syscalls import has_boot_namespaces
 from airgaplab.backends.netns.topology import INTERNET, LAN, OUTSIDER
 from airgaplab.backends.netns.transport import NetnsTransport
@@ -219,9 +220,10 @@ class NetnsBackend(Backend):
             super().reboot(host)
 
     def _start_internet(self) -> None:
-        tx = self.transport
+        tx, view = self.transport, self.view(INTERNET)
         for conf, log in ((I.ROOT_CONF, "root.log"), (I.RESOLVER_CONF, "resolver.log")):
-            tx.run(INTERNET, ["named", "-u", named_user(), "-c", conf, "-L", f"/var/named/internet/{log}"],
+            tx.run(INTERNET, [view.machine_program("sbin/named"), "-u", view.user(named_user()), "-c", conf,
+                              "-L", f"/var/named/internet/{log}"],
                    what=f"starting the simulated internet's named ({conf})")
         tx.run(INTERNET, ["systemctl", "start", "chronyd"], what="starting the simulated NTP servers")
         # Ready when a forwarder resolves an NTP upstream name with a validated (AD) answer.

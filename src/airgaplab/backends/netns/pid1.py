@@ -39,6 +39,9 @@ RUN_KEEP = {"airgaplab": {"shims", "pause", "usr"}}
 # host's own (its network's settings), the rest of /proc/sys is the machine's kernel
 PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 PROC_HIDDEN = ("kcore", "keys", "timer_list")
+# the kernel a Rocky 10.1 host says it runs (`last reboot`, as `uname -r` says it: shims/rocky.release)
+ROCKY_KERNEL = next(line.split("=", 1)[1] for line in (Path(__file__).parent / "shims" / "rocky.release").read_text()
+                    .splitlines() if line.startswith("KERNEL="))
 
 
 def _utmp_boot(when: float, release: str) -> bytes:
@@ -91,7 +94,7 @@ def _as_new_pid1(boot_id: str) -> None:
     with open("/run/airgaplab/boot/id", "w") as f:
         f.write(f"{boot_id}\n")
     mount("/run/airgaplab/boot/id", "/proc/sys/kernel/random/boot_id", None, MS_BIND)
-    now, release = time.time(), os.uname().release
+    now, release = time.time(), f"{ROCKY_KERNEL}.{os.uname().machine}"
     record = _utmp_boot(now, release)
     with open("/run/utmp", "wb") as f:
         f.write(record)

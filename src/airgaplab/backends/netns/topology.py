@@ -12,8 +12,9 @@ from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import nm
-from airgaplab.backends.netns.hostview import HostView, seed_image
+from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.procs import run
+from airgaplab.backends.netns.seeding import seed_image
 from airgaplab.backends.netns.viewmount import make_views
 from airgaplab.lab.provisioner import parallel
 from airgaplab.lab.spec import LabSpec
@@ -92,7 +93,7 @@ def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView
     by a mount namespace bound under `ns_dir` (namespace_dir)."""
     ctx = {"lab": spec, "isp_resolver": inet.isp_resolver, "root_server": A.ROOT_SERVER,
            "root_dnskey": built.root_dnskey}
-    seed_image(image, ctx)
+    seed_image(image, ctx, rocky=all(view(h).boots for h in hosts))
     for host in hosts:
         v = view(host)
         extra = built.files if host == INTERNET else nm.keyfiles(spec, inet, host) if host in spec.host_names else {}

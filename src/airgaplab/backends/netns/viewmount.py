@@ -10,7 +10,8 @@ from __future__ import annotations
 import ctypes
 import os
 
-from airgaplab.backends.netns.hostview import HOST_SHIMS, OWN_DIRS, SHIM_DIR, WRITABLE, HostView
+from airgaplab.backends.netns.hostview import MACHINE_USR, WRITABLE, HostView
+from airgaplab.backends.netns.seeding import HOST_SHIMS, OWN_DIRS, SHIM_DIR
 from airgaplab.backends.netns.syscalls import (
     CLONE_NEWNS,
     CLONE_NEWUTS,
@@ -74,7 +75,11 @@ def mount_here(v: HostView) -> None:
     os.mkfifo(PAUSE_FIFO, 0o600)  # the shims' pause without a `sleep` process: a read that times out on it
     mount(str(SHIM_DIR), HOST_SHIMS, None, MS_BIND)
     mount(None, HOST_SHIMS, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
-    for top in ("etc", "var"):
+    if v.boots:  # the machine's /usr where the shims find its programs; the host's /usr Rocky's, its own
+        os.makedirs(MACHINE_USR)
+        mount("/usr", MACHINE_USR, None, MS_BIND)
+        mount(None, MACHINE_USR, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    for top in ("etc", "var", "usr") if v.boots else ("etc", "var"):
         lower = f"{v.image / top}:/{top}" if v.image else f"/{top}"
         mount("overlay", f"/{top}", "overlay", 0,
               f"lowerdir={lower},upperdir={v.upper(top)},workdir={v.root / top / 'work'}")
@@ -86,13 +91,13 @@ def mount_here(v: HostView) -> None:
         mount("tmpfs", "/tmp", "tmpfs", 0, "mode=1777")
     sethostname(v.name)
     if v.sealed:
-        _read_only_rest()
+        _read_only_rest(WRITABLE + (("/usr",) if v.boots else ()))
 
 
-def _read_only_rest() -> None:
+def _read_only_rest(writable: tuple[str, ...]) -> None:
     """Every mount outside the host's own directories read-only, in this namespace only (a bind remount)."""
     for point, options, _ in mount_points():
-        if any(point == w or point.startswith(f"{w}/") for w in WRITABLE) or "ro" in options.split(","):
+        if any(point == w or point.startswith(f"{w}/") for w in writable) or "ro" in options.split(","):
             continue
         own = sum(MOUNT_FLAGS.get(o, 0) for o in options.split(","))
         libc.mount(None, point.encode(), None, ctypes.c_ulong(MS_REMOUNT | MS_BIND | MS_RDONLY | own), None)
