@@ -116,3 +116,25 @@ def test_nmcli_terse_fields_and_values_as_scripts_use_them(lab) -> None:
     for odd in ("nmcli -t -f NOPE connection show", "nmcli --wait 5 connection show"):
         r = sh(lab, node, odd)
         assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1, r
+
+
+def test_where_a_curious_student_looks_the_host_is_rocky_10(lab) -> None:
+    """What gave the lab away (the issue's trial) answers as on Rocky 10.1: the commands' paths, the packages a
+    node has and has not, versions and banners, the kernel, the daemons' users, no Debian file."""
+    said = sh(lab, "k8s-node1", "type systemctl reboot dig; command -v named || echo no-named; rpm -qa 'bind*'; "
+                                "rpm -q bind; uname -r; hostnamectl; ls /etc/bind /etc/debian_version; "
+                                "command -v apt dpkg || echo no-apt").stdout
+    assert "systemctl is /usr/bin/systemctl" in said and "reboot is /usr/sbin/reboot" in said, said
+    assert "dig is /usr/bin/dig" in said and "/run/airgaplab" not in said, said
+    assert "no-named" in said and "package bind is not installed" in said, said  # a node never installed it
+    assert "bind-utils-9.18.33-10.el10_1.2." in said and "deb12" not in said and "Debian" not in said, said
+    assert "6.12.0-124.8.1.el10_1." in said and "Virtualization: kvm" in said and "airgaplab" not in said, said
+    assert "no-apt" in said, said
+    said = sh(lab, "admin", "named -v; chronyd -v; dig @127.0.0.1 localhost SOA | head -2; ls -l /etc/named.conf; "
+                            "ps -o user= -C named,chronyd | sort -u; journalctl -u NetworkManager --no-pager | tail -1; "
+                            "journalctl -u named --no-pager | grep 'starting BIND'").stdout
+    assert "BIND 9.18.33 (Extended Support Version)" in said and "chronyd (chrony) version 4.6.1" in said, said
+    assert "; <<>> DiG 9.18.33 <<>> @127.0.0.1 localhost SOA" in said, said
+    assert " root named " in said and "chrony\nnamed\n" in said, said
+    assert "systemd[1]: Started NetworkManager.service - Network Manager." in said, said
+    assert "starting BIND 9.18.33" in said and "deb12" not in said, said

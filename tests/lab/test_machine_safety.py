@@ -75,3 +75,21 @@ def test_a_host_sees_no_labs_mounts_nor_the_machines_namespaces(lab) -> None:
         assert not [p for p in points if p.startswith(state_root)], (host, points)
         assert "nsfs" not in kinds and "/run/netns" not in points, (host, table)
         assert "/etc" in points and "/var" in points and "/run" in points, (host, points)  # its own, all there
+
+
+def test_a_members_shell_keeps_no_power_over_the_machine(netns_lab) -> None:
+    """What a member types (`airgaplab exec`, `shell`, the gateway, the board's terminals) runs without the
+    capabilities that reach the machine: no remount of its read-only directories, no clock setting (tried here
+    with the time it already is: harmless had it worked), no renaming the running host (its next boot does)."""
+    from tests.helpers import cli
+
+    be = netns_lab("member")
+    r = cli("exec", "--name", be.spec.name, "admin", "--", "sh", "-c",
+            "mount -o remount,rw /opt; echo mount=$?; date -s \"$(date)\" >/dev/null; echo date=$?; "
+            "hostnamectl set-hostname renamed; hostname; systemctl restart named; echo named=$?")
+    out = r.stdout + r.stderr
+    assert "mount=32" in out and "date=1" in out and "Operation not permitted" in out, out
+    assert "admin is named renamed from its next boot" in out and "\nadmin\n" in out, out
+    assert "named=0" in out, out  # what the notes do still works: the daemons start as before
+    be.reboot("admin")
+    assert be.transport.run("admin", ["hostname"]).stdout.decode().strip() == "renamed"

@@ -31,7 +31,7 @@ from airgaplab.backends.netns.boots import LabBoots
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.seeding import named_user
-from airgaplab.backends.netns.syscalls import has_boot_namespaces
+from airgaplab.backends.netns.syscalls import BOOT_KINDS, has_boot_namespaces
 from airgaplab.backends.netns.topology import INTERNET, LAN, OUTSIDER
 from airgaplab.backends.netns.transport import NetnsTransport
 from airgaplab.backends.netns.world import NetnsWorld
@@ -195,7 +195,7 @@ class NetnsBackend(Backend):
         procs.kill_in_netns([self.netns(h) for h in hosts])  # what a keeper gone meanwhile would have left
         for host in hosts:
             v = self.view(host)
-            for f in (v.mnt_file, v.uts_file, v.ns_file("pid"), v.ns_file("time")):
+            for f in (v.mnt_file, v.uts_file, *(v.ns_file(kind) for kind in BOOT_KINDS)):
                 procs.unmount(str(f))
             for path in v.layers:
                 shutil.rmtree(path, ignore_errors=True)

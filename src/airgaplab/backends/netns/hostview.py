@@ -17,6 +17,15 @@ from airgaplab.backends.netns.seeding import HOST_SHIMS, ROCKY_NAMES, seed_host
 MACHINE_USR = "/run/airgaplab/usr"  # where a lab host sees the machine's /usr (its own /usr shows Rocky's commands)
 HOST_PATH = f"{HOST_SHIMS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # the harness's own hosts
 ROCKY_PATH = "/root/.local/bin:/root/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"  # root's, on Rocky
+# What a member's shell on a lab host may not do (its bounding set: no process it starts gets them back): each
+# reaches the machine, not the host — mount and swapoff (the machine's mounts and swap), the clock, kernel
+# modules, raw devices, the kernel's log and BPF. Kept: what the notes and the daemons need (the network, users,
+# files, signals, reboot: in the host's PID namespace a reboot(2) ends the host alone).
+# (by number, capabilities(7): an older setpriv knows fewer names; the running kernel's last one bounds them)
+MACHINE_CAPS = {"linux_immutable": 9, "sys_module": 16, "sys_rawio": 17, "sys_pacct": 20, "sys_admin": 21,
+                "sys_time": 25, "sys_tty_config": 26, "mknod": 27, "lease": 28, "audit_control": 30,
+                "mac_override": 32, "mac_admin": 33, "syslog": 34, "wake_alarm": 35, "block_suspend": 36,
+                "audit_read": 37, "perfmon": 38, "bpf": 39, "checkpoint_restore": 40}
 # a sealed host sees every other mount of the machine read-only (viewmount.py)
 WRITABLE = ("/etc", "/var", "/run", "/tmp", "/root", "/home", "/srv", "/proc", "/sys", "/dev")
 
@@ -53,7 +62,7 @@ class HostView:
         return ROCKY_NAMES.get(machine_user, machine_user) if self.boots else machine_user
 
     def ns_file(self, kind: str) -> Path:
-        """Where this boot's `kind` (pid, time) namespace is bound, or its record (boot)."""
+        """Where this boot's `kind` (pid, time, ipc) namespace is bound, or its record (boot)."""
         return self.ns_dir / f"{self.name}.{kind}"
 
     def upper(self, top: str) -> Path:
@@ -67,7 +76,8 @@ class HostView:
         return [self.root / rel for rel in self.layers_rel]
 
     def nsenter(self) -> list[str]:
-        boot = [f"--pid={self.ns_file('pid')}", f"--time={self.ns_file('time')}"] if self.boots else []
+        boot = [f"--pid={self.ns_file('pid')}", f"--time={self.ns_file('time')}", f"--ipc={self.ns_file('ipc')}"] \
+            if self.boots else []
         return ["nsenter", f"--net=/run/netns/{self.netns}", f"--mount={self.mnt_file}", f"--uts={self.uts_file}",
                 *boot, "--"]
 
@@ -79,6 +89,15 @@ class HostView:
     def env(self) -> list[str]:
         """`environ()` as an `env -i` command line, for a shell that is already inside the host."""
         return ["env", "-i", *(f"{k}={v}" for k, v in self.environ().items())]
+
+    def member_command(self, argv: list[str]) -> list[str]:
+        """argv as a member types it in the host (a shell, `airgaplab exec`): without the capabilities that reach
+        the machine (MACHINE_CAPS), where the host boots; the harness's own commands keep them (command)."""
+        if not self.boots:
+            return self.command(argv)
+        last = int(Path("/proc/sys/kernel/cap_last_cap").read_text())
+        dropped = ",".join(f"-cap_{n}" for n in MACHINE_CAPS.values() if n <= last)
+        return self.command(["setpriv", "--bounding-set", dropped, "--", *argv])
 
     def command(self, argv: list[str]) -> list[str]:
         """argv run in the host; give it `environ()` as its environment (nsenter passes it on: no `env`

@@ -1,6 +1,6 @@
 """The keeper of a netns lab's hosts: each host's boot, and a new boot when a host reboots.
 
-A boot gives a host PID and time namespaces of its own, made new each time: its init (shims/init, read by bash
+A boot gives a host PID, time and IPC namespaces of its own, made new each time: its init (shims/init, read by bash
 named `systemd`) is PID 1, its /proc shows only its processes, its uptime counts from the boot. Nothing typed in
 the host reaches another host or the machine: `kill -9 -1` ends the host's processes only, and reboot(2) called
 in it ends its init (the kernel's rule for a PID namespace other than the first), which this keeper, the init's
@@ -16,8 +16,8 @@ One keeper per lab, started by `up` in the machine's namespaces, a process of it
 
 Asked over a socket of its own (`request`): `boot HOST... [quiet]` (quiet: no unit started, the daemons a saved
 state had are started by its caller), `halt HOST...`, `exit`. What it knows of each host is in NS_DIR/HOST.boot
-(`state boots init_pid`), and the host's PID and time namespaces are bound to NS_DIR/HOST.pid and HOST.time for
-nsenter. Standard library only, and started without airgaplab's package imports (boots.launch): they cost 160 ms.
+(`state boots init_pid`), and the host's PID, time and IPC namespaces are bound to NS_DIR/HOST.pid, .time and
+.ipc for nsenter. Standard library only, and started without airgaplab's package imports (boots.launch): they cost 160 ms.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from airgaplab.backends.netns.pid1 import boot_child
-from airgaplab.backends.netns.syscalls import MS_BIND, check, detach, libc, mount
+from airgaplab.backends.netns.syscalls import BOOT_KINDS, MS_BIND, check, detach, libc, mount
 
 PR_SET_NAME, PR_SET_CHILD_SUBREAPER = 15, 36
 NAME = "airgaplab-keep"  # its process name (comm: 15 characters at most)
@@ -100,7 +100,7 @@ class Keeper:
         if not lines or not lines[0].startswith("init "):
             raise OSError(f"{host}: could not boot: {said.strip() or 'no word from the boot'}")
         pid = int(lines[0].split()[1])
-        for kind in ("pid", "time"):
+        for kind in BOOT_KINDS:
             target = self._file(host, kind)
             Path(target).touch()
             mount(f"/proc/{pid}/ns/{kind}", target, None, MS_BIND)
@@ -115,7 +115,7 @@ class Keeper:
         host = self.inits.pop(pid, None)
         if host is None:
             return
-        for kind in ("pid", "time"):
+        for kind in BOOT_KINDS:
             detach(self._file(host, kind))
         rebooted = (os.WIFEXITED(status) and os.WEXITSTATUS(status) == REBOOT) or (
             os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGHUP)

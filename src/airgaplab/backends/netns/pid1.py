@@ -6,6 +6,7 @@ Standard library only (the keeper imports it)."""
 from __future__ import annotations
 
 import os
+import stat
 import struct
 import time
 import uuid
@@ -13,6 +14,7 @@ from contextlib import suppress
 from pathlib import Path
 
 from airgaplab.backends.netns.syscalls import (
+    CLONE_NEWIPC,
     CLONE_NEWNET,
     CLONE_NEWNS,
     CLONE_NEWPID,
@@ -26,6 +28,7 @@ from airgaplab.backends.netns.syscalls import (
     MS_REMOUNT,
     detach,
     mount,
+    sethostname,
     setns,
     unshare,
 )
@@ -39,6 +42,7 @@ RUN_KEEP = {"airgaplab": {"shims", "pause", "usr"}}
 # host's own (its network's settings), the rest of /proc/sys is the machine's kernel
 PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 PROC_HIDDEN = ("kcore", "keys", "timer_list")
+DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0))
 # the kernel a Rocky 10.1 host says it runs (`last reboot`, as `uname -r` says it: shims/rocky.release)
 ROCKY_KERNEL = next(line.split("=", 1)[1] for line in (Path(__file__).parent / "shims" / "rocky.release").read_text()
                     .splitlines() if line.startswith("KERNEL="))
@@ -87,6 +91,8 @@ def _as_new_pid1(boot_id: str) -> None:
     for rel in PROC_HIDDEN:
         if os.path.exists(f"/proc/{rel}"):
             mount("/dev/null", f"/proc/{rel}", None, MS_BIND)
+    _named_from_its_file()
+    _own_devices()
     _empty("/run", RUN_KEEP)
     _empty("/tmp", {})
     for d in ("/run/systemd/system", "/run/airgaplab/boot"):  # testinfra (and people) know systemd by the first
@@ -111,6 +117,35 @@ def _as_new_pid1(boot_id: str) -> None:
         f.write(f"{now:.6f} {boot_id}\n")
 
 
+def _own_devices() -> None:
+    """/dev and /sys of the host's own: the usual devices and none of the machine's disks or terminals (ptys of
+    its own: a new devpts), and sysfs as the host's network shows it, read-only."""
+    detach("/sys")
+    mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+    detach("/dev")
+    mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=0755,size=64k")
+    for name, major, minor in DEVICES:
+        os.mknod(f"/dev/{name}", stat.S_IFCHR | 0o666, os.makedev(major, minor))
+        os.chmod(f"/dev/{name}", 0o666)
+    os.mkdir("/dev/pts")
+    mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620,gid=5")
+    os.mkdir("/dev/shm")
+    mount("tmpfs", "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777")
+    for link, target in (("ptmx", "pts/ptmx"), ("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
+                         ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+        os.symlink(target, f"/dev/{link}")
+
+
+def _named_from_its_file() -> None:
+    """The host's name from /etc/hostname, as a boot sets it (`hostnamectl set-hostname` writes it there)."""
+    try:
+        name = Path("/etc/hostname").read_text().strip()
+    except OSError:
+        return
+    if name:
+        sethostname(name)
+
+
 def _offsets() -> str:
     """timens_offsets that start the host's monotonic and boot clocks at zero now."""
     lines = []
@@ -123,7 +158,7 @@ def _offsets() -> str:
 def boot_child(ns_dir: Path, netns: str, host: str, quiet: bool, report: int) -> int:
     """In a forked child: new PID and time namespaces for the children it makes, the host's network, UTS and
     mount namespaces; then its PID 1, whose PID on this machine goes to `report`."""
-    unshare(CLONE_NEWPID | CLONE_NEWTIME)
+    unshare(CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWIPC)  # IPC: SysV shared memory and queues, the host's own
     with open("/proc/self/timens_offsets", "w") as f:  # the machine's /proc: before entering the host's mounts
         f.write(_offsets())
     setns(f"/run/netns/{netns}", CLONE_NEWNET)

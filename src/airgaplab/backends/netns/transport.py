@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -54,7 +55,9 @@ class NetnsTransport(Transport):
             print(down, file=sys.stderr)
             return 255
         init = boots.boot_record(view.ns_dir, host)[2]
-        code = subprocess.call(view.command(argv), env=view.environ())
+        if view.boots and sys.stdin.isatty():  # a terminal of the host's own (its /dev/pts): `tty` says /dev/pts/0
+            argv = ["script", "-qec", shlex.join(argv), "/dev/null"]
+        code = subprocess.call(view.member_command(argv), env=view.environ())
         if view.boots and not boots.alive(init):  # the shell ended with the host's boot
             print(f"Connection to {host} closed by remote host.", file=sys.stderr)  # as ssh says it of a reboot
             return 255
