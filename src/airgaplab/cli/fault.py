@@ -24,9 +24,9 @@ def fault(
 ) -> None:
     """Inject a fault; `airgaplab status` lists what is in effect, `airgaplab fault clear` undoes it all.
 
-    internet-down/up: admin's outside link · stop|start|restart HOST SERVICE · reboot HOST (its daemons
-    come back as a boot brings them) · isolate HOST (off the internal network) · loss HOST PERCENT
-    (nftables, each way).
+    internet-down/up: admin's outside link · stop|start|restart HOST SERVICE · reboot HOST (a reboot of that
+    host alone: its processes end, its shells close, the enabled units start again; a host powered off
+    starts) · isolate HOST (off the internal network) · loss HOST PERCENT (nftables, each way).
     """
     be = open_lab(name)
     if verb == "clear":

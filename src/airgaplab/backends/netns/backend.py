@@ -158,8 +158,11 @@ class NetnsBackend(Backend):
         with journal.phase("internet"):
             self._translate_at_the_edge()
             self._start_internet()
-        # what a stock Rocky host runs at boot: NetworkManager, and chronyd with its stock config
-        boot = ["NetworkManager"] + (["chronyd"] if bare else [])
+        # what a stock Rocky host runs at boot: NetworkManager (a lab host's init started it: enabled in the
+        # image), and chronyd with its stock config
+        boot = (["NetworkManager"] if not self.sealed else []) + (["chronyd"] if bare else [])
+        if not boot:
+            return
         self.progress(f"boot: {' and '.join(boot)} on every host" + (" (--bare: no NTP/DNS provisioning)" if bare else ""))
 
         def boot_host(host: str) -> None:

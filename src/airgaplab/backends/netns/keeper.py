@@ -22,14 +22,14 @@ state had are started by its caller), `halt HOST...`, `exit`. What it knows of e
 
 from __future__ import annotations
 
-import hashlib
 import os
-import selectors
+import select
 import signal
 import socket
 import sys
+import time
+import zlib
 from contextlib import suppress
-from pathlib import Path
 
 from airgaplab.backends.netns.pid1 import boot_child
 from airgaplab.backends.netns.syscalls import BOOT_KINDS, MS_BIND, check, detach, libc, mount
@@ -38,58 +38,85 @@ PR_SET_NAME, PR_SET_CHILD_SUBREAPER = 15, 36
 NAME = "airgaplab-keep"  # its process name (comm: 15 characters at most)
 REBOOT, POWEROFF = 10, 11  # the init's exit codes (shims/init)
 SIDE_BY_SIDE = 8  # boots at once: each waits on its own system calls (mounts) more than on the keeper
+BOOT_S = 60  # how long a host's enabled units may take to start
 
 
-def socket_name(ns_dir: Path) -> bytes:
+def socket_name(ns_dir: str | os.PathLike[str]) -> bytes:
     """The keeper's socket: abstract (no file to hold the lab's mounts), in the machine's network namespace (no
     host reaches it), named after the lab's namespace dir."""
-    return b"\0airgaplab-keeper-" + hashlib.sha256(str(ns_dir).encode()).hexdigest()[:32].encode()
+    where = os.fsencode(ns_dir)
+    return b"\0airgaplab-keeper-%08x-" % zlib.crc32(where) + where[-64:]
+
+
+def _unclosed(pipes: dict[int, str], timeout: float) -> list[str]:
+    """Wait until the other ends of the pipes (fd → whose) are closed, `timeout` s at most; those still open.
+    Every fd is closed after."""
+    deadline, left = time.monotonic() + timeout, dict(pipes)
+    try:
+        while left and (wait := deadline - time.monotonic()) > 0:
+            ready, _, _ = select.select(list(left), [], [], wait)
+            for fd in ready:
+                if not os.read(fd, 512):
+                    os.close(fd)
+                    del left[fd]
+        return sorted(left.values())
+    finally:
+        for fd in left:
+            os.close(fd)
 
 
 class Keeper:
-    def __init__(self, ns_dir: Path, prefix: str) -> None:
+    def __init__(self, ns_dir: str, prefix: str) -> None:
         self.ns_dir, self.prefix = ns_dir, prefix
         self.inits: dict[int, str] = {}  # init's PID → its host
         self.boots: dict[str, int] = {}
 
     def _file(self, host: str, kind: str) -> str:
-        return str(self.ns_dir / f"{host}.{kind}")
+        return f"{self.ns_dir}/{host}.{kind}"
 
     def _record(self, host: str, state: str, pid: int) -> None:
-        path = Path(self._file(host, "boot"))
-        path.with_suffix(".tmp").write_text(f"{state} {self.boots.get(host, 0)} {pid}\n")
-        os.replace(path.with_suffix(".tmp"), path)
+        path = self._file(host, "boot")
+        with open(f"{path}.tmp", "w") as f:
+            f.write(f"{state} {self.boots.get(host, 0)} {pid}\n")
+        os.replace(f"{path}.tmp", path)
 
     def boot(self, hosts: list[str], quiet: bool = False) -> None:
         """A new boot of each host (off ones only), SIDE_BY_SIDE at a time: back once their namespaces are bound,
         their inits starting. OSError naming those that did not boot."""
-        failed = []
+        failed, starting = [], {}
         for i in range(0, len(hosts), SIDE_BY_SIDE):
             started = [(host, *self._begin(host, quiet)) for host in hosts[i:i + SIDE_BY_SIDE]]
-            for host, child, report in started:
+            for host, child, report, booted in started:
+                starting[booted] = host
                 try:
                     self._bind(host, child, report)
                 except OSError as e:
                     failed.append(str(e))
+        # their enabled units started (while the next ones booted): what a caller of `boot` waits for
+        failed += [f"{host}: its units did not start within {BOOT_S} s" for host in _unclosed(starting, BOOT_S)]
         if failed:
             raise OSError("; ".join(failed))
 
-    def _begin(self, host: str, quiet: bool) -> tuple[int, int]:
-        """Fork the boot's first child (pid1.boot_child); (its PID, the pipe it reports on)."""
+    def _begin(self, host: str, quiet: bool) -> tuple[int, int, int]:
+        """Fork the boot's first child (pid1.boot_child); (its PID, the pipe it reports on, the pipe that closes
+        when the host's init has started its units)."""
         report_r, report_w = os.pipe()
+        booted_r, booted_w = os.pipe()
         child = os.fork()
         if child == 0:
             code = 1
             try:
                 os.close(report_r)
-                code = boot_child(self.ns_dir, f"{self.prefix}{host}", host, quiet, report_w)
+                os.close(booted_r)
+                code = boot_child(self.ns_dir, f"{self.prefix}{host}", host, quiet, report_w, booted_w)
             except BaseException as e:
                 with suppress(OSError):
                     os.write(report_w, f"error {host}: {e}\n".encode())
             finally:
                 os._exit(code)
         os.close(report_w)
-        return child, report_r
+        os.close(booted_w)
+        return child, report_r, booted_r
 
     def _bind(self, host: str, child: int, report: int) -> None:
         """The boot's word (its init's PID, once the init runs its script), then its namespaces bound for nsenter."""
@@ -102,7 +129,7 @@ class Keeper:
         pid = int(lines[0].split()[1])
         for kind in BOOT_KINDS:
             target = self._file(host, kind)
-            Path(target).touch()
+            os.close(os.open(target, os.O_CREAT | os.O_WRONLY, 0o644))  # a file to bind the namespace on
             mount(f"/proc/{pid}/ns/{kind}", target, None, MS_BIND)
         self.inits[pid] = host
         self.boots[host] = self.boots.get(host, 0) + 1
@@ -173,19 +200,18 @@ class Keeper:
         server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
         server.bind(socket_name(self.ns_dir))
         server.listen(16)
-        (self.ns_dir / "keeper.pid").write_text(f"{os.getpid()}\n")
+        with open(f"{self.ns_dir}/keeper.pid", "w") as f:
+            f.write(f"{os.getpid()}\n")
         with suppress(OSError):
             os.write(1, b"ready\n")
         null = os.open("/dev/null", os.O_RDWR)
         os.dup2(null, 1)  # the caller reads until this closes
         os.close(null)
-        sel = selectors.DefaultSelector()
-        sel.register(server, selectors.EVENT_READ)
-        sel.register(wake_r, selectors.EVENT_READ)
         going = True
         while going:
-            for key, _ in sel.select(timeout=30):
-                if key.fileobj is server:
+            ready, _, _ = select.select([server.fileno(), wake_r], [], [], 30)
+            for fd in ready:
+                if fd == server.fileno():
                     conn, _ = server.accept()
                     with conn:
                         conn.settimeout(10)
@@ -207,13 +233,13 @@ class Keeper:
     def _lab_exists(self) -> bool:
         """The lab's namespace dir, and a network namespace of it, are still there."""
         try:
-            return self.ns_dir.is_dir() and any(n.startswith(self.prefix) for n in os.listdir("/run/netns"))
+            return os.path.isdir(self.ns_dir) and any(n.startswith(self.prefix) for n in os.listdir("/run/netns"))
         except OSError:
             return False
 
 
 def main(argv: list[str]) -> int:
-    ns_dir, prefix = Path(argv[0]), argv[1]
+    ns_dir, prefix = argv[0], argv[1]
     libc.prctl(PR_SET_NAME, NAME.encode(), 0, 0, 0)
     check(libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0), "prctl")  # the hosts' inits come back to it
     os.chdir("/")

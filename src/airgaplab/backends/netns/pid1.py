@@ -9,9 +9,7 @@ import os
 import stat
 import struct
 import time
-import uuid
 from contextlib import suppress
-from pathlib import Path
 
 from airgaplab.backends.netns.syscalls import (
     CLONE_NEWIPC,
@@ -44,8 +42,8 @@ PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")
 PROC_HIDDEN = ("kcore", "keys", "timer_list")
 DEVICES = (("null", 1, 3), ("zero", 1, 5), ("full", 1, 7), ("random", 1, 8), ("urandom", 1, 9), ("tty", 5, 0))
 # the kernel a Rocky 10.1 host says it runs (`last reboot`, as `uname -r` says it: shims/rocky.release)
-ROCKY_KERNEL = next(line.split("=", 1)[1] for line in (Path(__file__).parent / "shims" / "rocky.release").read_text()
-                    .splitlines() if line.startswith("KERNEL="))
+with open(os.path.join(os.path.dirname(__file__), "shims", "rocky.release")) as _release:
+    ROCKY_KERNEL = next(line.split("=", 1)[1].strip() for line in _release if line.startswith("KERNEL="))
 
 
 def _utmp_boot(when: float, release: str) -> bytes:
@@ -76,10 +74,20 @@ def _remove(path: str) -> None:
             os.unlink(path)
 
 
-def _as_new_pid1(boot_id: str) -> None:
+def _fresh(point: str, machine: dict[str, int]) -> None:
+    """Make way for this boot's mount at `point`: the last boot's is taken away; the machine's, which a new
+    host's view still has there, stays below the new one (a lazy unmount costs a millisecond, and mounts wait
+    for one another: a lab of 100 nodes boots in seconds, not tenths)."""
+    if os.stat(point).st_dev != machine[point]:
+        detach(point)
+
+
+def _as_new_pid1(boot_id: str, machine: dict[str, int]) -> None:
     """In the host's mount namespace, as PID 1 of its new PID namespace: its own /proc (the machine's kernel
-    settings read-only), /run and /tmp empty, the boot recorded where `who -b`, `last` and journalctl look."""
-    detach("/proc")
+    settings read-only), /dev and /sys, /run and /tmp empty, the boot recorded where `who -b`, `last` and
+    journalctl look. `machine`: the machine's own /proc, /sys and /dev (st_dev), as a first boot finds them."""
+    first = os.stat("/proc").st_dev == machine["/proc"]  # a new view: /run, /tmp and its name as they should be
+    _fresh("/proc", machine)
     mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
     for rel in PROC_READ_ONLY:
         path = f"/proc/{rel}"
@@ -91,10 +99,11 @@ def _as_new_pid1(boot_id: str) -> None:
     for rel in PROC_HIDDEN:
         if os.path.exists(f"/proc/{rel}"):
             mount("/dev/null", f"/proc/{rel}", None, MS_BIND)
-    _named_from_its_file()
-    _own_devices()
-    _empty("/run", RUN_KEEP)
-    _empty("/tmp", {})
+    _own_devices(machine)
+    if not first:
+        _named_from_its_file()
+        _empty("/run", RUN_KEEP)
+        _empty("/tmp", {})
     for d in ("/run/systemd/system", "/run/airgaplab/boot"):  # testinfra (and people) know systemd by the first
         os.makedirs(d, exist_ok=True)
     with open("/run/airgaplab/boot/id", "w") as f:
@@ -108,7 +117,7 @@ def _as_new_pid1(boot_id: str) -> None:
     with open("/var/log/wtmp", "ab") as f:
         f.write(record)
     state = "/var/lib/airgaplab/systemd"
-    if os.path.isdir(state):  # a unit's failure is this boot's (systemd keeps it in memory)
+    if not first and os.path.isdir(state):  # a unit's failure is this boot's (systemd keeps it in memory)
         for entry in os.scandir(state):
             if entry.name.endswith(".failed"):
                 os.unlink(entry.path)
@@ -117,12 +126,12 @@ def _as_new_pid1(boot_id: str) -> None:
         f.write(f"{now:.6f} {boot_id}\n")
 
 
-def _own_devices() -> None:
+def _own_devices(machine: dict[str, int]) -> None:
     """/dev and /sys of the host's own: the usual devices and none of the machine's disks or terminals (ptys of
     its own: a new devpts), and sysfs as the host's network shows it, read-only."""
-    detach("/sys")
+    _fresh("/sys", machine)
     mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    detach("/dev")
+    _fresh("/dev", machine)
     mount("tmpfs", "/dev", "tmpfs", MS_NOSUID, "mode=0755,size=64k")
     for name, major, minor in DEVICES:
         os.mknod(f"/dev/{name}", stat.S_IFCHR | 0o666, os.makedev(major, minor))
@@ -139,7 +148,8 @@ def _own_devices() -> None:
 def _named_from_its_file() -> None:
     """The host's name from /etc/hostname, as a boot sets it (`hostnamectl set-hostname` writes it there)."""
     try:
-        name = Path("/etc/hostname").read_text().strip()
+        with open("/etc/hostname") as f:
+            name = f.read().strip()
     except OSError:
         return
     if name:
@@ -155,22 +165,27 @@ def _offsets() -> str:
     return "".join(lines)
 
 
-def boot_child(ns_dir: Path, netns: str, host: str, quiet: bool, report: int) -> int:
-    """In a forked child: new PID and time namespaces for the children it makes, the host's network, UTS and
-    mount namespaces; then its PID 1, whose PID on this machine goes to `report`."""
+def boot_child(ns_dir: str, netns: str, host: str, quiet: bool, report: int, booted: int) -> int:
+    """In a forked child: new PID, time and IPC namespaces for the children it makes, the host's network, UTS and
+    mount namespaces; then its PID 1, whose PID on this machine goes to `report`. The init holds `booted` until
+    its enabled units have started."""
     unshare(CLONE_NEWPID | CLONE_NEWTIME | CLONE_NEWIPC)  # IPC: SysV shared memory and queues, the host's own
     with open("/proc/self/timens_offsets", "w") as f:  # the machine's /proc: before entering the host's mounts
         f.write(_offsets())
+    machine = {point: os.stat(point).st_dev for point in ("/proc", "/sys", "/dev")}
     setns(f"/run/netns/{netns}", CLONE_NEWNET)
-    setns(str(ns_dir / f"{host}.uts"), CLONE_NEWUTS)
-    setns(str(ns_dir / f"{host}.mnt"), CLONE_NEWNS)
+    setns(f"{ns_dir}/{host}.uts", CLONE_NEWUTS)
+    setns(f"{ns_dir}/{host}.mnt", CLONE_NEWNS)
     os.chdir("/")
-    boot_id = str(uuid.uuid4())
+    raw = os.urandom(16).hex()  # a random boot id, as the kernel's (uuid's import is a tenth of a keeper's start)
+    boot_id = f"{raw[:8]}-{raw[8:12]}-4{raw[13:16]}-{raw[16:20]}-{raw[20:]}"
     pid = os.fork()
     if pid == 0:  # PID 1 of the host
         try:
-            _as_new_pid1(boot_id)
-            env = {"PATH": "/usr/sbin:/usr/bin", "LANG": "C.UTF-8", "AIRGAPLAB_BOOT": "quiet" if quiet else "boot"}
+            _as_new_pid1(boot_id, machine)
+            env = {"PATH": "/usr/sbin:/usr/bin", "LANG": "C.UTF-8", "AIRGAPLAB_BOOT": "quiet" if quiet else "boot",
+                   "AIRGAPLAB_BOOTED_FD": str(booted)}
+            os.set_inheritable(booted, True)
             script = os.open(INIT, os.O_RDONLY)
             os.dup2(script, 0)  # bash reads its script from standard input: `ps` shows PID 1 as systemd alone
             null = os.open("/dev/null", os.O_RDWR)

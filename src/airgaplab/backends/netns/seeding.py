@@ -76,6 +76,11 @@ def seed_host(view: HostView, context: dict[str, object], extra: dict[str, bytes
                    (template.render(context) if template else text).encode(), view.image)
     for path, data in (extra or {}).items():
         _write(view.upper, Path(path.lstrip("/")), data, view.image)
+    if view.boots and any(p.endswith(".nmconnection") for p in extra or {}):
+        # a lab host's NetworkManager is enabled as installed: its boot starts it (the simulated internet has none)
+        units = view.upper("var") / "lib" / "airgaplab" / "systemd"
+        units.mkdir(parents=True, exist_ok=True)
+        (units / "NetworkManager.enabled").touch()
     if view.image is None:
         _stock_ownership(view.upper, rocky=view.boots)
         _time_zone(view.upper("etc"))
@@ -210,8 +215,24 @@ def _rocky_system(layer: Callable[[str], Path]) -> None:
             renamed.append(f"{rocky}:{rest}" if sep and rocky and rocky not in taken else line)
         (etc / name).write_text("".join(f"{line}\n" for line in renamed))
         (etc / name).chmod(0o644)
+    # the machine's secrets are not a host's: its passwords (every user locked here, as a fresh host's are
+    # before `passwd`) and ssh host keys
+    users = [line.split(":", 1)[0] for line in (etc / "passwd").read_text().splitlines() if ":" in line]
+    groups = [line.split(":", 1)[0] for line in (etc / "group").read_text().splitlines() if ":" in line]
+    for name, rows in (("shadow", [f"{u}:!!:20000:0:99999:7:::" for u in users]),
+                       ("gshadow", [f"{g}:!::" for g in groups])):
+        (etc / name).write_text("".join(f"{row}\n" for row in rows))
+        (etc / name).chmod(0o000)  # as Rocky keeps them: root alone reads them
+    (etc / "ssh").mkdir(exist_ok=True)
+    for key in Path("/etc/ssh").glob("ssh_host_*"):
+        _whiteout(etc / "ssh" / key.name)
     for name in NOT_ROCKY:
         _whiteout(etc / name)
+    log = layer("var") / "log"  # the host's own logins and boots (`last`), none of the machine's
+    log.mkdir(parents=True, exist_ok=True)
+    for name in ("wtmp", "btmp", "lastlog"):
+        (log / name).write_bytes(b"")
+        (log / name).chmod(0o600 if name == "btmp" else 0o664)
 
 
 def _whiteout(path: Path) -> None:

@@ -8,9 +8,6 @@ a link to this host's shim of that name, or to the machine's own program, which 
 from __future__ import annotations
 
 import os
-import platform
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(os.path.realpath(__file__)).parent
@@ -21,14 +18,14 @@ SHIMS = "/run/airgaplab/shims"  # where a host sees this directory
 PAYLOAD = Path("/usr/lib/airgaplab/payload")  # a package's own files (its configuration), until it is installed
 
 
-@dataclass(frozen=True)
 class Package:
-    name: str
-    evr: str  # [EPOCH:]VERSION-RELEASE
-    arch: str
-    stock: bool
-    requires: tuple[str, ...]
-    files: dict[str, str]  # path in /usr → the shim it is, or "" (the machine's own program)
+    """One package (a plain class: dataclasses' import is a third of this shim's start)."""
+
+    def __init__(self, name: str, evr: str, arch: str, stock: bool, requires: tuple[str, ...],
+                 files: dict[str, str]) -> None:
+        self.name, self.evr, self.arch, self.stock = name, evr, arch, stock  # evr: [EPOCH:]VERSION-RELEASE
+        self.requires = requires
+        self.files = files  # path in /usr → the shim it is, or "" (the machine's own program)
 
     @property
     def vr(self) -> str:
@@ -50,7 +47,7 @@ class Package:
 
 def table() -> dict[str, Package]:
     """Every package a Rocky host can have here (the line `hidden` is the machine's tools no host shows)."""
-    arch = platform.machine()
+    arch = os.uname().machine
     out = {}
     for line in TABLE.read_text().splitlines():
         if not line.strip() or line.startswith("#"):
@@ -86,6 +83,8 @@ def needed(names: list[str]) -> list[Package]:
 
 def _unpack(payload: Path) -> None:
     """A package's files from its payload into place, with their owners and modes; what is there already kept."""
+    import shutil  # only here: an install is rare, a query is not
+
     for src in sorted(payload.rglob("*")):
         dest = Path("/") / src.relative_to(payload)
         if dest.exists() or dest.is_symlink():
