@@ -28,6 +28,7 @@ from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
 from airgaplab.backends.netns.boots import LabBoots
+from airgaplab.backends.netns.doctor import missing_tools
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.seeding import named_user
@@ -41,20 +42,6 @@ from airgaplab.lab.spec import LabSpec
 
 RESERVED = (INTERNET, OUTSIDER, LAN)
 STATE_DAEMONS = ("NetworkManager", "named", "chronyd")  # started in this order (admin's chronyd resolves via named)
-# tool → the Debian package that has it: `up` refuses and `doctor` reports from this one list
-REQUIRED_TOOLS = {
-    "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "mount": "mount", "tar": "tar",
-    "chronyd": "chrony", "chronyc": "chrony", "named": "bind9", "named-checkconf": "bind9-utils",
-    "dnssec-keygen": "bind9-utils", "dnssec-signzone": "bind9-utils", "dnssec-dsfromkey": "bind9-utils",
-    "dig": "bind9-dnsutils", "nft": "nftables", "ping": "iputils-ping", "python3": "python3",
-}
-
-
-def missing_tools() -> dict[str, str]:
-    """The tools the netns backend needs that this machine lacks, with their packages."""
-    return {t: pkg for t, pkg in REQUIRED_TOOLS.items() if shutil.which(t) is None}
-
-
 def copy_layers(src: Path, hosts: list[str], dest: Path) -> None:
     """The hosts' layers (HOST/etc/upper, HOST/var/upper, HOST/own) from src to dest, by `cp -a`, which keeps
     overlayfs's own marks (whiteouts, opaque dirs' xattrs) as they are: a few cp's for a whole lab, side by side

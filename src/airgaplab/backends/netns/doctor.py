@@ -4,11 +4,25 @@ ranges), and whether it can come up here (`usable`)."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 from airgaplab.backends.netns.syscalls import has_boot_namespaces
 from airgaplab.diagnosis import Diagnosis, run
 from airgaplab.lab.spec import LabSpec
+
+# tool → the Debian package that has it: `up` refuses and `doctor` reports from this one list
+REQUIRED_TOOLS = {
+    "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "mount": "mount", "tar": "tar",
+    "chronyd": "chrony", "chronyc": "chrony", "named": "bind9", "named-checkconf": "bind9-utils",
+    "dnssec-keygen": "bind9-utils", "dnssec-signzone": "bind9-utils", "dnssec-dsfromkey": "bind9-utils",
+    "dig": "bind9-dnsutils", "nft": "nftables", "ping": "iputils-ping", "python3": "python3",
+}
+
+
+def missing_tools() -> dict[str, str]:
+    """The tools the netns backend needs that this machine lacks, with their packages."""
+    return {t: pkg for t, pkg in REQUIRED_TOOLS.items() if shutil.which(t) is None}
 
 
 def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
@@ -21,8 +35,6 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
 
     f = [Diagnosis("root", os.geteuid() == 0, "running as root" if os.geteuid() == 0 else f"uid {os.geteuid()}",
                  "run as root (sudo): namespaces and mounts need it")]
-    from airgaplab.backends.netns.backend import missing_tools
-
     missing = set(missing_tools().values())
     f.append(Diagnosis("chronyd, named, dig, iproute2", not missing,
                      "all present" if not missing else f"missing packages: {', '.join(sorted(missing))}",
