@@ -13,6 +13,7 @@ have no internet to install from.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
@@ -115,7 +116,15 @@ def _no_vagrantfile() -> Path:
 
 
 def ensure(os_name: str, progress: Callable[[str], None], mirror: str | None = None) -> str:
-    """The Vagrant box name for os_name, building and adding it when missing."""
+    """The Vagrant box name for os_name, building and adding it when missing. One caller at a time (a lock in the
+    cache): a class's seats come up side by side, and two `vagrant box add` of one box at once leave it without
+    its metadata.json (seen in CI on a machine whose Vagrant had no box yet)."""
+    with open(_no_vagrantfile() / ".box.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _ensure(os_name, progress, mirror)
+
+
+def _ensure(os_name: str, progress: Callable[[str], None], mirror: str | None) -> str:
     r = recipe(os_name, mirror)
     if r.box_name in vagrant_boxes():
         return r.box_name
