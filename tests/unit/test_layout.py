@@ -11,7 +11,7 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "src" / "airgaplab"
 # bottom to top: a module may import its own layer and those below it
 LAYERS = (
-    ("airgaplab.errors", "airgaplab.paths", "airgaplab.retry", "airgaplab.diagnosis"),
+    ("airgaplab.errors", "airgaplab.paths", "airgaplab.retry", "airgaplab.diagnosis", "airgaplab.kit"),
     ("airgaplab.lab",),
     ("airgaplab.probes",),
     ("airgaplab.backends",),

@@ -164,8 +164,8 @@ def test_vagrantfile_refuses_other_providers(tmp_path: Path, lab) -> None:
 
 def test_dry_run_prints_plan_and_commands_and_creates_nothing(state_dir: Path) -> None:
     r = cli("up", "--backend", "vagrant", "--dry-run", "--nodes", "3")
-    assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
+    assert r.returncode == (1 if out["up_would_stop_on"] else 0), r.stderr
     assert [m["name"] for m in out["plan"]["machines"]] == ["admin", "k8s-node1", "k8s-node2", "k8s-node3"]
     assert any("vagrant up --provider=libvirt" in c for c in out["commands"])
     assert any("vagrant destroy --force" in c for c in out["commands"])

@@ -13,6 +13,7 @@ from rich.table import Table
 from airgaplab.backends import lab_to_take_down, make_backend, open_lab, registered, resolve_backend_name
 from airgaplab.backends.base import LabStatus
 from airgaplab.backends.lifecycle import up_or_clean
+from airgaplab.cli import doctor as doctor_cli
 from airgaplab.cli.console import Steps, err, out
 from airgaplab.cli.options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt, load_spec_of
 from airgaplab.errors import LabError, UserError
@@ -20,10 +21,9 @@ from airgaplab.exercise import drills, faults
 from airgaplab.exercise import steps as exercise
 from airgaplab.lab import render
 from airgaplab.lab.family import machine_os
-from airgaplab.lab.spec import LabSpec
 
 if TYPE_CHECKING:
-    from airgaplab.cli.doctor import Diagnosis
+    pass
 
 app = typer.Typer(
     help=(
@@ -40,7 +40,8 @@ app = typer.Typer(
 
 NAME_HELP = "Lab name (default: the spec's). Labs with different names run side by side."
 BARE_HELP = "Hosts and networks with stock configs, no NTP/DNS provisioning (for exercises)."
-DRY_RUN_HELP = "vagrant: print the plan and the vagrant commands, create nothing."
+DRY_RUN_HELP = ("Create nothing: print (JSON) every doctor finding that would stop `up`, with its fix, and for vagrant "
+                "the plan and its commands. Exit 1 when `up` would stop.")
 
 
 def _status_table(st: LabStatus) -> Table:
@@ -76,14 +77,11 @@ def up(
         spec = spec.model_copy(update={"name": name})
     chosen, why = resolve_backend_name(backend, spec)
     if dry_run:
-        plan = make_backend(chosen, spec).dry_run()
-        if plan is None:
-            raise UserError(f"--dry-run: the {chosen} backend has no plan to show — add --backend vagrant")
-        print(json.dumps(plan, indent=2))
+        doctor_cli.dry_run(chosen, why, spec)
         return
     out.print(f"backend: [bold]{chosen}[/] ({why})")
     if registered(chosen).checked_before_up:
-        _doctor_or_stop(chosen, spec)
+        doctor_cli.doctor_or_stop(chosen, spec)
     with Steps() as steps:
         be = make_backend(chosen, spec, steps)
 
@@ -161,25 +159,6 @@ def shell(host: Annotated[str, typer.Argument(metavar="HOST", help="admin, k8s-n
     raise typer.Exit(be.transport.interactive(host, ["sh", "-c", start]))
 
 
-def _doctor_table(chosen: str, why: str, found: list[Diagnosis]) -> Table:
-    table = Table("check", "", "found", "fix", title=f"doctor: {chosen} backend ({why})", title_justify="left")
-    for x in found:
-        mark = "[green]ok[/]" if x.ok else ("[red]FAIL[/]" if x.blocking else "[yellow]warn[/]")
-        table.add_row(x.check, mark, x.detail, "" if x.ok else x.fix)
-    return table
-
-
-def _doctor_or_stop(chosen: str, spec: LabSpec) -> None:
-    from airgaplab.cli import doctor as doc
-
-    found = doc.findings(chosen, spec)
-    bad = doc.blocking_failures(found)
-    if bad:
-        out.print(_doctor_table(chosen, "run by up", found))
-        raise UserError(f"{len(bad)} doctor finding(s) stop the {chosen} lab ({', '.join(x.check for x in bad)}): "
-                        "fix them as the table says; nothing was created")
-
-
 @app.command()
 def doctor(
     backend: BackendOpt = "auto",
@@ -189,13 +168,11 @@ def doctor(
     hypervisor: HypervisorOpt = None,
 ) -> None:
     """Can this machine run the lab? Every finding says how to fix it (exit 1 if something blocks)."""
-    from airgaplab.cli import doctor as doc
-
     spec = load_spec_of(spec_file, nodes, os_name, hypervisor)
     chosen, why = resolve_backend_name(backend, spec)
-    found = doc.findings(chosen, spec)
-    out.print(_doctor_table(chosen, why, found))
-    if doc.blocking_failures(found):
+    found = doctor_cli.findings(chosen, spec)
+    out.print(doctor_cli.doctor_table(chosen, why, found))
+    if doctor_cli.blocking_failures(found):
         raise typer.Exit(1)
 
 

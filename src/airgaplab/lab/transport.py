@@ -30,10 +30,10 @@ def failure(host: str, what: str, proc: Completed, lines: int = 3) -> LabError:
 
 
 def run_here(argv: list[str], *, what: str | None = None, input: bytes | None = None, cwd: str | None = None,
-             check: bool = True, lines: int = 3) -> Completed:
+             check: bool = True, lines: int = 3, env: dict[str, str] | None = None) -> Completed:
     """A command on this machine (namespaces, mounts, signing, the box), checked as `Transport.run` checks one
     on a host."""
-    proc = subprocess.run(argv, input=input, capture_output=True, cwd=cwd)
+    proc = subprocess.run(argv, input=input, capture_output=True, cwd=cwd, env=env)
     if check and proc.returncode != 0:
         raise failure("this machine", what or f"`{shlex.join(argv)[:100]}`", proc, lines)
     return proc

@@ -21,14 +21,14 @@ import dns.flags
 import dns.message
 import dns.rcode
 
-from airgaplab import retry
+from airgaplab import kit, retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
 from airgaplab.backends.netns.boots import LabBoots
-from airgaplab.backends.netns.doctor import missing_tools
+from airgaplab.backends.netns.doctor import install_command, missing_tools
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.seeding import named_user
@@ -74,6 +74,7 @@ class NetnsBackend(Backend):
         self.world = NetnsWorld(spec, self.inet, self.transport)
         # the harness's own hosts (a private hypervisor's) boot no PID 1 of their own: nothing to keep
         self.boots = LabBoots(self.state.dir / "ns", self.prefix, self.transport, kept=sealed)
+        self.kit = kit.Kit(kit.default_dir())  # the lab's own chrony and BIND: up fetches them (preflight)
 
     # --- naming ------------------------------------------------------------
     def netns(self, host: str) -> str:
@@ -93,17 +94,17 @@ class NetnsBackend(Backend):
         if host not in self.all_hosts:
             raise UserError(f"no host {host!r} in lab {self.spec.name!r} — hosts are: {', '.join(self.all_hosts)}")
         return HostView(host, self.netns(host), self.state.dir / "hosts" / host, self.state.dir / "ns", self.sealed,
-                        self.image)
+                        self.image, self.kit.usr if self.sealed else None)
 
     # --- lifecycle hooks -------------------------------------------------------------
     def preflight(self) -> None:
         needs_root("bring a lab up")
         missing = missing_tools()
         if missing:
-            raise UserError(
-                f"missing on this machine: {', '.join(missing)} — run `make deps` "
-                f"(apt-get install {' '.join(sorted(set(missing.values())))})"
-            )
+            raise UserError(f"missing on this machine: {', '.join(missing)} — run `make deps` "
+                            f"({install_command(sorted(set(missing.values())))})")
+        if self.sealed:
+            kit.ensure(self.progress, self.kit.root)  # the lab's own chrony and BIND, fetched the first time
         if self.sealed and not has_boot_namespaces():
             raise UserError(f"this kernel (Linux {os.uname().release}) makes no time namespaces: a netns host boots "
                             "with a PID 1 and a clock of its own, which takes Linux 5.6 or newer")

@@ -7,22 +7,30 @@ import os
 import shutil
 from pathlib import Path
 
+from airgaplab import kit
 from airgaplab.backends.netns.syscalls import has_boot_namespaces
 from airgaplab.diagnosis import Diagnosis, run
 from airgaplab.lab.spec import LabSpec
 
-# tool → the Debian package that has it: `up` refuses and `doctor` reports from this one list
+# tool → the Debian package that has it: `up` refuses and `doctor` reports from this one list. chronyd, named and
+# the BIND tools are not among them: the lab's own come unpacked into a cache (kit.py), not installed here.
 REQUIRED_TOOLS = {
     "ip": "iproute2", "nsenter": "util-linux", "unshare": "util-linux", "mount": "mount", "tar": "tar",
-    "chronyd": "chrony", "chronyc": "chrony", "named": "bind9", "named-checkconf": "bind9-utils",
-    "dnssec-keygen": "bind9-utils", "dnssec-signzone": "bind9-utils", "dnssec-dsfromkey": "bind9-utils",
-    "dig": "bind9-dnsutils", "nft": "nftables", "ping": "iputils-ping", "python3": "python3",
+    "nft": "nftables", "ping": "iputils-ping", "python3": "python3",
 }
+RPM_NAMES = {"iproute2": "iproute", "iputils-ping": "iputils", "mount": "util-linux"}  # where Fedora/EL differ
 
 
 def missing_tools() -> dict[str, str]:
     """The tools the netns backend needs that this machine lacks, with their packages."""
     return {t: pkg for t, pkg in REQUIRED_TOOLS.items() if shutil.which(t) is None}
+
+
+def install_command(packages: list[str]) -> str:
+    """The command that installs Debian-named `packages` on this machine."""
+    if kit.manager() == "dnf":
+        return f"dnf install -y {' '.join(sorted({RPM_NAMES.get(p, p) for p in packages}))}"
+    return f"apt-get install {' '.join(packages)}"
 
 
 def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
@@ -35,10 +43,11 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
 
     f = [Diagnosis("root", os.geteuid() == 0, "running as root" if os.geteuid() == 0 else f"uid {os.geteuid()}",
                  "run as root (sudo): namespaces and mounts need it")]
-    missing = set(missing_tools().values())
-    f.append(Diagnosis("chronyd, named, dig, iproute2", not missing,
-                     "all present" if not missing else f"missing packages: {', '.join(sorted(missing))}",
-                     f"make deps (apt-get install {' '.join(sorted(missing))})"))
+    missing = sorted(set(missing_tools().values()))
+    f.append(Diagnosis("iproute2, nftables, util-linux", not missing,
+                     "all present" if not missing else f"missing packages: {', '.join(missing)}",
+                     f"make deps ({install_command(missing)})"))
+    f.append(_kit_finding())
     has_overlay = "overlay" in Path("/proc/filesystems").read_text() or _modprobe_overlay()
     f.append(Diagnosis("overlayfs", has_overlay, "available" if has_overlay else "not in /proc/filesystems",
                      "modprobe overlay (hosts' /etc and /var are overlays)"))
@@ -54,3 +63,17 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
 def _modprobe_overlay() -> bool:
     p = run(["modprobe", "overlay"])
     return bool(p and p.returncode == 0) and "overlay" in Path("/proc/filesystems").read_text()
+
+
+def _kit_finding() -> Diagnosis:
+    """The lab's own chrony and BIND: fetched, or fetchable by `up` (never a blocker while apt or dnf is here)."""
+    fetched = kit.cached()
+    if fetched is not None:
+        v = fetched.versions
+        said = ", ".join(f"{p} {v[p]}" for p in ("chrony", "bind9", "bind") if p in v)
+        return Diagnosis("the lab's own chrony and BIND", True, f"{said} in {fetched.root}", "")
+    how = kit.manager()
+    return Diagnosis("the lab's own chrony and BIND", how is not None,
+                     f"not fetched yet: `up` downloads them with {how} into {kit.default_dir()} (a few MB, once; "
+                     "nothing is installed on this machine)" if how else "this machine has neither apt nor dnf",
+                     "run the lab in the Containerfile's container (README)")

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from airgaplab.backends.netns.seeding import HOST_SHIMS, ROCKY_NAMES, seed_host
 
-MACHINE_USR = "/run/airgaplab/usr"  # where a lab host sees the machine's /usr (its own /usr shows Rocky's commands)
+# where a lab host sees the machine's /usr under the lab's own chrony and BIND (kit.py); its own /usr shows Rocky's
+# commands over both
+MACHINE_USR = "/run/airgaplab/usr"
 HOST_PATH = f"{HOST_SHIMS}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"  # the harness's own hosts
 ROCKY_PATH = "/root/.local/bin:/root/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin"  # root's, on Rocky
 # What a member's shell on a lab host may not do (its bounding set: no process it starts gets them back): each
@@ -38,6 +40,7 @@ class HostView:
     ns_dir: Path  # where the mount/uts namespace files are bound
     sealed: bool = True  # the machine read-only, /root, /home, /srv, /tmp its own (False: the harness's own hosts)
     image: Path | None = None  # the lab's shared layer (seed_image) under each host's /etc, /var (and /usr)
+    kit: Path | None = None  # the lab's own chrony and BIND (kit.py: its usr/), under a lab host's /usr
 
     @property
     def mnt_file(self) -> Path:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from airgaplab.backends.netns import addressing as A
 from airgaplab.errors import LabError
+from airgaplab.kit import ensure
 from airgaplab.lab.transport import run_here
 
 ROOT_CONF = "/etc/named-root.conf"
@@ -32,7 +33,9 @@ class InternetBuild:
 
 
 def _run(argv: list[str], cwd: Path) -> str:
-    return run_here(argv, cwd=str(cwd), what=f"{argv[0]} (signing the simulated root)").stdout.decode().strip()
+    kit = ensure()  # the lab's own BIND signs (up fetched it before anything was created)
+    return run_here(kit.argv(argv), cwd=str(cwd), env=kit.env(),
+                    what=f"{argv[0]} (signing the simulated root)").stdout.decode().strip()
 
 
 def _keygen(zone: str, workdir: Path) -> str:

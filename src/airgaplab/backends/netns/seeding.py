@@ -7,6 +7,7 @@ a package's own files in its payload until it is installed.
 from __future__ import annotations
 
 import functools
+import grp
 import os
 import pwd
 import stat
@@ -36,27 +37,48 @@ PACKAGE_FILES = {"bind": ("etc/named.conf", "etc/named.rfc1912.zones", "etc/name
 OWN_DIRS = ("root", "home", "srv")  # a host's own, writable (with /etc, /var, /run and /tmp)
 
 
-def _user(*names: str) -> tuple[int, int]:
+def _user(*names: str) -> tuple[int, int] | None:
     for name in names:
         try:
             pw = pwd.getpwnam(name)
         except KeyError:
             continue
         return pw.pw_uid, pw.pw_gid
-    return 0, 0
+    return None
+
+
+def _free_id(below: int = 1000) -> int:
+    """A system uid and gid this machine gives no one (the lab's own daemons' user, where the machine has none:
+    their packages are not installed here, kit.py)."""
+    taken = {p.pw_uid for p in pwd.getpwall()} | {g.gr_gid for g in grp.getgrall()}
+    return next(i for i in range(below - 1, 100, -1) if i not in taken)
 
 
 def named_ids() -> tuple[int, int]:
-    """named's run user: `bind` on Debian/Ubuntu, `named` on Fedora/Rocky."""
-    return _user("bind", "named")
+    """named's run user: the machine's (`bind` on Debian/Ubuntu, `named` on Fedora/Rocky), else Rocky's 25."""
+    if ids := _user("bind", "named"):
+        return ids
+    taken = 25 in {p.pw_uid for p in pwd.getpwall()} | {g.gr_gid for g in grp.getgrall()}
+    own = _free_id(below=_free_id()) if taken else 25  # below chrony's (chrony_ids)
+    return own, own
 
 
 def chrony_ids() -> tuple[int, int]:
-    return _user("_chrony", "chrony")
+    if ids := _user("_chrony", "chrony"):
+        return ids
+    own = _free_id()
+    return own, own
 
 
 def named_user() -> str:
-    return pwd.getpwuid(named_ids()[0]).pw_name
+    """named's run user as the machine names it (a lab host knows it as `named`: HostView.user)."""
+    ids = _user("bind", "named")
+    return pwd.getpwuid(ids[0]).pw_name if ids else "named"
+
+
+# the daemons' users a lab host has whether or not the machine has them (Rocky's names, passwd's fields)
+DAEMON_USERS = {"named": (named_ids, "Named", "/var/named"),
+                "chrony": (chrony_ids, "chrony system user", "/var/lib/chrony")}
 
 
 def seed_host(view: HostView, context: dict[str, object], extra: dict[str, bytes] | None = None) -> None:
@@ -213,6 +235,12 @@ def _rocky_system(layer: Callable[[str], Path]) -> None:
             who, sep, rest = line.partition(":")
             rocky = ROCKY_NAMES.get(who)
             renamed.append(f"{rocky}:{rest}" if sep and rocky and rocky not in taken else line)
+        names = {line.split(":", 1)[0] for line in renamed}
+        for user, (ids, gecos, home) in DAEMON_USERS.items():
+            if user not in names:
+                uid, gid = ids()
+                renamed.append(f"{user}:x:{uid}:{gid}:{gecos}:{home}:/sbin/nologin" if name == "passwd"
+                               else f"{user}:x:{gid}:")
         (etc / name).write_text("".join(f"{line}\n" for line in renamed))
         (etc / name).chmod(0o644)
     # the machine's secrets are not a host's: its passwords (every user locked here, as a fresh host's are

@@ -75,12 +75,17 @@ def mount_here(v: HostView) -> None:
     os.mkfifo(PAUSE_FIFO, 0o600)  # the shims' pause without a `sleep` process: a read that times out on it
     mount(str(SHIM_DIR), HOST_SHIMS, None, MS_BIND)
     mount(None, HOST_SHIMS, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
-    if v.boots:  # the machine's /usr where the shims find its programs; the host's /usr Rocky's, its own
-        os.makedirs(MACHINE_USR)
-        mount("/usr", MACHINE_USR, None, MS_BIND)
-        mount(None, MACHINE_USR, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    kit = f"{v.kit}:" if v.kit else ""
+    if v.boots:  # the machine's /usr (under the lab's own daemons) where the shims find its programs; the host's
+        os.makedirs(MACHINE_USR)  # /usr Rocky's, its own
+        if kit:  # lower layers only: a read-only overlay
+            mount("overlay", MACHINE_USR, "overlay", MS_RDONLY, f"lowerdir={kit}/usr")
+        else:
+            mount("/usr", MACHINE_USR, None, MS_BIND)
+            mount(None, MACHINE_USR, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
     for top in ("etc", "var", "usr") if v.boots else ("etc", "var"):
-        lower = f"{v.image / top}:/{top}" if v.image else f"/{top}"
+        below = f"{kit}/usr" if top == "usr" else f"/{top}"  # the daemons' libraries where the loader looks
+        lower = f"{v.image / top}:{below}" if v.image else below
         mount("overlay", f"/{top}", "overlay", 0,
               f"lowerdir={lower},upperdir={v.upper(top)},workdir={v.root / top / 'work'}")
     if v.sealed:
