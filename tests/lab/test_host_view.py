@@ -138,3 +138,20 @@ def test_where_a_curious_student_looks_the_host_is_rocky_10(lab) -> None:
     assert " root named " in said and "chrony\nnamed\n" in said, said
     assert "systemd[1]: Started NetworkManager.service - Network Manager." in said, said
     assert "starting BIND 9.18.33" in said and "deb12" not in said, said
+
+
+def test_the_hosts_run_the_labs_own_chrony_and_bind_not_the_machines(lab) -> None:
+    """chronyd, named and dig on a lab host are the kit's (the distribution's packages unpacked into airgaplab's
+    cache, kit.py), whether or not this machine has chrony or BIND installed."""
+    import hashlib
+
+    from airgaplab import kit
+
+    own = kit.cached()
+    assert own is not None, "up fetched no kit"
+    for program, rel in (("named", "sbin/named"), ("chronyd", "sbin/chronyd"), ("dig", "bin/dig")):
+        in_host = sh(lab, "admin", f"sha256sum /run/airgaplab/usr/{rel}").stdout.split()[0]
+        with open(own.program(program), "rb") as f:
+            assert in_host == hashlib.sha256(f.read()).hexdigest(), program
+    version = own.run(["named", "-v"]).stdout.strip()
+    assert version.startswith("BIND 9.") and version in sh(lab, "admin", "/run/airgaplab/usr/sbin/named -v").stdout

@@ -197,6 +197,7 @@ from airgaplab.cli.box import box_app  # noqa: E402  (the `box` commands, regist
 from airgaplab.cli.exercise import check, drill, solve  # noqa: E402
 from airgaplab.cli.fault import fault  # noqa: E402
 from airgaplab.cli.hypervisor import hypervisor_app  # noqa: E402
+from airgaplab.cli.kit import kit  # noqa: E402
 from airgaplab.cli.klass import class_app  # noqa: E402
 from airgaplab.cli.report import nightly, report  # noqa: E402
 from airgaplab.cli.state import reset, state_app  # noqa: E402
@@ -205,7 +206,7 @@ app.add_typer(box_app, name="box")
 app.add_typer(state_app, name="state")
 app.add_typer(class_app, name="class")
 app.add_typer(hypervisor_app, name="hypervisor")
-for command in (report, nightly, drill, check, solve, fault, reset):
+for command in (report, nightly, drill, check, solve, fault, reset, kit):
     app.command()(command)
 
 

@@ -94,7 +94,7 @@ class NetnsBackend(Backend):
         if host not in self.all_hosts:
             raise UserError(f"no host {host!r} in lab {self.spec.name!r} — hosts are: {', '.join(self.all_hosts)}")
         return HostView(host, self.netns(host), self.state.dir / "hosts" / host, self.state.dir / "ns", self.sealed,
-                        self.image, self.kit.usr if self.sealed else None)
+                        self.image, self.kit.usr)
 
     # --- lifecycle hooks -------------------------------------------------------------
     def preflight(self) -> None:
@@ -103,8 +103,7 @@ class NetnsBackend(Backend):
         if missing:
             raise UserError(f"missing on this machine: {', '.join(missing)} — run `make deps` "
                             f"({install_command(sorted(set(missing.values())))})")
-        if self.sealed:
-            kit.ensure(self.progress, self.kit.root)  # the lab's own chrony and BIND, fetched the first time
+        kit.ensure(self.progress, self.kit.root)  # the lab's own chrony and BIND, fetched the first time
         if self.sealed and not has_boot_namespaces():
             raise UserError(f"this kernel (Linux {os.uname().release}) makes no time namespaces: a netns host boots "
                             "with a PID 1 and a clock of its own, which takes Linux 5.6 or newer")

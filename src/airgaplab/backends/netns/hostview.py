@@ -58,7 +58,7 @@ class HostView:
 
     def machine_program(self, rel: str) -> str:
         """Where the host sees the machine's program /usr/`rel` (a lab host's /usr shows Rocky's packages)."""
-        return f"{MACHINE_USR if self.boots else '/usr'}/{rel}"
+        return f"{MACHINE_USR if self.boots or self.kit else '/usr'}/{rel}"
 
     def user(self, machine_user: str) -> str:
         """The name the host knows one of the machine's users by (a lab host's daemons' users are Rocky's)."""

@@ -5,7 +5,9 @@ Standard library only (the keeper imports it)."""
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
+import time
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWNET = 0x00020000, 0x04000000, 0x40000000
 CLONE_NEWPID, CLONE_NEWTIME, CLONE_NEWIPC = 0x20000000, 0x00000080, 0x08000000
@@ -35,10 +37,19 @@ def detach(target: str) -> None:
     libc.umount2(target.encode(), MNT_DETACH)
 
 
+# Linux 6.18 in a container of Debian 13 now and then refuses, with EINVAL, a mount namespace made a moment before
+# (its bind and its setns alike), then takes it: a mount namespace is asked again, for up to two seconds.
+EINVAL_AGAIN_S = 2.0
+
+
 def setns(path: str, kind: int) -> None:
     fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
-        check(libc.setns(fd, kind), f"setns {path}")
+        deadline = time.monotonic() + (EINVAL_AGAIN_S if kind == CLONE_NEWNS else 0)
+        while libc.setns(fd, kind) != 0:
+            if ctypes.get_errno() != errno.EINVAL or time.monotonic() > deadline:
+                check(-1, f"setns {path}")
+            time.sleep(0.01)
     finally:
         os.close(fd)
 

@@ -15,6 +15,7 @@ from airgaplab.backends.netns import nm
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.procs import run
 from airgaplab.backends.netns.seeding import seed_image
+from airgaplab.backends.netns.syscalls import MS_BIND, MS_PRIVATE, mount
 from airgaplab.backends.netns.viewmount import make_views
 from airgaplab.lab.provisioner import parallel
 from airgaplab.lab.spec import LabSpec
@@ -83,8 +84,10 @@ def namespace_dir(ns_dir: Path, journal: Journal) -> None:
     namespace files can only be bound on one."""
     ns_dir.mkdir(parents=True, exist_ok=True)
     journal.will_mount(str(ns_dir))
-    run(["mount", "--bind", str(ns_dir), str(ns_dir)])
-    run(["mount", "--make-private", str(ns_dir)])
+    # by mount(2), not mount(8): util-linux 2.41's fd-based `mount --bind` (Debian 13) makes a mount on which the
+    # kernel refuses to bind a mount namespace's file (EINVAL)
+    mount(str(ns_dir), str(ns_dir), None, MS_BIND)
+    mount(None, str(ns_dir), None, MS_PRIVATE)
 
 
 def create_views(spec: LabSpec, inet: A.Internet, view: Callable[[str], HostView], hosts: list[str], ns_dir: Path,

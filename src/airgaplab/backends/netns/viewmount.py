@@ -8,6 +8,7 @@ system calls (unshare, mount, sethostname), goes back to the machine's and binds
 from __future__ import annotations
 
 import ctypes
+import errno
 import os
 
 from airgaplab.backends.netns.hostview import MACHINE_USR, WRITABLE, HostView
@@ -76,14 +77,18 @@ def mount_here(v: HostView) -> None:
     mount(str(SHIM_DIR), HOST_SHIMS, None, MS_BIND)
     mount(None, HOST_SHIMS, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
     kit = f"{v.kit}:" if v.kit else ""
-    if v.boots:  # the machine's /usr (under the lab's own daemons) where the shims find its programs; the host's
-        os.makedirs(MACHINE_USR)  # /usr Rocky's, its own
+    if v.boots or kit:  # the machine's /usr (under the lab's own daemons) where the shims find its programs; a lab
+        os.makedirs(MACHINE_USR)  # host's own /usr is Rocky's
         if kit:  # lower layers only: a read-only overlay
             mount("overlay", MACHINE_USR, "overlay", MS_RDONLY, f"lowerdir={kit}/usr")
         else:
             mount("/usr", MACHINE_USR, None, MS_BIND)
             mount(None, MACHINE_USR, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
-    for top in ("etc", "var", "usr") if v.boots else ("etc", "var"):
+    if kit and not v.boots:  # the harness's own hosts: the machine's /usr, read-only, the kit's libraries in it
+        mount("overlay", "/usr", "overlay", MS_RDONLY, f"lowerdir={kit}/usr")
+    # /usr first: its lower layers must be reached through the machine's /var (the kit is kept there), not through
+    # the host's /var overlay — in a container, whose / is an overlay already, that would stack one too many
+    for top in ("usr", "etc", "var") if v.boots else ("etc", "var"):
         below = f"{kit}/usr" if top == "usr" else f"/{top}"  # the daemons' libraries where the loader looks
         lower = f"{v.image / top}:{below}" if v.image else below
         mount("overlay", f"/{top}", "overlay", 0,
@@ -147,22 +152,42 @@ def _make_each(views: list[HostView]) -> list[str]:
                CLONE_NEWUTS: os.open("/proc/self/ns/uts", os.O_RDONLY)}
     failed = []
     for v in views:
-        held: list[int] = []
-        try:
-            unshare(CLONE_NEWNS | CLONE_NEWUTS)
+        for attempt in range(BIND_ATTEMPTS):
+            held: list[int] = []
             try:
-                held = [os.open("/proc/self/ns/mnt", os.O_RDONLY), os.open("/proc/self/ns/uts", os.O_RDONLY)]
-                mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing of this view propagates to the machine
-                mount_here(v)
+                unshare(CLONE_NEWNS | CLONE_NEWUTS)
+                try:
+                    held = [os.open("/proc/self/ns/mnt", os.O_RDONLY), os.open("/proc/self/ns/uts", os.O_RDONLY)]
+                    mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing of this view propagates to the machine
+                    mount_here(v)
+                finally:
+                    for kind, fd in machine.items():
+                        if libc.setns(fd, kind) != 0:  # stuck in a view's namespaces: nothing more is safe to do
+                            raise RuntimeError("could not go back to the machine's namespaces (setns)")
+                if not _bind_namespace(held[0], str(v.mnt_file)) and attempt + 1 < BIND_ATTEMPTS:
+                    continue  # that namespace is let go (its fds closed below): a new one is made
+                mount(f"/proc/self/fd/{held[1]}", str(v.uts_file), None, MS_BIND)
+                break
+            except OSError as exc:
+                failed.append(f"{v.name}: could not build its view (overlayfs on /etc, /var): {exc}")
+                break
             finally:
-                for kind, fd in machine.items():
-                    if libc.setns(fd, kind) != 0:  # stuck in a view's namespaces: nothing more is safe to do
-                        raise RuntimeError("could not go back to the machine's namespaces (setns)")
-            mount(f"/proc/self/fd/{held[0]}", str(v.mnt_file), None, MS_BIND)
-            mount(f"/proc/self/fd/{held[1]}", str(v.uts_file), None, MS_BIND)
-        except OSError as exc:
-            failed.append(f"{v.name}: could not build its view (overlayfs on /etc, /var): {exc}")
-        finally:
-            for fd in held:
-                os.close(fd)
+                for fd in held:
+                    os.close(fd)
     return failed
+
+
+# Inside a container of Debian 13 on Linux 6.18, the kernel refuses about half the binds of a new mount namespace's
+# file (EINVAL, its loop check), whichever process binds it; a namespace made anew binds (seen: 40 tries, 17 refused).
+BIND_ATTEMPTS = 30
+
+
+def _bind_namespace(fd: int, target: str) -> bool:
+    """Bind the mount namespace open as `fd` on `target`: False when the kernel refuses it with EINVAL."""
+    try:
+        mount(f"/proc/self/fd/{fd}", target, None, MS_BIND)
+    except OSError as exc:
+        if exc.errno == errno.EINVAL:
+            return False
+        raise
+    return True
