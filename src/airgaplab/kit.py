@@ -175,7 +175,12 @@ def _fetch_apt(work: Path, staging: Path) -> dict[str, str]:
     debs = work / "debs"
     debs.mkdir()
     # as root, apt's sandbox user could not write here: download as root (the files are checked by apt as always)
-    _run(["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", *apt_plan(r.stdout, wanted)], cwd=debs)
+    download = ["apt-get", "download", "-q", "-o", "APT::Sandbox::User=root", *apt_plan(r.stdout, wanted)]
+    if subprocess.run(download, cwd=debs, capture_output=True, timeout=600).returncode != 0:
+        _run(["apt-get", "update", "-qq"])  # stale lists name versions the mirror no longer has
+        for partial in debs.glob("*.deb"):
+            partial.unlink()
+        _run(download, cwd=debs)
     packages = {}
     for deb in sorted(debs.glob("*.deb")):
         _run(["dpkg-deb", "-x", str(deb), str(staging)])

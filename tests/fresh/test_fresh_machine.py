@@ -91,6 +91,27 @@ def test_the_readme_command_on_a_bare_debian_passes_and_changes_no_service(debia
     assert not {u for u in new_units if u.startswith(("chrony", "named", "bind9", "ntp"))}, new_units
 
 
+def test_what_a_package_enables_install_deps_leaves_disabled(tmp_path: Path) -> None:
+    """openssh-server (the class's and the tests' list) enables ssh.service and its rc.d links as it installs:
+    install-deps leaves the machine's enabled units as they were, and says so."""
+    run_opts, image = _podman(), _bare_image("debian12")
+    clone, out = _clone(tmp_path), tmp_path / "out"
+    out.mkdir()
+    script = ("bash /rehearsal/services.sh > /out/before && AIRGAPLAB_DEPS_ALSO=openssh-server "
+              "bash scripts/install-deps.sh > /out/deps.log 2>&1; echo $? > /out/rc; "
+              "bash /rehearsal/services.sh > /out/after")
+    r = subprocess.run(["podman", "run", "--rm", "--privileged", *run_opts, "-v", f"{clone}:/src", "-w", "/src",
+                        "-v", f"{Path(__file__).parent}:/rehearsal:ro", "-v", f"{out}:/out", image, "bash", "-c",
+                        script], capture_output=True, text=True, timeout=1800)
+    assert (out / "rc").exists(), f"the container did not run: {r.stderr[-2000:]}"
+    said = (out / "deps.log").read_text()
+    assert (out / "rc").read_text().strip() == "0", said
+    before, after = _lines(out / "before"), _lines(out / "after")
+    assert "package openssh-server" in after and "unit ssh.service" in after
+    assert {line for line in before ^ after if line.startswith("enabled ")} == set()
+    assert "left disabled what the packages enabled: ssh.service" in said, said
+
+
 def test_the_lab_comes_up_in_a_container_built_from_the_containerfile(tmp_path: Path,
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """Containerfile's BASE is Debian 12 from a registry; here, where none is reachable, the same Debian built

@@ -4,6 +4,7 @@ family for (its decisions, read from `install-deps.sh --print` with another mach
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -217,3 +218,41 @@ def test_make_lint_installs_its_tools_first() -> None:
     """`make lint` on a fresh clone ran ShellCheck that nothing installed."""
     rule = next(line for line in (ROOT / "Makefile").read_text().splitlines() if line.startswith("lint:"))
     assert "deps-lint" in rule.split()
+
+
+def test_every_make_target_that_runs_npm_or_shellcheck_installs_it_first() -> None:
+    """`make lint` on a fresh clone ran ShellCheck that nothing had installed; npm's targets are alike."""
+    rules: dict[str, tuple[str, list[str]]] = {}
+    target = ""
+    for line in (ROOT / "Makefile").read_text().splitlines():
+        if line and not line.startswith(("\t", "#", " ")) and ":" in line and "=" not in line.split(":", 1)[0]:
+            target, deps = line.split(":", 1)
+            rules[target] = (deps, [])
+        elif line.startswith("\t") and target:
+            rules[target][1].append(line)
+    for name, (deps, recipe) in rules.items():
+        body = "\n".join(recipe)
+        if "npm " in body:
+            assert "deps-node" in deps or "deps-lint" in deps, f"{name} runs npm and installs no Node.js first"
+        if "shellcheck " in body:
+            assert "deps-lint" in deps, f"{name} runs shellcheck and installs none first"
+
+
+@pytest.mark.parametrize("os_name", FAMILIES)
+def test_node_alone(os_name: str) -> None:
+    rc, got, _ = deps(os_name, "--node")
+    listed = words(got.get("apt", "") + " " + got.get("dnf", ""))
+    assert rc == 0 and ("npm" in listed or shutil.which("npm"))
+
+
+def test_doctor_says_where_vagrant_came_from(tmp_path: Path) -> None:
+    """On EL 10 Vagrant comes from HashiCorp's RHEL 9 path: doctor's vagrant line says so."""
+    from airgaplab.backends.vagrant.doctor import vagrant_source
+
+    repo, apt = tmp_path / "hashicorp.repo", tmp_path / "hashicorp.list"
+    assert vagrant_source(repo, apt) == ""
+    repo.write_text("[hashicorp]\nbaseurl=https://rpm.releases.hashicorp.com/RHEL/9/$basearch/stable\n")
+    assert "HashiCorp's RHEL 9 repository" in vagrant_source(repo, apt)
+    repo.unlink()
+    apt.write_text("deb [signed-by=/usr/share/keyrings/hashicorp.gpg] https://apt.releases.hashicorp.com trixie main\n")
+    assert vagrant_source(repo, apt).startswith(", from HashiCorp's repository")

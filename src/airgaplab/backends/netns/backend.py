@@ -28,7 +28,7 @@ from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
 from airgaplab.backends.netns.boots import LabBoots
-from airgaplab.backends.netns.doctor import install_command, missing_tools
+from airgaplab.backends.netns.doctor import in_chroot, install_command, missing_tools
 from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.seeding import named_user
@@ -99,6 +99,9 @@ class NetnsBackend(Backend):
     # --- lifecycle hooks -------------------------------------------------------------
     def preflight(self) -> None:
         needs_root("bring a lab up")
+        if in_chroot():
+            raise UserError("this is a chroot: a lab host, entered by its mount namespace, would see the machine's / "
+                            "rather than this one — run the lab in a container (the Containerfile), not a chroot")
         missing = missing_tools()
         if missing:
             raise UserError(f"missing on this machine: {', '.join(missing)} — run `make deps` "

@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 from airgaplab import kit
-from airgaplab.backends.netns.syscalls import has_boot_namespaces
+from airgaplab.backends.netns.syscalls import CLONE_NEWNS, has_boot_namespaces, setns
 from airgaplab.diagnosis import Diagnosis, run
 from airgaplab.lab.spec import LabSpec
 
@@ -51,6 +51,10 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
     has_overlay = "overlay" in Path("/proc/filesystems").read_text() or _modprobe_overlay()
     f.append(Diagnosis("overlayfs", has_overlay, "available" if has_overlay else "not in /proc/filesystems",
                      "modprobe overlay (hosts' /etc and /var are overlays)"))
+    chroot = in_chroot()
+    f.append(Diagnosis("a root of its own", not chroot, "a chroot" if chroot else "/ is PID 1's",
+                     "run the lab in a container (the Containerfile: its own PID 1 and mount namespace), not a chroot: "
+                     "a host entered by its mount namespace sees that namespace's root"))
     kernel = os.uname().release
     f.append(Diagnosis("PID and time namespaces", has_boot_namespaces(), f"Linux {kernel}",
                      "a kernel of Linux 5.6 or newer: each host boots with a PID 1 and a clock of its own"))
@@ -77,3 +81,31 @@ def _kit_finding() -> Diagnosis:
                      f"not fetched yet: `up` downloads them with {how} into {kit.default_dir()} (a few MB, once; "
                      "nothing is installed on this machine)" if how else "this machine has neither apt nor dnf",
                      "run the lab in the Containerfile's container (README)")
+
+
+
+
+def in_chroot() -> bool:
+    """/ is not this mount namespace's root (a chroot, as a bare root entered with chroot is): a host's view,
+    entered by its mount namespace, would see the namespace's root — the machine's — not this one. Asked as the
+    hosts are entered: a child joins this very mount namespace (which resets its root) and says what / is then.
+    A container's / is its namespace's own (pivot_root). Not root: no answer (False)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        said = b""
+        try:
+            setns("/proc/self/ns/mnt", CLONE_NEWNS)
+            st = os.stat("/")
+            said = f"{st.st_dev}:{st.st_ino}".encode()
+        except OSError:
+            pass
+        finally:
+            os.write(write, said)
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as f:
+        ns_root = f.read().decode()
+    os.waitpid(pid, 0)
+    mine = os.stat("/")
+    return bool(ns_root) and ns_root != f"{mine.st_dev}:{mine.st_ino}"

@@ -61,6 +61,17 @@ def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
     return True, f"vagrant + {where}"
 
 
+def vagrant_source(repos: Path = Path("/etc/yum.repos.d/hashicorp.repo"),
+                   apt: Path = Path("/etc/apt/sources.list.d/hashicorp.list")) -> str:
+    """Where this machine's Vagrant comes from, when it is not the distribution's: HashiCorp's repository (on
+    EL 10, its RHEL 9 path: HashiCorp publishes none for 10)."""
+    for source in (repos, apt):
+        if source.exists():
+            rhel9 = "/RHEL/9/" in source.read_text()
+            return f", from HashiCorp's {'RHEL 9 ' if rhel9 else ''}repository ({source})"
+    return ""
+
+
 def findings(spec: LabSpec) -> list[Diagnosis]:
     from airgaplab.backends.vagrant.plan import network_names, subnets
 
@@ -68,8 +79,9 @@ def findings(spec: LabSpec) -> list[Diagnosis]:
     vagrant = shutil.which("vagrant")
     ver = run(["vagrant", "--version"]) if vagrant else None
     f.append(Diagnosis("vagrant", bool(ver and ver.returncode == 0),
-                     ver.stdout.strip() if ver and ver.returncode == 0 else "vagrant not found",
-                     "install it: apt-get install vagrant (Debian/Ubuntu) or dnf install vagrant (Fedora)"))
+                     f"{ver.stdout.strip()}{vagrant_source()}" if ver and ver.returncode == 0 else "vagrant not found",
+                     "make deps-vm (Debian/Ubuntu and Fedora: their own package; Rocky/Alma/RHEL and Debian 13: "
+                     "HashiCorp's repository — on EL 10 its RHEL 9 path)"))
     plugins = run(["vagrant", "plugin", "list"]) if vagrant else None
     has_plugin = bool(plugins and "vagrant-libvirt" in plugins.stdout)
     f.append(Diagnosis("vagrant-libvirt plugin", has_plugin,
