@@ -8,6 +8,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from airgaplab import retry
 from airgaplab.backends import relay
 from airgaplab.backends.netns import boots
 from airgaplab.backends.netns.hostview import HostView
@@ -58,7 +59,9 @@ class NetnsTransport(Transport):
         if view.boots and sys.stdin.isatty():  # a terminal of the host's own (its /dev/pts): `tty` says /dev/pts/0
             argv = ["script", "-qec", shlex.join(argv), "/dev/null"]
         code = subprocess.call(view.member_command(argv), env=view.environ())
-        if view.boots and not boots.alive(init):  # the shell ended with the host's boot
+        # a shell ended by a signal (the init's SIGHUP as a boot ends) may end a moment before the init does
+        ending = view.boots and (code < 0 or code > 128) and retry.until(lambda: not boots.alive(init), timeout=3)
+        if view.boots and (ending or not boots.alive(init)):  # the shell ended with the host's boot
             print(f"Connection to {host} closed by remote host.", file=sys.stderr)  # as ssh says it of a reboot
             return 255
         return code
