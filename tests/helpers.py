@@ -17,6 +17,14 @@ def needs_root() -> pytest.MarkDecorator:
     return pytest.mark.skipif(os.geteuid() != 0, reason="needs root (network and mount namespaces)")
 
 
+def unavailable(what: str, how: str) -> None:
+    """`what` is missing here: a failure under CI (.ci/run installs it: skipping would hide that it did not), a
+    skip that names it and how to get it elsewhere."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} — {how}")
+    pytest.skip(f"{what} ({how})")
+
+
 def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """`airgaplab ARGS` in a process of its own (the lab tier: commands that outlive a call, signals)."""
     return subprocess.run([sys.executable, "-m", "airgaplab", *args], capture_output=True, text=True,

@@ -38,7 +38,8 @@ PROGRAMS = ("chronyd", "chronyc", "named", "named-checkconf", "named-checkzone",
 MANIFEST = "kit.json"  # written last: a kit without it is half-fetched and fetched again
 
 
-def _os_release(path: Path = Path("/etc/os-release")) -> dict[str, str]:
+def os_release(path: Path = Path("/etc/os-release")) -> dict[str, str]:
+    """This machine's /etc/os-release as its fields (ID, ID_LIKE, VERSION_ID, PRETTY_NAME, …)."""
     fields = {}
     for line in path.read_text().splitlines() if path.exists() else []:
         key, sep, value = line.partition("=")
@@ -49,7 +50,7 @@ def _os_release(path: Path = Path("/etc/os-release")) -> dict[str, str]:
 
 def manager(release: dict[str, str] | None = None) -> str | None:
     """The machine's package manager the kit is fetched with (apt or dnf), or None."""
-    r = _os_release() if release is None else release
+    r = os_release() if release is None else release
     family = f" {r.get('ID', '')} {r.get('ID_LIKE', '')} "
     if " debian " in family or " ubuntu " in family:
         return "apt"
@@ -62,7 +63,7 @@ def default_dir(release: dict[str, str] | None = None) -> Path:
     """One kit per distribution release and architecture (a machine upgraded to the next release fetches anew)."""
     if env := os.environ.get("AIRGAPLAB_KIT"):
         return Path(env)
-    r = _os_release() if release is None else release
+    r = os_release() if release is None else release
     name = f"{r.get('ID', 'linux')}-{r.get('VERSION_ID', 'rolling')}-{platform.machine()}"
     return Path("/var/cache/airgaplab/kit") / re.sub(r"[^A-Za-z0-9._-]", "_", name)
 
@@ -91,6 +92,12 @@ class Kit:
         """Each package the kit was unpacked from, with its version."""
         packages = self.manifest.get("packages", {})
         return {str(k): str(v) for k, v in packages.items()} if isinstance(packages, dict) else {}
+
+    @property
+    def summary(self) -> str:
+        """The daemons' packages and versions, as doctor and `airgaplab kit` say them: `chrony 4.3-2, bind9 1:9.18…`."""
+        v = self.versions
+        return ", ".join(f"{p} {v[p]}" for p in ("chrony", "bind9", "bind") if p in v)
 
     def program(self, name: str) -> str:
         """Where `name` is in the kit (its usr/sbin or usr/bin, or the unmerged sbin, bin)."""

@@ -17,21 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import ROOT, needs_root
+from tests.helpers import ROOT, unavailable
 
 README_COMMAND = "make lab-up && .venv/bin/pytest"  # README's first command (test_readme_command_is_this_one)
 TIME_AND_NAME_PACKAGES = {"chrony", "bind9", "bind9-utils", "bind9-dnsutils", "ntp", "ntpsec", "named"}
 
-pytestmark = [needs_root()]
 
 
 def _podman() -> list[str]:
     """podman run's options for this machine: runc where crun cannot run (cgroups v1 and v2 mixed), the
     machine's own file and process limits (podman's defaults exceed what an unprivileged sandbox may set)."""
+    if os.geteuid() != 0:
+        unavailable("root: privileged containers", "run the rehearsal as root: sudo make test-fresh")
     if shutil.which("podman") is None:
-        if os.environ.get("CI"):
-            pytest.fail("podman is not installed: `bash scripts/install-deps.sh --for-tests` installs it")
-        pytest.skip("podman is not installed (bash scripts/install-deps.sh --for-tests)")
+        unavailable("podman is not installed", "bash scripts/install-deps.sh --for-tests installs it")
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
     runtime = ["--runtime", "runc"] if shutil.which("runc") else []
     # nproc: any value runc may set (root's processes are not counted against it)
@@ -39,13 +38,26 @@ def _podman() -> list[str]:
     return [*runtime, *limits, "--network", "host"]  # host: no podman bridge in the machine's root namespace
 
 
-def _bare_image(debian: str) -> str:
+def _bare_image(debian: str) -> tuple[str, float]:
+    """The bare root's image (made once per recipe) and the seconds it took now."""
     t0 = time.monotonic()
     r = subprocess.run(["bash", str(ROOT / "scripts" / "bare-root.sh"), debian], capture_output=True, text=True,
                        timeout=900)
     assert r.returncode == 0, r.stderr
-    print(f"\n{debian}: bare root image in {time.monotonic() - t0:.0f} s")
-    return r.stdout.strip().splitlines()[-1]
+    return r.stdout.strip().splitlines()[-1], time.monotonic() - t0
+
+
+def _in_bare_root(debian: str, tmp: Path, script: str) -> tuple[Path, subprocess.CompletedProcess[str], float]:
+    """`script` run by bash in a privileged container of the bare `debian` root, a clone at /src (its working
+    dir), services.sh at /rehearsal, /out for what it writes: (that out dir, the run, the image's seconds)."""
+    run_opts, (image, made) = _podman(), _bare_image(debian)
+    clone, out = _clone(tmp), tmp / "out"
+    out.mkdir()
+    r = subprocess.run(["podman", "run", "--rm", "--privileged", *run_opts, "-v", f"{clone}:/src", "-w", "/src",
+                        "-v", f"{Path(__file__).parent}:/rehearsal:ro", "-v", f"{out}:/out", image, "bash", "-c",
+                        script], capture_output=True, text=True, timeout=1800)
+    assert (out / "rc").exists(), f"the container did not run: {r.stderr[-2000:]}"
+    return out, r, made
 
 
 def _clone(tmp: Path) -> Path:
@@ -62,22 +74,16 @@ def _lines(path: Path) -> set[str]:
 @pytest.mark.parametrize("debian", ["debian12", "debian13"])
 def test_the_readme_command_on_a_bare_debian_passes_and_changes_no_service(debian: str, tmp_path: Path,
                                                                           capsys: pytest.CaptureFixture[str]) -> None:
-    run_opts, image = _podman(), _bare_image(debian)
-    clone, out = _clone(tmp_path), tmp_path / "out"
-    out.mkdir()
     script = (f"bash /rehearsal/services.sh > /out/before && ({README_COMMAND}) > /out/readme.log 2>&1; "
               "echo $? > /out/rc; .venv/bin/airgaplab kit > /out/kit 2>&1; make lab-down >/dev/null 2>&1; "
               "bash /rehearsal/services.sh > /out/after")
     t0 = time.monotonic()
-    r = subprocess.run(["podman", "run", "--rm", "--privileged", *run_opts, "-v", f"{clone}:/src", "-w", "/src",
-                        "-v", f"{Path(__file__).parent}:/rehearsal:ro", "-v", f"{out}:/out", image, "bash", "-c",
-                        script], capture_output=True, text=True, timeout=1800)
-    took = time.monotonic() - t0
+    out, r, made = _in_bare_root(debian, tmp_path, script)
+    took = time.monotonic() - t0 - made
     log = (out / "readme.log").read_text() if (out / "readme.log").exists() else r.stdout + r.stderr
     with capsys.disabled():
-        print(f"\n{debian}: README's first command on a bare root in {took:.0f} s "
-              f"({(out / 'kit').read_text().strip() if (out / 'kit').exists() else 'no kit'})")
-    assert (out / "rc").exists(), f"the container did not run: {r.stderr[-2000:]}"
+        print(f"\n{debian}: README's first command on a bare root in {took:.0f} s (the image: {made:.0f} s; "
+              f"{(out / 'kit').read_text().strip() if (out / 'kit').exists() else 'no kit'})")
     assert (out / "rc").read_text().strip() == "0", log[-3000:]
     assert "requirements pass" in log, log[-3000:]
     before, after = _lines(out / "before"), _lines(out / "after")
@@ -94,16 +100,10 @@ def test_the_readme_command_on_a_bare_debian_passes_and_changes_no_service(debia
 def test_what_a_package_enables_install_deps_leaves_disabled(tmp_path: Path) -> None:
     """openssh-server (the class's and the tests' list) enables ssh.service and its rc.d links as it installs:
     install-deps leaves the machine's enabled units as they were, and says so."""
-    run_opts, image = _podman(), _bare_image("debian12")
-    clone, out = _clone(tmp_path), tmp_path / "out"
-    out.mkdir()
     script = ("bash /rehearsal/services.sh > /out/before && AIRGAPLAB_DEPS_ALSO=openssh-server "
               "bash scripts/install-deps.sh > /out/deps.log 2>&1; echo $? > /out/rc; "
               "bash /rehearsal/services.sh > /out/after")
-    r = subprocess.run(["podman", "run", "--rm", "--privileged", *run_opts, "-v", f"{clone}:/src", "-w", "/src",
-                        "-v", f"{Path(__file__).parent}:/rehearsal:ro", "-v", f"{out}:/out", image, "bash", "-c",
-                        script], capture_output=True, text=True, timeout=1800)
-    assert (out / "rc").exists(), f"the container did not run: {r.stderr[-2000:]}"
+    out, _, _ = _in_bare_root("debian12", tmp_path, script)
     said = (out / "deps.log").read_text()
     assert (out / "rc").read_text().strip() == "0", said
     before, after = _lines(out / "before"), _lines(out / "after")
@@ -116,7 +116,7 @@ def test_the_lab_comes_up_in_a_container_built_from_the_containerfile(tmp_path: 
                                                                       capsys: pytest.CaptureFixture[str]) -> None:
     """Containerfile's BASE is Debian 12 from a registry; here, where none is reachable, the same Debian built
     from its packages."""
-    run_opts, base = _podman(), _bare_image("debian12")
+    run_opts, (base, _) = _podman(), _bare_image("debian12")
     clone, tag = _clone(tmp_path), "localhost/airgaplab:rehearsal"
     t0 = time.monotonic()
     build = subprocess.run(["podman", "build", "-q", *[o for o in run_opts if not o.startswith("--ulimit=nproc")],

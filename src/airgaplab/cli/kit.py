@@ -12,6 +12,6 @@ def kit() -> None:
     installed on this machine) and say which versions and where. `up` does this the first time on its own."""
     with Steps() as steps:
         got = kit_mod.ensure(steps)
-    v = got.versions
-    out.print(", ".join(f"{p} {v[p]}" for p in sorted(v)), highlight=False)
+    out.print(f"{got.summary} (with {len(got.versions) - 2} more packages: the BIND tools, the libraries)",
+              highlight=False)
     out.print(f"in {got.root}", highlight=False)

@@ -129,7 +129,8 @@ def status(name: NameOpt = None, as_json: Annotated[bool, typer.Option("--json",
         return
     out.print(_status_table(st))
     out.print(f"hosts: {be.family.pretty} as this lab shows them — " + (
-        f"views of this machine ({machine_os()}): its own chronyd, named and tools" if be.world.box is None
+        f"views of this machine ({machine_os()}): the lab's own chronyd, named and BIND tools (airgaplab kit)"
+        if be.world.box is None
         else f"VMs booted from the box {be.world.box}"), highlight=False)
     if d:
         out.print(f"[yellow]drill active:[/] {d.name} — {drill_says} (`airgaplab drill --reset` "

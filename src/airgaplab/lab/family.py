@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import platform
 from dataclasses import dataclass
-from pathlib import Path
 
 from airgaplab.errors import UserError
+from airgaplab.kit import os_release
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,4 @@ def family(os_name: str) -> Family:
 
 def machine_os() -> str:
     """This machine's own OS, as its /etc/os-release names it (what netns hosts really run)."""
-    for line in Path("/etc/os-release").read_text().splitlines():
-        if line.startswith("PRETTY_NAME="):
-            return line.split("=", 1)[1].strip('"')
-    return platform.system()
+    return os_release().get("PRETTY_NAME") or platform.system()

@@ -73,9 +73,7 @@ def _kit_finding() -> Diagnosis:
     """The lab's own chrony and BIND: fetched, or fetchable by `up` (never a blocker while apt or dnf is here)."""
     fetched = kit.cached()
     if fetched is not None:
-        v = fetched.versions
-        said = ", ".join(f"{p} {v[p]}" for p in ("chrony", "bind9", "bind") if p in v)
-        return Diagnosis("the lab's own chrony and BIND", True, f"{said} in {fetched.root}", "")
+        return Diagnosis("the lab's own chrony and BIND", True, f"{fetched.summary} in {fetched.root}", "")
     how = kit.manager()
     return Diagnosis("the lab's own chrony and BIND", how is not None,
                      f"not fetched yet: `up` downloads them with {how} into {kit.default_dir()} (a few MB, once; "
