@@ -92,7 +92,7 @@ status: venv
 # then the conformance suite on a throwaway netns lab, resilience first (the rest proves the lab healthy after it).
 DURATIONS := --durations=15
 
-test: deps-test venv unit test-lab
+test: deps-test venv kit unit test-lab  # kit: the unit tier's daemon checkers are the lab's own
 	$(BIN)/pytest -p no:cacheprovider $(DURATIONS) --lab-up=netns --resilience tests/conformance
 
 unit: venv

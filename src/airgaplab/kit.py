@@ -14,6 +14,7 @@ signers from here (`run`), and the machine's services, packages and units stay a
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import platform
@@ -80,7 +81,10 @@ class Kit:
 
     @property
     def ready(self) -> bool:
-        return (self.root / MANIFEST).is_file()
+        """Fetched, and its daemons load: the machine's own libraries it counted on (those installed when it was
+        fetched) may have gone since (an autoremove), and then it is fetched again."""
+        manifest = self.root / MANIFEST
+        return manifest.is_file() and _loads(self.root, manifest.stat().st_mtime)
 
     @property
     def manifest(self) -> dict[str, object]:
@@ -121,6 +125,16 @@ class Kit:
         """argv[0] from the kit, run on the machine (text, captured, 60 s unless given)."""
         opts: dict[str, object] = {"capture_output": True, "text": True, "timeout": 60, **kwargs}
         return subprocess.run(self.argv(argv), env=self.env(), **opts)  # type: ignore[call-overload,no-any-return]
+
+
+@functools.cache
+def _loads(root: Path, fetched: float) -> bool:
+    """The kit's daemons start far enough to say their versions (once per process and fetch)."""
+    kit = Kit(root)
+    try:
+        return all(kit.run([program, "-v"], timeout=30).returncode == 0 for program in ("named", "chronyd"))
+    except (LabError, OSError, subprocess.TimeoutExpired):
+        return False
 
 
 def cached(root: Path | None = None) -> Kit | None:

@@ -3,6 +3,7 @@ the daemons' checkers read what the host will load (a root-key include becomes t
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,13 @@ def test_a_half_fetched_kit_is_not_ready(tmp_path: Path) -> None:
     (tmp_path / "usr" / "sbin").mkdir(parents=True)
     assert not kit.Kit(tmp_path).ready
     (tmp_path / kit.MANIFEST).write_text('{"packages": {"chrony": "4.6"}, "libdirs": ["usr/lib/x86_64-linux-gnu"]}')
+    for daemon, exits in (("named", 0), ("chronyd", 127)):  # 127: as the loader ends a program missing a library
+        (tmp_path / "usr" / "sbin" / daemon).write_text(f"#!/bin/sh\nexit {exits}\n")
+        (tmp_path / "usr" / "sbin" / daemon).chmod(0o755)
+    assert not kit.Kit(tmp_path).ready  # fetched, but a library it counted on has gone from the machine: again
+    (tmp_path / "usr" / "sbin" / "chronyd").write_text("#!/bin/sh\nexit 0\n")
+    (tmp_path / kit.MANIFEST).touch()  # as a fetch anew writes it
+    os.utime(tmp_path / kit.MANIFEST, (1, 1))
     got = kit.Kit(tmp_path)
     assert got.ready and got.versions == {"chrony": "4.6"}
     assert got.env()["LD_LIBRARY_PATH"] == str(tmp_path / "usr/lib/x86_64-linux-gnu")
