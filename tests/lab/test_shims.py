@@ -37,7 +37,10 @@ dns=198.51.100.1;
 @pytest.fixture
 def host(tmp_path: Path) -> Host:
     """run(script) → its output (stdout and stderr), typed into a root shell of a fresh temporary host."""
-    view = HostView("shimhost", "none", tmp_path / "host", tmp_path / "ns")
+    from airgaplab import kit
+
+    # the lab's own chrony and BIND under its /usr, as `up` gives a lab host (the machine may have none)
+    view = HostView("shimhost", "none", tmp_path / "host", tmp_path / "ns", kit=kit.ensure().usr)
     view.seed({"lab": load_spec(default_lab_file()), "host": "admin", "isp_resolver": "198.51.100.1",
                "root_server": "198.51.100.53", "root_dnskey": '257 3 8 "AwEAAQ=="'},
               {"/etc/NetworkManager/system-connections/eth0.nmconnection": KEYFILE.encode()})
@@ -56,8 +59,8 @@ def mount_here(view: HostView) -> list[str]:
     """A command that mounts `view` in the mount namespace it runs in, as `up` mounts a lab host's."""
     code = ("import sys; from pathlib import Path; from airgaplab.backends.netns.hostview import HostView; "
             "from airgaplab.backends.netns.viewmount import mount_here; "
-            "mount_here(HostView(sys.argv[1], 'none', Path(sys.argv[2]), Path(sys.argv[3])))")
-    return [sys.executable, "-c", code, view.name, str(view.root), str(view.ns_dir)]
+            "mount_here(HostView(sys.argv[1], 'none', Path(sys.argv[2]), Path(sys.argv[3]), kit=Path(sys.argv[4])))")
+    return [sys.executable, "-c", code, view.name, str(view.root), str(view.ns_dir), str(view.kit)]
 
 
 def test_every_shim_is_in_the_contract() -> None:
