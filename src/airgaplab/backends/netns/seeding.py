@@ -134,6 +134,8 @@ def seed_image(image: Path, context: dict[str, object], *, rocky: bool = True) -
     _time_zone(layer("etc"))
     if rocky:
         _rocky_system(layer)
+    else:  # the harness's own hosts run the lab's daemons too (the simulated internet's named, chronyd)
+        _users(layer("etc"), rocky=False)
 
 
 Image = list[tuple[Path, str, jinja2.Template | None, bool]]
@@ -227,22 +229,7 @@ def _rocky_system(layer: Callable[[str], Path]) -> None:
                 _whiteout(dest)
             elif shim:
                 dest.symlink_to(f"{HOST_SHIMS}/{shim}")
-    for name in ("passwd", "group"):  # the machine's own users, the daemons' under Rocky's names
-        lines = Path(f"/etc/{name}").read_text().splitlines()
-        taken = {line.split(":", 1)[0] for line in lines}
-        renamed = []
-        for line in lines:
-            who, sep, rest = line.partition(":")
-            rocky = ROCKY_NAMES.get(who)
-            renamed.append(f"{rocky}:{rest}" if sep and rocky and rocky not in taken else line)
-        names = {line.split(":", 1)[0] for line in renamed}
-        for user, (ids, gecos, home) in DAEMON_USERS.items():
-            if user not in names:
-                uid, gid = ids()
-                renamed.append(f"{user}:x:{uid}:{gid}:{gecos}:{home}:/sbin/nologin" if name == "passwd"
-                               else f"{user}:x:{gid}:")
-        (etc / name).write_text("".join(f"{line}\n" for line in renamed))
-        (etc / name).chmod(0o644)
+    _users(etc, rocky=True)
     # the machine's secrets are not a host's: its passwords (every user locked here, as a fresh host's are
     # before `passwd`) and ssh host keys
     users = [line.split(":", 1)[0] for line in (etc / "passwd").read_text().splitlines() if ":" in line]
@@ -261,6 +248,28 @@ def _rocky_system(layer: Callable[[str], Path]) -> None:
     for name in ("wtmp", "btmp", "lastlog"):
         (log / name).write_bytes(b"")
         (log / name).chmod(0o600 if name == "btmp" else 0o664)
+
+
+def _users(etc: Path, *, rocky: bool) -> None:
+    """The host's passwd and group: the machine's own users (the daemons' under Rocky's names on a lab host), and
+    the daemons' users where the machine has none (their packages are not installed here: kit.py)."""
+    etc.mkdir(parents=True, exist_ok=True)
+    for name in ("passwd", "group"):
+        lines = Path(f"/etc/{name}").read_text().splitlines()
+        taken = {line.split(":", 1)[0] for line in lines}
+        renamed = []
+        for line in lines:
+            who, sep, rest = line.partition(":")
+            new = ROCKY_NAMES.get(who) if rocky else None
+            renamed.append(f"{new}:{rest}" if sep and new and new not in taken else line)
+        names = {line.split(":", 1)[0] for line in renamed}
+        for user, (ids, gecos, home) in DAEMON_USERS.items():
+            if user not in names and not any(m in names for m, r in ROCKY_NAMES.items() if r == user):
+                uid, gid = ids()
+                renamed.append(f"{user}:x:{uid}:{gid}:{gecos}:{home}:/sbin/nologin" if name == "passwd"
+                               else f"{user}:x:{gid}:")
+        (etc / name).write_text("".join(f"{line}\n" for line in renamed))
+        (etc / name).chmod(0o644)
 
 
 def _whiteout(path: Path) -> None:
