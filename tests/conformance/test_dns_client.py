@@ -1,10 +1,12 @@
 """DNS-CLI: every node resolves through admin, and only through admin."""
 
+import shlex
+
 import pytest
 
 from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes import facts
-from airgaplab.suite.finding import fail
+from airgaplab.suite.finding import fail, not_checked
 
 pytestmark = pytest.mark.dns
 # NetworkManager's own files, in the order it merges them (a drop-in of any name counts, as it does for it)
@@ -42,6 +44,8 @@ def test_networkmanager_leaves_resolv_conf_alone(hosts, backend, node):
     if dns != "none" and not unmanaged:
         fail(f"NetworkManager runs with dns={dns} ({where}): it rewrites /etc/resolv.conf whenever a connection "
              "comes up", answer="expected a drop-in in /etc/NetworkManager/conf.d/ saying dns=none under [main]")
+    if backend.world.observe_only:  # `nmcli connection up` changes a host: here, when NetworkManager last started
+        return _read_since_networkmanager_started(hosts[node], where)
     # the event the notes warn about: a connection coming up makes NetworkManager write resolv.conf. The grader
     # leaves no trace: what NetworkManager rewrote goes back as the student had it (content, owner, mode, mtime).
     conn = backend.world.nm_connection(node)
@@ -76,3 +80,21 @@ def test_node_cannot_query_internet_dns(backend, spec, node):
     for target in spec.dns.forwarders:
         answer = dnsprobe.unanswered(backend.transport, node, target, timeout=backend.world.silence_s)
         assert answer is None, f"queried internet DNS server {target} directly and got {answer}"
+
+
+def _read_since_networkmanager_started(host, where: str) -> None:
+    """Read-only: the drop-in that says dns=none is older than the running NetworkManager, which read it then.
+    A newer one may have been read by a reload, which only `nmcli connection up` would show: not checked."""
+    path = where.split(" ")[0] if where.startswith("/") else ""
+    r = host.run(f"stat -c %Y {path} 2>/dev/null; systemctl status --no-pager NetworkManager | "
+                 "sed -n 's/.*Active: active (running) since \\(.*\\);.*/\\1/p'")
+    lines = r.stdout.split("\n", 1)
+    if not path or len(lines) < 2 or not lines[0].strip().isdigit():
+        return  # NetworkManager's defaults, or dns=none in no file of its own: nothing newer than it
+    started = host.run(f"date -d {shlex.quote(lines[1].strip())} +%s 2>/dev/null").stdout.strip()
+    if not started.isdigit():
+        not_checked(f"whether the running NetworkManager has read {path}: `systemctl status NetworkManager` gives no "
+                    "start time (is it running?), and `nmcli connection up` would change the host")
+    if int(lines[0]) > int(started):
+        not_checked(f"whether NetworkManager has read {path}, written after it started (a reload would have): "
+                    "only `nmcli connection up` shows it, which a read-only run does not do")

@@ -13,15 +13,23 @@ from airgaplab.probes import dns as dnsprobe
 from airgaplab.probes import facts
 from airgaplab.probes.dns import check
 from airgaplab.suite import hostcheck
-from airgaplab.suite.finding import fail, hint, unavailable
+from airgaplab.suite.finding import fail, hint, lacking, not_checked
 
 pytestmark = pytest.mark.dns
 LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.rfc1912.zones)
 EDNS_UDP_SIZE = 1232  # BIND's default: a larger answer does not fit a UDP reply
 
 
-def outside_address(backend, admin):
+OUTSIDER = "a vantage point on the internet side of admin (an outsider), which an inventory does not give"
+
+
+def outside_address(backend, admin, outsider=True):
+    """admin's outside address, and (`outsider`) a host on that side to ask it from."""
     target = backend.world.outside_address(admin)
+    if backend.world.observe_only and (target is None or (outsider and backend.world.outsider is None)):
+        not_checked(OUTSIDER if target else "admin's outside address (`airgaplab_outside_address` in the inventory)")
+    if not outsider and target is not None:
+        return target
     assert backend.world.outsider is not None and target is not None, (
         f"the {backend.name} backend offers no vantage point outside the ACLs (outsider {backend.world.outsider!r}, "
         f"admin's outside address {target!r}), so the claim cannot be proven")
@@ -35,7 +43,7 @@ def acl_query(backend, admin, qname, tcp=False, rd=True):
     the ACL, whatever a host firewall in front would have dropped. (BIND's `localhost` ACL matches
     every address of admin's own: an ACL naming it lets this query through, an outsider's not.)
     """
-    target = outside_address(backend, admin)
+    target = outside_address(backend, admin, outsider=False)
     vantage = f"admin itself, asking from its outside address {target} (outside the notes' ACLs)"
     try:
         return dnsprobe.query(backend.transport, admin, target, qname, tcp=tcp, source=target, vantage=vantage, rd=rd)
@@ -157,8 +165,8 @@ def test_recursion_refused_for_outside_addresses(backend, admin):
 
 def refused_on_the_wire(backend, admin) -> bool:
     """Whether the outsider itself, on the wire, is refused recursion (where no host firewall drops it first)."""
-    if backend.world.firewalled(admin):
-        return False  # the outsider's query never reaches named: only admin's own can tell
+    if backend.world.firewalled(admin) or backend.world.outsider is None:
+        return False  # the outsider's query never reaches named (or there is none): only admin's own can tell
     said = dnsprobe.unanswered(backend.transport, backend.world.outsider, outside_address(backend, admin),
                                f"open-resolver-{uuid.uuid4().hex[:8]}.google.com", timeout=backend.world.silence_s)
     return said is not None and "REFUSED" in said
@@ -191,8 +199,8 @@ def test_named_conf_forwards_to_the_notes_resolvers(hosts, spec, admin, fam):
 @pytest.mark.req("DNS-SRV-5")
 def test_external_name_goes_through_a_forwarder(backend, spec, admin, grader, converge, fam):
     if backend.world.forwarder_log() is None:
-        unavailable(f"the forwarders' query log: the {backend.name} lab reaches the real internet here, whose "
-                    "forwarders cannot be read (the netns lab and a private hypervisor show it)")
+        lacking(backend.world, "the forwarders' query log", f"the {backend.name} lab reaches the real internet here, "
+                "whose forwarders cannot be read (the netns lab and a private hypervisor show it)")
     qname = _fresh_name()
     msg = dnsprobe.query(backend.transport, grader, spec.host(admin).ip, qname)
     check.has_addresses(msg)
@@ -262,8 +270,9 @@ def test_the_internal_network_gets_answers_over_tcp(backend, spec, admin, grader
 def test_a_large_answer_is_truncated_over_udp_and_whole_over_tcp(backend, spec, admin, grader):
     name = backend.world.large_answer()
     if name is None:
-        unavailable(f"a name whose answer exceeds {EDNS_UDP_SIZE} bytes: the {backend.name} lab reaches the real "
-                    "internet here, where none is known (the netns lab and a private hypervisor have one)")
+        lacking(backend.world, f"a name whose answer exceeds {EDNS_UDP_SIZE} bytes", f"the {backend.name} lab reaches "
+                "the real internet here, where none is known (the netns lab and a private hypervisor have one)",
+                "airgaplab_large_answer")
     server, tx = spec.host(admin).ip, backend.transport
     check.truncated(dnsprobe.query(tx, grader, server, name, "TXT"))
     whole = dnsprobe.query(tx, grader, server, name, "TXT", tcp=True, timeout=backend.world.silence_s)
@@ -298,8 +307,9 @@ def test_reverse_lookups_of_lab_addresses_stay_inside(backend, spec, admin, node
 def test_negative_answers_come_from_admins_cache(backend, spec, admin, grader):
     zone = backend.world.unsigned_zone()
     if zone is None:
-        unavailable(f"a zone without DNSSEC whose names are known not to exist: the {backend.name} lab reaches the "
-                    "real internet here (the netns lab and a private hypervisor have one)")
+        lacking(backend.world, "a zone without DNSSEC whose names are known not to exist", f"the {backend.name} lab "
+                "reaches the real internet here (the netns lab and a private hypervisor have one)",
+                "airgaplab_unsigned_zone")
     server, qname = spec.host(admin).ip, f"airgaplab-{uuid.uuid4().hex[:12]}.{zone}"
     check.nxdomain(dnsprobe.query(backend.transport, grader, server, qname))
     # the forwarder's side, where it can be seen and admin forwards (DNS-SRV-5 proves that it does)

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from airgaplab.backends import make_backend, open_lab, resolve_backend_name
 from airgaplab.backends.base import Backend
@@ -22,6 +23,9 @@ LAB_UP_HELP = "Bring up a fresh lab (netns|vagrant) for the run, then take it do
 DRILL_HELP = "Apply this drill before the run (rehearse the failure path); the lab is restored after it."
 RESILIENCE_HELP = "Also the resilience requirements: faults injected and undone (about a minute more; nightly does)."
 NIGHTLY_NAME_HELP = "The lab's name (any lab up under it is taken down first)."
+INVENTORY_HELP = ("Judge an existing network instead of a lab: an Ansible inventory (INI or YAML; group `admin`, the "
+                  "nodes) or testinfra's ssh://user@host list. Read-only, over ssh; the report lands in "
+                  "reports/<inventory's name>/.")
 
 
 def report(
@@ -30,11 +34,17 @@ def report(
     spec_file: SpecOpt = None,
     drill_name: Annotated[str | None, typer.Option("--drill", metavar="DRILL", help=DRILL_HELP)] = None,
     resilience: Annotated[bool, typer.Option("--resilience", help=RESILIENCE_HELP)] = False,
+    inventory: Annotated[str | None, typer.Option("--inventory", metavar="FILE", help=INVENTORY_HELP)] = None,
 ) -> None:
-    """Run the suite; write reports/<lab>/<UTC time>/ (junit.xml, allure-results/, summary.html/json). Exit 1 on failures."""
+    """Run the suite; write reports/<lab>/<UTC time>/ (junit.xml, allure-results/, summary.html/json). Exit 1 on failures.
+
+    On an existing network: `airgaplab report --inventory hosts.ini` (every night: ops/crontab.example)."""
     from airgaplab.report.run import write_report
 
-    with _lab_for_report(name, lab_up, spec_file) as (be, up_s):
+    if inventory and (name or lab_up or drill_name or resilience):
+        raise UserError("--inventory judges the hosts it lists, read-only: drop --name, --lab-up, --drill and "
+                        "--resilience (they belong to labs of the harness's)")
+    with _lab_for_report(name, lab_up, spec_file, inventory) as (be, up_s):
         if drill_name:
             drills.apply(be, drill_name)
             out.print(f"rehearsal: drill {drill_name} applied")
@@ -70,8 +80,22 @@ def nightly(
 
 
 @contextmanager
-def _lab_for_report(name: str | None, lab_up: str | None, spec_file: Path | None) -> Iterator[tuple[Backend, float | None]]:
+def _lab_for_report(name: str | None, lab_up: str | None, spec_file: Path | None,
+                    inventory: str | None = None) -> Iterator[tuple[Backend, float | None]]:
     """The lab to report on, and the seconds `up` took in this run (None: it was already up)."""
+    if inventory:
+        from airgaplab.inventory.network import connect
+        from airgaplab.inventory.targets import load
+
+        with out.status(f"reaching the hosts of {inventory} …"):
+            net = connect(load(inventory))
+        try:
+            for line in net.world.not_judged.values():
+                out.print(f"[red]not judged:[/] {escape(line)}", highlight=False)
+            yield net, None
+        finally:
+            net.close()
+        return
     if not lab_up:
         be = open_lab(name)
         if not be.is_up():

@@ -34,6 +34,10 @@ class World:
     """What a lab's surroundings offer. This base is the real internet with no vantage point of the lab's
     own; each hypervisor's world passes what it knows and overrides what it can see better."""
 
+    observe_only = False
+    """The suite may only observe here (an existing network): what would change a host is not done, and a check
+    that needs a vantage point the world lacks is reported not checked."""
+
     def __init__(self, *, family: Family = ROCKY, box: str | None = None, sync_timeout: float = 30.0,
                  silence_s: float = 2.0, outsider: str | None = None, grader: str | None = None) -> None:
         self.family = family
@@ -50,6 +54,8 @@ class World:
         """The grader's own vantage on the internal network (GRADER, at the spec's `grader_ip`), to probe
         admin's services from without leaving a trace on a host the student configures (None: none is offered;
         probes then come from the nodes)."""
+        self.not_judged: dict[str, str] = {}
+        """Hosts the suite cannot judge here, each with one line saying why and what to do."""
 
     def outside_address(self, host: str) -> str | None:
         """The address `host` has towards the internet, as the outsider reaches it."""

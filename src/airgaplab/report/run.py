@@ -42,13 +42,30 @@ def environment(be: Backend) -> dict[str, str]:
     }
     admin = be.spec.server_for("ntp") or be.spec.hosts[0]
     env["guest.os"] = be.family.pretty
-    if be.world.box:
+    if inventory := inventory_of(be):  # the hosts' own kernels are theirs: this machine's says nothing of them
+        from airgaplab.inventory.network import ExistingNetwork
+
+        assert isinstance(be, ExistingNetwork)
+        env["inventory"], env["ssh"] = inventory, be.access()
+        del env["kernel"]
+    elif be.world.box:
         env["box"] = be.world.box
     else:  # the hosts are views of this machine
         env["host.os"] = machine_os()
     env["chrony"] = version(facts.out(be.transport, admin.name, ["chronyd", "-v"])[1], r"version (\S+)")
     env["bind"] = version(facts.out(be.transport, admin.name, ["named", "-v"])[1], r"BIND (\S+)")
     return env
+
+
+def inventory_of(be: Backend) -> str | None:
+    """The inventory whose hosts `be` are (None: a lab of the harness's)."""
+    from airgaplab.inventory.network import ExistingNetwork
+
+    return be.source if isinstance(be, ExistingNetwork) else None
+
+
+def judged(be: Backend, hosts: list[str]) -> list[str]:
+    return [h for h in hosts if h not in be.world.not_judged]
 
 
 def version(text: str, pattern: str) -> str:
@@ -91,7 +108,7 @@ def _load_history(path: Path) -> list[dict[str, Any]]:
 
 
 def sync_times(be: Backend) -> dict[str, float | None]:
-    return {h.name: facts.sync_seconds(be.transport, h.name) for h in be.spec.nodes_list}
+    return {h: facts.sync_seconds(be.transport, h) for h in judged(be, [n.name for n in be.spec.nodes_list])}
 
 
 def baseline(be: Backend) -> dict[str, str]:
@@ -99,7 +116,9 @@ def baseline(be: Backend) -> dict[str, str]:
     first = be.spec.nodes_list[0].name if be.spec.nodes_list else be.spec.hosts[0].name
     found: dict[str, str] = {}
     for group in evidence.COMMANDS:
-        found.update(evidence.collect(be.transport, be.family, group, evidence.where(be.spec, group, first)))
+        where = evidence.where(be.spec, group, first)
+        if not be.world.not_judged or judged(be, [where]):
+            found.update(evidence.collect(be.transport, be.family, group, where))
     return found
 
 
@@ -117,9 +136,11 @@ def write_report(be: Backend, *, lab_up_s: float | None = None, sync_timeout: fl
     results = run_dir / "allure-results"
     outcomes_file = run_dir / "outcomes.json"
     t0 = time.monotonic()
+    inventory = inventory_of(be)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", str(project_root() / "tests" / "conformance"),
-         "--lab", be.spec.name, "--sync-timeout", str(sync_timeout), f"--junitxml={run_dir / 'junit.xml'}",
+         *(["--inventory", inventory] if inventory else ["--lab", be.spec.name]), "--sync-timeout", str(sync_timeout),
+         f"--junitxml={run_dir / 'junit.xml'}",
          f"--alluredir={results}", "--clean-alluredir", f"--airgaplab-results={outcomes_file}",
          *(["--resilience"] if resilience else [])],
         cwd=project_root(), capture_output=True, text=True,
@@ -138,7 +159,8 @@ def write_report(be: Backend, *, lab_up_s: float | None = None, sync_timeout: fl
     past = _load_history(history_path)
     s = summary.build(spec=be.spec, backend=be.name, started=started.isoformat(timespec="seconds"),
                       finished=_now().isoformat(timespec="seconds"), outcomes=outcomes, timings=timings,
-                      environment=env, history=past, baseline=baseline(be), rehearsal=rehearsal)
+                      environment=env, history=past, baseline=baseline(be), rehearsal=rehearsal,
+                      inventory=inventory, not_judged=be.world.not_judged)
     line = summary.history_line(s, stamp)
     s["history"] = [*past, line]  # the page's trend includes this run
     (run_dir / "summary.json").write_text(json.dumps(s, indent=1) + "\n")

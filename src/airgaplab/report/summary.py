@@ -3,6 +3,9 @@
 Schema `airgaplab-summary/2` (documented in reports/README.md):
 
     schema, lab, backend, started, finished (ISO 8601 UTC), verdict (PASS|FAIL)
+    inventory:    the inventory whose hosts were judged (`--inventory`), or null for a lab of the harness's
+    hosts:        [{name, verdict (PASS|FAIL|SKIP|NOT JUDGED), why}]: each host's worst outcome, or why it was not
+                  judged (unreachable, key refused, no sudo, not the host the inventory says)
     counts:       requirements, requirements_passed, requirements_failed, requirements_skipped, tests, tests_failed
     rehearsal:    the drill applied before the run, or null
     timings:      lab_up_s (null: the lab was up before the run), ntp_sync_s {node: seconds or null},
@@ -55,7 +58,8 @@ def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes: list[dict[str, Any]],
           timings: dict[str, Any], environment: dict[str, str], history: list[dict[str, Any]],
-          baseline: dict[str, str] | None = None, rehearsal: str | None = None) -> dict[str, Any]:
+          baseline: dict[str, str] | None = None, rehearsal: str | None = None, inventory: str | None = None,
+          not_judged: dict[str, str] | None = None) -> dict[str, Any]:
     reqs = requirements(outcomes)
     evidence: dict[str, str] = {}
     for o in outcomes:
@@ -63,7 +67,7 @@ def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes:
     evidence.update({k: v for k, v in (baseline or {}).items() if k not in evidence})
     status = [worst(r["results"].values()) for r in reqs]
     failed = [s for s in status if s in FAILED]
-    verdict = "PASS" if reqs and not failed else "FAIL"
+    verdict = "PASS" if reqs and not failed and not not_judged else "FAIL"
     return {
         "schema": SCHEMA,
         "lab": spec.name,
@@ -72,6 +76,8 @@ def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes:
         "finished": finished,
         "verdict": verdict,
         "rehearsal": rehearsal,
+        "inventory": inventory,
+        "hosts": host_verdicts(spec, outcomes, not_judged or {}),
         "counts": {
             "requirements": len(reqs),
             "requirements_passed": status.count("PASS"),
@@ -87,6 +93,21 @@ def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes:
         "evidence": evidence,
         "history": history,
     }
+
+
+def host_verdicts(spec: LabSpec, outcomes: list[dict[str, Any]], not_judged: dict[str, str]) -> list[dict[str, str]]:
+    """Each host's verdict: the worst of its outcomes (the lab-wide ones aside; a skip counted, not a verdict), or
+    NOT JUDGED and why."""
+    out = []
+    for h in spec.hosts:
+        if h.name in not_judged:
+            out.append({"name": h.name, "verdict": "NOT JUDGED", "why": not_judged[h.name]})
+            continue
+        mine = [o["outcome"] for o in outcomes if o["host"] == h.name]
+        verdict = worst(o for o in mine if o != "SKIP") or worst(mine) or "-"  # a check not made fails no host
+        skipped = mine.count("SKIP")
+        out.append({"name": h.name, "verdict": verdict, "why": f"{skipped} not checked" if skipped else ""})
+    return out
 
 
 def history_line(summary: dict[str, Any], run_dir: str) -> dict[str, Any]:

@@ -41,12 +41,13 @@ def _failure(item: pytest.Item, exc: BaseException, rid: str) -> tuple[str, str,
     """(host, one-line message, observation) for a failed claim: requirement, host, observation, hint."""
     f = exc if isinstance(exc, finding.Finding) else None
     host = f.host if f and f.host else _host_of(item)
-    hint = f.hint if f and f.hint else requirement(rid).hint
+    hint = f.hint if f and f.hint is not None else requirement(rid).hint
     be = state(item.config).backend
     seen, told = finding.observed(exc), finding.told(exc)
     if be is not None:
         hint = be.family.localize(hint)
-        if not _judges_a_file(item) and (why := _daemon_why(be, rid, host)) and why not in seen:
+        judged = host not in be.world.not_judged  # a host it cannot reach says nothing of its daemons
+        if judged and not _judges_a_file(item) and (why := _daemon_why(be, rid, host)) and why not in seen:
             seen, told = (f"{t.rstrip('.')} — {why}" for t in (seen, told))
     return host, finding.message(rid, host, told, hint), seen
 
@@ -82,12 +83,26 @@ def _daemon_why(be: Backend, rid: str, host: str) -> str | None:
 
 
 
+def _not_judged(item: pytest.Item, be: Backend) -> str | None:
+    """The host of this check the suite cannot judge here (an inventory's it cannot reach, log in to, or read as
+    root), if any: its node, or admin for a check that asks admin."""
+    if not be.world.not_judged:
+        return None
+    callspec = getattr(item, "callspec", None)
+    concerned = [str(callspec.params["node"])] if callspec and "node" in callspec.params else []
+    if {"admin", "grader", "nodes"} & set(getattr(item, "fixturenames", ())):
+        concerned.append((be.spec.server_for("ntp") or be.spec.hosts[0]).name)
+    return next((h for h in concerned if h in be.world.not_judged), None)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
     """A claim that needs admin's daemon running fails at once, saying so, when it does not run: the test's
     queries would only wait out their timeouts (a broken lab fails about as fast as a healthy one passes)."""
     be = state(pyfuncitem.config).backend
     rid = req_of(pyfuncitem)
+    if be is not None and rid and (host := _not_judged(pyfuncitem, be)):
+        raise finding.Finding(f"not judged: {be.world.not_judged[host]}", hint="", host=host)
     if be is not None and rid and (quiet_one := requirement(rid).silent):
         from airgaplab.probes import facts
 

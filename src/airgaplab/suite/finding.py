@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 
@@ -40,6 +40,20 @@ def unavailable(what: str) -> NoReturn:
     if os.environ.get("CI"):
         pytest.fail(f"{what} — CI provides it, so its lack is a failure here")
     pytest.skip(what)
+
+
+def not_checked(what: str) -> NoReturn:
+    """A check this run cannot make, reported as such and never as passed: `not checked: needs …`."""
+    pytest.skip(f"not checked: needs {what}")
+
+
+def lacking(world: Any, what: str, why: str, setting: str | None = None) -> NoReturn:
+    """The means `what` is missing: on a network the suite only observes (an inventory's), the check is not checked
+    (`setting`: the inventory's variable that would name it); on a lab of the harness's, `unavailable` (`why` says
+    where it is offered)."""
+    if world.observe_only:
+        not_checked(what + (f" (name one: `{setting}` in the inventory's vars)" if setting else ""))
+    unavailable(f"{what}: {why}")
 
 
 @contextmanager

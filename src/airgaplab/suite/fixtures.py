@@ -67,7 +67,14 @@ def grader(backend: Backend, spec: LabSpec) -> str:
     """Where the suite probes admin's services from: the grader's own address on the internal network
     (`airgaplab-grader`, spec.grader_ip), so `chronyc clients` on admin lists no host that never asked it
     itself; the first node where the lab offers no such vantage."""
-    return backend.world.grader or spec.nodes_list[0].name
+    judged = [h.name for h in spec.nodes_list if h.name not in backend.world.not_judged]
+    return backend.world.grader or (judged or [spec.nodes_list[0].name])[0]
+
+
+@pytest.fixture(scope="session")
+def grader_ip(backend: Backend, spec: LabSpec, grader: str) -> str:
+    """The address the grader's probes come from: its own, or the node's it probes from."""
+    return spec.grader_ip if backend.world.grader else spec.host(grader).ip
 
 
 @pytest.fixture(scope="session")

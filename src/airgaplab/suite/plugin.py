@@ -4,6 +4,7 @@
     pytest --lab NAME           # one of several
     pytest --lab-up[=netns]     # bring up a throwaway lab, take it down afterwards
     pytest -m ntp               # only the NTP requirements
+    pytest --inventory FILE     # an existing network's admin and nodes, over ssh, read-only (airgaplab.inventory)
     pytest --resilience         # also the resilience requirements (faults injected and undone)
     pytest -m resilience        # only those
 
@@ -31,6 +32,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     g.addoption("--lab", dest="airgaplab_lab", metavar="NAME", help="the lab to test (default: the one that is up)")
     g.addoption("--lab-up", dest="airgaplab_lab_up", nargs="?", const="netns", default=None, metavar="BACKEND",
                 help="bring up a throwaway lab for this run (default backend netns) and take it down after")
+    g.addoption("--inventory", dest="airgaplab_inventory", metavar="FILE",
+                help="judge existing hosts instead of a lab: an Ansible inventory (INI or YAML: group `admin`, the "
+                     "nodes) or testinfra's ssh://user@host list; read-only, over ssh")
     g.addoption("--lab-spec", dest="airgaplab_spec", metavar="FILE", help="spec for --lab-up (default labs/ntp-dns.yaml)")
     g.addoption("--lab-os", dest="airgaplab_os", metavar="OS", default=None,
                 help="guest OS for --lab-up=vagrant: rocky10 or debian12 (default: the spec's vm.os)")

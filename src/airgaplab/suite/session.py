@@ -66,6 +66,22 @@ def throwaway_lab(config: pytest.Config, st: State, backend_name: str) -> Backen
     return be
 
 
+def existing_network(config: pytest.Config, st: State, source: str) -> Backend:
+    """The hosts of an inventory, observed only: no lab of the harness's, no faults."""
+    from airgaplab.errors import UserError
+    from airgaplab.inventory.network import connect
+    from airgaplab.inventory.targets import load
+
+    if config.getoption("airgaplab_lab_up") or config.getoption("airgaplab_lab"):
+        raise UserError("--inventory judges the hosts it lists: drop --lab/--lab-up")
+    if config.getoption("airgaplab_resilience") or "resilience" in (config.getoption("markexpr", "") or ""):
+        raise UserError("--inventory runs read-only, and the resilience requirements inject faults (a daemon "
+                        "killed, a link cut): run them on a lab of the harness's (`pytest --resilience`)")
+    net = connect(load(source))
+    st.cleanup.callback(net.close)
+    return net
+
+
 def resolve(config: pytest.Config) -> State:
     """Find (or bring up) the lab once, at collection time, so nodes can be parametrized."""
     st = state(config)
@@ -76,8 +92,11 @@ def resolve(config: pytest.Config) -> State:
     from airgaplab.errors import LabError, UserError
 
     backend_name = config.getoption("airgaplab_lab_up")
+    inventory = config.getoption("airgaplab_inventory", None)
     try:
-        if backend_name:
+        if inventory:
+            be = existing_network(config, st, inventory)
+        elif backend_name:
             be = throwaway_lab(config, st, backend_name)
         else:
             be = open_lab(config.getoption("airgaplab_lab"))

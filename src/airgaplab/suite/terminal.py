@@ -35,7 +35,9 @@ def write_table(tr: Any, results: Sequence[Result], node_names: list[str], backe
     collapse = len(nodes) > COLLAPSE_OVER
     columns = [h for h in hosts if not (collapse and h in nodes)] + (["nodes"] if collapse else [])
     reqs = [r for r in catalog() if any(k[0] == r for k in grid)]
-    where = f" — lab {backend.spec.name} on {backend.name}" if backend is not None else ""
+    observed = backend is not None and backend.world.observe_only
+    where = ("" if backend is None else f" — the hosts of {getattr(backend, 'source', backend.spec.name)}" if observed
+             else f" — lab {backend.spec.name} on {backend.name}")
     tr.section(f"airgaplab conformance: requirement × host{where}")
     width = max(len(c) for c in [*columns, "PASS"]) + 2
     tr.write_line("requirement".ljust(12) + "".join(c.ljust(width) for c in columns))
@@ -53,7 +55,10 @@ def write_table(tr: Any, results: Sequence[Result], node_names: list[str], backe
         tr.write_line(line, red=status in FAILED, green=status == "PASS", yellow=status == "SKIP")
     ok, skipped = statuses.count("PASS"), statuses.count("SKIP")
     missing = [r for r in catalog().values() if r.id not in reqs]
-    of = (f" ({len(missing)} resilience requirements not run: `pytest --resilience`)"
+    rerun = "they inject faults, and an inventory's hosts are only observed" if observed else "`pytest --resilience`"
+    of = (f" ({len(missing)} resilience requirements not run: {rerun})"
           if missing and all(r.kind == "resilience" for r in missing)
           else f" (of {len(catalog())} in the catalog)" if missing else "")
     tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}" + (f", {skipped} skipped" if skipped else ""))
+    for line in (backend.world.not_judged.values() if backend is not None else []):
+        tr.write_line(f"not judged: {line}", red=True)
