@@ -9,6 +9,7 @@
 #   make test-vm                # the VM lab booted for real (Debian 12 box, private libvirtd; minutes)
 #   make box OS=debian12        # build (or reuse) the VM box
 #   make report | report-html | nightly   # conformance reports (reports/README.md)
+#   make report INVENTORY=hosts.ini       # the suite on your own closed network, over ssh, read-only
 PYTHON  ?= python3
 VENV    ?= .venv
 BACKEND ?= auto
@@ -28,7 +29,7 @@ UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if
 .PHONY: help kit test-fresh deps-node deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,12p' Makefile
 
 deps:
 	@bash scripts/install-deps.sh
@@ -133,8 +134,10 @@ node_modules/@xterm/xterm: package.json | deps-node
 	@touch $@
 
 # Reports: reports/<lab>/<UTC time>/ (see reports/README.md)
+# INVENTORY=FILE: an existing network's hosts (an Ansible inventory or testinfra's ssh:// list), read-only over ssh
+INVENTORY ?=
 report: venv
-	$(BIN)/airgaplab report $(if $(NAME),--name $(NAME))
+	$(BIN)/airgaplab report $(if $(INVENTORY),--inventory $(INVENTORY),$(if $(NAME),--name $(NAME)))
 
 report-html: deps-node
 	@bash scripts/report-html.sh $(RUN)

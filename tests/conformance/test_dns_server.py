@@ -20,7 +20,7 @@ LOCAL_NAME = "localhost."  # an authoritative zone on every Rocky named (named.r
 EDNS_UDP_SIZE = 1232  # BIND's default: a larger answer does not fit a UDP reply
 
 
-OUTSIDER = "a vantage point on the internet side of admin (an outsider), which an inventory does not give"
+OUTSIDER = "a vantage point on the internet side of admin (an outsider: a host in the inventory's group `outsider`)"
 
 
 def outside_address(backend, admin, outsider=True):

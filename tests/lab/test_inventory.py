@@ -72,14 +72,16 @@ class Network:
             net.close()
 
 
-def suite(inventory: Path, tmp: Path, *args: str) -> tuple[list[dict[str, Any]], str, int]:
-    """`pytest --inventory` in a process of its own, with no lab record to find (an empty state dir)."""
+def suite(inventory: Path, tmp: Path, *args: str,
+          within: list[str] | None = None) -> tuple[list[dict[str, Any]], str, int]:
+    """`pytest --inventory` in a process of its own (`within`: a command it runs under), with no lab record to find
+    (an empty state dir)."""
     results = tmp / "results.json"
     results.unlink(missing_ok=True)
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "tests/conformance",
-                           "--inventory", str(inventory), "--sync-timeout", "15", "--airgaplab-results", str(results),
-                           *args], cwd=ROOT, capture_output=True, text=True, timeout=600,
-                          env={**os.environ, "AIRGAPLAB_STATE": str(tmp / "no-labs")})
+    proc = subprocess.run([*(within or []), sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
+                           "tests/conformance", "--inventory", str(inventory), "--sync-timeout", "15",
+                           "--airgaplab-results", str(results), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=600, env={**os.environ, "AIRGAPLAB_STATE": str(tmp / "no-labs")})
     return (json.loads(results.read_text()) if results.exists() else []), proc.stdout + proc.stderr, proc.returncode
 
 
@@ -187,3 +189,20 @@ def test_a_report_from_an_inventory_names_it_and_every_hosts_verdict(healthy: Ne
     assert f"the hosts of {inv}" in page and "unreachable" in page
     junit = (run / "junit.xml").read_text()
     assert "not judged: k8s-node2" in junit and "testcase" in junit
+
+
+def test_the_machine_running_the_suite_outside_the_network_is_its_outsider(healthy: Network, tmp_path: Path) -> None:
+    """An inventory's `outsider` (here `ansible_connection=local`: the suite's own process, run in the lab's
+    outsider namespace, on the internet side of admin) gives the vantage the wire checks of the ACLs need."""
+    doc = yaml.safe_load(healthy.inventory.read_text())
+    doc["all"]["children"]["outsider"] = {"hosts": {"outside": {"ansible_connection": "local"}}}
+    inv = tmp_path / "with-outsider.yml"
+    inv.write_text(yaml.safe_dump(doc, sort_keys=False))
+    within = ["nsenter", f"--net=/run/netns/agl.{healthy.be.spec.name}.outsider"]
+    results, out, rc = suite(inv, tmp_path, within=within)
+    assert rc == 0 and not_checked(results) == {("DNS-SRV-5", "lab")}, out[-3000:]
+    drills.apply(healthy.be, "dns-answers-strangers")
+    results, out, rc = suite(inv, tmp_path, "--req", "DNS-SRV-3", within=within)
+    wire = [o for o in results if "test_outsider_on_the_wire" in o["nodeid"]]
+    assert rc == 1 and wire and wire[0]["outcome"] == "FAIL", out[-3000:]
+    assert "the outsider asked admin" in wire[0]["message"], wire[0]["message"]

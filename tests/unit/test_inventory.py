@@ -170,3 +170,36 @@ def test_faults_are_refused_on_an_inventory() -> None:
 def test_report_refuses_lab_options_with_an_inventory() -> None:
     r = cli("report", "--inventory", "hosts.ini", "--drill", "named-stopped")
     assert r.returncode == 2 and "drop --name, --lab-up, --drill and --resilience" in r.stderr, r
+
+
+def test_the_nightly_of_a_network_is_a_unit_systemd_accepts_and_a_make_target(tmp_path: Path) -> None:
+    import shutil
+
+    from tests.helpers import unavailable
+
+    if not shutil.which("systemd-analyze"):
+        unavailable("systemd-analyze", "systemd's own tools: any systemd machine has them")
+    for f in ("airgaplab-network.service", "airgaplab-network.timer"):
+        shutil.copy(ROOT / "ops" / f, tmp_path / f)
+    proc = subprocess.run(["systemd-analyze", "verify", "airgaplab-network.service", "airgaplab-network.timer"],
+                          cwd=tmp_path, capture_output=True, text=True)
+    assert proc.returncode == 0 and not proc.stderr.strip(), proc.stderr
+    dry = subprocess.run(["make", "-n", "report", "INVENTORY=/etc/airgaplab/hosts.ini"], cwd=ROOT,
+                         capture_output=True, text=True)
+    assert "airgaplab report --inventory /etc/airgaplab/hosts.ini" in dry.stdout, dry.stdout + dry.stderr
+
+
+def test_an_outsider_is_a_vantage_point_not_a_host_of_the_network(tmp_path: Path) -> None:
+    (tmp_path / "hosts.ini").write_text(INI + "\n[outsider]\nmonitor ansible_connection=local\n")
+    inv = load(str(tmp_path / "hosts.ini"))
+    assert inv.outsider is not None and (inv.outsider.name, inv.outsider.local, inv.outsider.login) == (
+        "monitor", True, "this machine")
+    assert [t.name for t in inv.nodes] == ["k8s-node1", "k8s-node2"]
+    tx = SshTransport(inv)
+    try:
+        assert tx.argv("monitor", "python3 -V") == ["sh", "-c", "python3 -V"]  # no ssh to itself
+    finally:
+        tx.close()
+    (tmp_path / "two.ini").write_text(INI + "\n[outsider]\nmonitor ansible_connection=local\nother\n")
+    with pytest.raises(UserError, match="more than one host in group `outsider`"):
+        load(str(tmp_path / "two.ini"))

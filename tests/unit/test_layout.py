@@ -14,7 +14,7 @@ LAYERS = (
     ("airgaplab.errors", "airgaplab.paths", "airgaplab.retry", "airgaplab.diagnosis", "airgaplab.kit"),
     ("airgaplab.lab",),
     ("airgaplab.probes",),
-    ("airgaplab.backends",),
+    ("airgaplab.backends", "airgaplab.inventory"),  # an inventory: hosts the harness reaches but never made
     ("airgaplab.suite",),
     ("airgaplab.exercise",),
     ("airgaplab.report",),

@@ -49,8 +49,9 @@ class ExistingWorld(World):
     observe_only = True
 
     def __init__(self, *, family: Family, settings: dict[str, Any], admin: str, outside: str | None,
-                 not_judged: dict[str, str]) -> None:
-        super().__init__(family=family, sync_timeout=float(settings.get("airgaplab_sync_timeout", 60)), silence_s=2.0)
+                 not_judged: dict[str, str], outsider: str | None = None) -> None:
+        super().__init__(family=family, sync_timeout=float(settings.get("airgaplab_sync_timeout", 60)), silence_s=2.0,
+                         outsider=outsider)
         self.settings, self.admin, self.outside, self.not_judged = settings, admin, outside, not_judged
 
     def outside_address(self, host: str) -> str | None:
@@ -114,20 +115,25 @@ def connect(inv: Inventory) -> ExistingNetwork:
     tx = SshTransport(inv)
     try:
         not_judged = reach.problems(tx)
+        unused = not_judged.pop(inv.outsider.name, None) if inv.outsider else None  # a vantage, not a judged host
         spec, fam, outside = derive(tx, inv, not_judged)
     except BaseException:
         tx.close()
         raise
-    return ExistingNetwork(spec, tx, ExistingWorld(family=fam, settings=inv.settings, admin=inv.admin.name, outside=outside,
-                                                   not_judged=not_judged), inv.source)
+    world = ExistingWorld(family=fam, settings=inv.settings, admin=inv.admin.name, outside=outside,
+                          not_judged=not_judged, outsider=inv.outsider.name if inv.outsider and not unused else None)
+    if unused:
+        world.notes.append(f"outsider not used: {unused}")
+    return ExistingNetwork(spec, tx, world, inv.source)
 
 
 def derive(tx: SshTransport, inv: Inventory, not_judged: dict[str, str]) -> tuple[LabSpec, Family, str | None]:
     """The notes' reference, with this network's hosts, internal network, upstream servers and forwarders."""
     s, admin = inv.settings, inv.admin.name
     seen = admin not in not_judged
-    fam = family_of(tx, next((t.name for t in inv.targets if t.name not in not_judged), None))
-    addrs = {t.name: ([] if t.name in not_judged else addresses(tx, t.name)) for t in inv.targets}
+    judged = [inv.admin, *inv.nodes]
+    fam = family_of(tx, next((t.name for t in judged if t.name not in not_judged), None))
+    addrs = {t.name: ([] if t.name in not_judged else addresses(tx, t.name)) for t in judged}
     internal = ipaddress.ip_network(str(s["airgaplab_internal"]), strict=False) if "airgaplab_internal" in s \
         else internal_network(addrs[admin], [a for t in inv.nodes for a in addrs[t.name]], inv)
     chrony = facts.directives(_text(tx, admin, f"cat {fam.chrony_conf}; {CHRONY_EXTRA}")) if seen else []
@@ -146,7 +152,7 @@ def derive(tx: SshTransport, inv: Inventory, not_judged: dict[str, str]) -> tupl
     taken = {ip for ips in addrs.values() for ip in ips}
     spare = (str(a) for a in internal.hosts() if str(a) not in taken)
     hosts = []
-    for t in inv.targets:
+    for t in judged:
         ip = next((a for a in addrs[t.name] if ipaddress.ip_address(a) in internal), None)
         if ip is None and _is_ip(t.address) and ipaddress.ip_address(t.address) in internal:
             ip = t.address

@@ -32,13 +32,16 @@ def problem(tx: SshTransport, t: Target) -> str | None:
     login = tx.exec(t.name, ["true"], root=False, timeout=60)
     if login.returncode != 0:
         return ssh_refusal(t, login.stderr.decode(errors="replace"))
-    proc = tx.exec(t.name, ["sh", "-c", WHAT_IT_IS.format(python=t.python)], timeout=60)
+    proc = tx.exec(t.name, ["sh", "-c", WHAT_IT_IS.format(python=t.python)], timeout=60, root=t.role != "outsider")
     said = proc.stdout.decode(errors="replace").split()
     err = proc.stderr.decode(errors="replace").strip()
     if proc.returncode != 0 and "sudo" in err:
         line = err.splitlines()[-1]
         return (f"{t.name} ({t.login}): no sudo for {t.user or 'this user'} ({line}) — the suite reads as root "
                 "(chronyc's socket, named-checkconf, named.conf): allow it `NOPASSWD` sudo, or log in as root")
+    if t.role == "outsider":  # a vantage point only: it sends probes, and needs neither root nor daemons
+        return None if said[3:4] != ["-"] else (f"{t.name} ({t.login}): no {t.python} — the suite's probes from the "
+                                                "outsider are sent with it: install python3 there")
     if len(said) < 4:
         return f"{t.name} ({t.login}): could not tell what the host has (exit {proc.returncode}: {err[-200:]})"
     uid, chronyd, named, python = said[:4]

@@ -44,6 +44,8 @@ class SshTransport(Transport):
         t = self.inventory.target(host)
         if root and t.become:
             command = f"sudo -n -- sh -c {shlex.quote(command)}"
+        if t.local:  # the machine running the suite (an outsider's vantage): no ssh
+            return ["sh", "-c", command]
         return ["ssh", *self.options(t), *(["-t"] if tty else ["-T"]), t.address, command]
 
     def options(self, t: Target) -> list[str]:
@@ -81,5 +83,7 @@ class SshTransport(Transport):
     def close(self) -> None:
         """End the shared connections (a master outlives the run otherwise), and their directory."""
         for t in self.inventory.targets:
+            if t.local:
+                continue
             subprocess.run(["ssh", *self.options(t), "-O", "exit", t.address], capture_output=True, timeout=30)
         shutil.rmtree(self._dir, ignore_errors=True)

@@ -11,7 +11,10 @@ Two forms operators already keep:
       [all:vars]
       ansible_ssh_common_args='-o ProxyJump=ops@bastion.example.org'
 
-  admin is the host of group `admin` (or whose `airgaplab_role` is admin, or named admin); the others are nodes.
+  admin is the host of group `admin` (or whose `airgaplab_role` is admin, or named admin); a host of group
+  `outsider` (or `airgaplab_role=outsider`) is no host of the network but a vantage point on the internet side of
+  admin, which the suite asks admin from (`ansible_connection=local`: the machine running the suite); the others
+  are nodes.
 
 - testinfra's host list, one URL per line or comma-separated: `ssh://root@192.168.10.10`,
   `ssh://ops@k8s-node1:2222?sudo=true&ssh_identity_file=/path/key` — the first is admin.
@@ -38,6 +41,7 @@ from airgaplab.errors import UserError
 from airgaplab.lab.spec import NAME_PATTERN
 
 TRUE = ("1", "true", "yes", "on")
+Role = Literal["admin", "node", "outsider"]
 
 
 class Target(BaseModel):
@@ -46,7 +50,7 @@ class Target(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    role: Literal["admin", "node"]
+    role: Role
     address: str  # ansible_host (or the name)
     user: str | None = None
     port: int | None = None
@@ -55,10 +59,13 @@ class Target(BaseModel):
     ssh_config: str | None = None  # testinfra's ssh_config (ssh -F)
     become: bool = False  # commands through `sudo -n` (a user other than root)
     python: str = "python3"  # ansible_python_interpreter: what sends the suite's probes from the host
+    local: bool = False  # ansible_connection=local: the machine running the suite itself (no ssh)
 
     @property
     def login(self) -> str:
         """`user@address:port` as an operator writes it in a message."""
+        if self.local:
+            return "this machine"
         return f"{self.user + '@' if self.user else ''}{self.address}{':' + str(self.port) if self.port else ''}"
 
 
@@ -78,6 +85,10 @@ class Inventory(BaseModel):
     @property
     def nodes(self) -> list[Target]:
         return [t for t in self.targets if t.role == "node"]
+
+    @property
+    def outsider(self) -> Target | None:
+        return next((t for t in self.targets if t.role == "outsider"), None)
 
     def target(self, name: str) -> Target:
         return next(t for t in self.targets if t.name == name)
@@ -108,7 +119,10 @@ def _checked(source: str, targets: list[Target], settings: dict[str, Any]) -> In
         raise UserError(f"--inventory {source}: " + (f"{len(admins)} hosts are admin ({', '.join(admins)})" if admins
                         else "no host is admin") + " — put exactly one host in group `admin` (or give it "
                         "`airgaplab_role=admin`)")
-    if len(targets) < 2:
+    if len([t for t in targets if t.role == "outsider"]) > 1:
+        raise UserError(f"--inventory {source}: more than one host in group `outsider` — keep one (the vantage point "
+                        "on the internet side of admin)")
+    if not any(t.role == "node" for t in targets):
         raise UserError(f"--inventory {source}: admin alone — list the nodes too (group `nodes`)")
     return Inventory(source=source, targets=tuple(_named(targets)), settings=settings)
 
@@ -122,7 +136,7 @@ def _named(targets: list[Target]) -> list[Target]:
         nodes += t.role == "node"
         first = t.name.lower().split(".")[0]
         valid = re.match(NAME_PATTERN, first) and not _is_address(t.name)
-        name = first if valid else ("admin" if t.role == "admin" else f"node{nodes}")
+        name = first if valid else (t.role if t.role != "node" else f"node{nodes}")
         while name in [o.name for o in out]:
             name = f"{name}-{i}"
         out.append(t.model_copy(update={"name": name}))
@@ -172,15 +186,19 @@ def _ansible(path: Path) -> tuple[list[Target], dict[str, Any]]:
     if not hosts:
         raise UserError(f"--inventory {path}: no hosts found in it ({' '.join(said.getvalue().split()) or 'empty'}) — "
                         "`ansible-inventory -i FILE --list` shows what Ansible reads")
-    explicit = [name for name, (h, v) in merged.items()
-                if str(v.get("airgaplab_role", "")) == "admin" or "admin" in [g.name for g in h.get_groups()]]
-    admin = explicit or [n for n in merged if n == "admin"]
-    targets = [_from_ansible(name, v, "admin" if name in admin else "node") for name, (_h, v) in merged.items()]
+    def marked(role: str) -> list[str]:
+        return [name for name, (h, v) in merged.items()
+                if str(v.get("airgaplab_role", "")) == role or role in [g.name for g in h.get_groups()]]
+
+    outsider = marked("outsider")
+    admin = [n for n in marked("admin") if n not in outsider] or [n for n in merged if n == "admin"]
+    targets = [_from_ansible(name, v, "outsider" if name in outsider else "admin" if name in admin else "node")
+               for name, (_h, v) in merged.items()]
     settings = {k: v for k, v in merged[admin[0]][1].items() if k.startswith("airgaplab_")} if admin else {}
     return targets, settings
 
 
-def _from_ansible(name: str, v: dict[str, Any], role: Literal["admin", "node"]) -> Target:
+def _from_ansible(name: str, v: dict[str, Any], role: Role) -> Target:
     args = " ".join(str(v.get(k) or "") for k in ("ansible_ssh_common_args", "ansible_ssh_extra_args"))
     key = v.get("ansible_ssh_private_key_file") or v.get("ansible_private_key_file")
     port = v.get("ansible_port") or v.get("ansible_ssh_port")
@@ -189,6 +207,12 @@ def _from_ansible(name: str, v: dict[str, Any], role: Literal["admin", "node"]) 
     try:
         return Target(name=name, role=role, address=str(v.get("ansible_host") or name), user=str(user) if user else None,
                       port=int(port) if port else None, key=str(key) if key else None, ssh_args=tuple(shlex.split(args)),
-                      become=become, python=str(v.get("ansible_python_interpreter") or "python3"))
+                      become=become, python=_python(v.get("ansible_python_interpreter")),
+                      local=str(v.get("ansible_connection", "ssh")) == "local")
     except ValueError as e:
         raise UserError(f"--inventory: host {name}: {e}") from None
+
+
+def _python(value: Any) -> str:
+    """ansible_python_interpreter, where it names one (`auto`, `auto_silent`: Ansible's discovery → python3)."""
+    return str(value) if value and not str(value).startswith("auto") else "python3"

@@ -56,6 +56,8 @@ class World:
         probes then come from the nodes)."""
         self.not_judged: dict[str, str] = {}
         """Hosts the suite cannot judge here, each with one line saying why and what to do."""
+        self.notes: list[str] = []
+        """What a run here should say of its vantage points (an outsider it could not use)."""
 
     def outside_address(self, host: str) -> str | None:
         """The address `host` has towards the internet, as the outsider reaches it."""

@@ -62,3 +62,5 @@ def write_table(tr: Any, results: Sequence[Result], node_names: list[str], backe
     tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}" + (f", {skipped} skipped" if skipped else ""))
     for line in (backend.world.not_judged.values() if backend is not None else []):
         tr.write_line(f"not judged: {line}", red=True)
+    for line in (backend.world.notes if backend is not None else []):
+        tr.write_line(line, yellow=True)
