@@ -180,7 +180,7 @@ def test_a_report_from_an_inventory_names_it_and_every_hosts_verdict(healthy: Ne
                           env={**os.environ, "AIRGAPLAB_STATE": str(tmp_path / "no-labs"),
                                "AIRGAPLAB_REPORTS": str(tmp_path / "reports"), "COLUMNS": "200"})
     assert proc.returncode == 1 and "not judged: k8s-node2" in proc.stdout, proc.stdout + proc.stderr
-    run = next((tmp_path / "reports" / "one-down").iterdir())
+    run = next(p for p in (tmp_path / "reports" / "one-down").iterdir() if p.is_dir())
     s = json.loads((run / "summary.json").read_text())
     assert s["inventory"] == str(inv) and s["backend"] == "inventory" and s["verdict"] == "FAIL"
     assert {h["name"]: h["verdict"] for h in s["hosts"]} == {"admin": "PASS", "k8s-node1": "PASS",
@@ -189,6 +189,9 @@ def test_a_report_from_an_inventory_names_it_and_every_hosts_verdict(healthy: Ne
     assert f"the hosts of {inv}" in page and "unreachable" in page
     junit = (run / "junit.xml").read_text()
     assert "not judged: k8s-node2" in junit and "testcase" in junit
+    assert f'name="airgaplab.inventory" value="{inv}"' in junit
+    assert 'name="airgaplab.host.k8s-node2" value="NOT JUDGED k8s-node2 (root@' in junit
+    assert 'name="airgaplab.host.admin" value="PASS' in junit
 
 
 def test_the_machine_running_the_suite_outside_the_network_is_its_outsider(healthy: Network, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from airgaplab.inventory.ssh import SshTransport
 from airgaplab.inventory.targets import Inventory, Target, load
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.report.summary import host_verdicts
+from airgaplab.suite.outcomes import host_verdicts
 from tests.helpers import ROOT
 from tests.unit.conftest import cli, examples, within_time
 
@@ -144,10 +144,9 @@ def test_the_internal_network_is_the_one_admin_shares_with_the_nodes() -> None:
 
 
 def test_a_report_names_each_hosts_verdict_and_why_one_was_not_judged() -> None:
-    spec = load_spec(default_lab_file())
-    outcomes = [{"host": "admin", "outcome": "PASS"}, {"host": "admin", "outcome": "SKIP"},
-                {"host": "k8s-node1", "outcome": "FAIL"}, {"host": "lab", "outcome": "PASS"}]
-    assert host_verdicts(spec, outcomes, {"k8s-node2": "k8s-node2 (192.0.2.7): unreachable — …"}) == [
+    hosts = load_spec(default_lab_file()).host_names
+    outcomes = [("admin", "PASS"), ("admin", "SKIP"), ("k8s-node1", "FAIL"), ("lab", "PASS")]
+    assert host_verdicts(hosts, outcomes, {"k8s-node2": "k8s-node2 (192.0.2.7): unreachable — …"}) == [
         {"name": "admin", "verdict": "PASS", "why": "1 not checked"},
         {"name": "k8s-node1", "verdict": "FAIL", "why": ""},
         {"name": "k8s-node2", "verdict": "NOT JUDGED", "why": "k8s-node2 (192.0.2.7): unreachable — …"}]

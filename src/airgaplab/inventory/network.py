@@ -18,7 +18,7 @@ from airgaplab.backends.journal import Journal
 from airgaplab.errors import UserError
 from airgaplab.inventory import reach
 from airgaplab.inventory.ssh import SshTransport
-from airgaplab.inventory.targets import Inventory
+from airgaplab.inventory.targets import Inventory, is_address
 from airgaplab.lab.family import FAMILIES, ROCKY, Family
 from airgaplab.lab.spec import NAME_PATTERN, LabSpec
 from airgaplab.lab.specfile import load_spec
@@ -141,7 +141,7 @@ def derive(tx: SshTransport, inv: Inventory, not_judged: dict[str, str]) -> tupl
     upstream = _listed(s.get("airgaplab_ntp_upstream")) or [x.split()[1] for x in chrony
                                                              if x.split()[0] in ("server", "pool") and len(x.split()) > 1]
     forwarders = _listed(s.get("airgaplab_forwarders")) or [x for x in facts.named_option(named, "forwarders") or []
-                                                           if _is_ip(x)]
+                                                           if is_address(x)]
     ref = load_spec(default_lab_file())
     old = ref.network.internal
     assert ref.ntp is not None and ref.dns is not None  # the notes' lab has both
@@ -154,7 +154,7 @@ def derive(tx: SshTransport, inv: Inventory, not_judged: dict[str, str]) -> tupl
     hosts = []
     for t in judged:
         ip = next((a for a in addrs[t.name] if ipaddress.ip_address(a) in internal), None)
-        if ip is None and _is_ip(t.address) and ipaddress.ip_address(t.address) in internal:
+        if ip is None and is_address(t.address) and ipaddress.ip_address(t.address) in internal:
             ip = t.address
         roles = ["ntp-server", "dns-server"] if t.role == "admin" else ["ntp-client", "dns-client"]
         hosts.append({"name": t.name, "ip": ip or next(spare), "roles": roles, "internet": t.role == "admin"})
@@ -201,7 +201,7 @@ def internal_network(admin_addrs: list[str], node_addrs: list[str], inv: Invento
                 best = (n, net)
         if best:
             break
-    if best is None and not admin_addrs and _is_ip(inv.admin.address):  # admin unread: its reach-address's /24
+    if best is None and not admin_addrs and is_address(inv.admin.address):  # admin unread: its reach-address's /24
         return ipaddress.IPv4Network(f"{inv.admin.address}/24", strict=False)  # (a spec to report against, no more)
     if best is None:
         raise UserError(f"--inventory {inv.source}: cannot tell the internal network (admin and the nodes share no "
@@ -231,11 +231,3 @@ def _listed(value: Any) -> list[str]:
     if value is None:
         return []
     return [str(x) for x in value] if isinstance(value, list) else str(value).replace(",", " ").split()
-
-
-def _is_ip(text: str) -> bool:
-    try:
-        ipaddress.ip_address(text)
-        return True
-    except ValueError:
-        return False

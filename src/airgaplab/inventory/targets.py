@@ -135,7 +135,7 @@ def _named(targets: list[Target]) -> list[Target]:
     for i, t in enumerate(targets, start=1):
         nodes += t.role == "node"
         first = t.name.lower().split(".")[0]
-        valid = re.match(NAME_PATTERN, first) and not _is_address(t.name)
+        valid = re.match(NAME_PATTERN, first) and not is_address(t.name)
         name = first if valid else (t.role if t.role != "node" else f"node{nodes}")
         while name in [o.name for o in out]:
             name = f"{name}-{i}"
@@ -143,7 +143,8 @@ def _named(targets: list[Target]) -> list[Target]:
     return out
 
 
-def _is_address(text: str) -> bool:
+def is_address(text: str) -> bool:
+    """`text` is an IP address (v4 or v6)."""
     try:
         ipaddress.ip_address(text)
         return True

@@ -24,7 +24,7 @@ from typing import Any
 
 from airgaplab.lab.spec import LabSpec
 from airgaplab.suite.catalog import catalog
-from airgaplab.suite.outcomes import FAILED, per_host, worst
+from airgaplab.suite.outcomes import FAILED, host_verdicts, per_host, worst
 
 SCHEMA = "airgaplab-summary/2"
 
@@ -77,7 +77,8 @@ def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes:
         "verdict": verdict,
         "rehearsal": rehearsal,
         "inventory": inventory,
-        "hosts": host_verdicts(spec, outcomes, not_judged or {}),
+        "hosts": host_verdicts([h.name for h in spec.hosts], ((o["host"], o["outcome"]) for o in outcomes),
+                               not_judged or {}),
         "counts": {
             "requirements": len(reqs),
             "requirements_passed": status.count("PASS"),
@@ -93,21 +94,6 @@ def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes:
         "evidence": evidence,
         "history": history,
     }
-
-
-def host_verdicts(spec: LabSpec, outcomes: list[dict[str, Any]], not_judged: dict[str, str]) -> list[dict[str, str]]:
-    """Each host's verdict: the worst of its outcomes (the lab-wide ones aside; a skip counted, not a verdict), or
-    NOT JUDGED and why."""
-    out = []
-    for h in spec.hosts:
-        if h.name in not_judged:
-            out.append({"name": h.name, "verdict": "NOT JUDGED", "why": not_judged[h.name]})
-            continue
-        mine = [o["outcome"] for o in outcomes if o["host"] == h.name]
-        verdict = worst(o for o in mine if o != "SKIP") or worst(mine) or "-"  # a check not made fails no host
-        skipped = mine.count("SKIP")
-        out.append({"name": h.name, "verdict": verdict, "why": f"{skipped} not checked" if skipped else ""})
-    return out
 
 
 def history_line(summary: dict[str, Any], run_dir: str) -> dict[str, Any]:

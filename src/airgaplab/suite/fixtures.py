@@ -4,7 +4,7 @@ hosts, and `converge` (a wait within the run's shared budget)."""
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -135,3 +135,21 @@ def _waiting_for(item: pytest.Item | None) -> str:
     return f"{host}: {claim}" if host else claim
 
 
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _junit_names_the_network(request: pytest.FixtureRequest,
+                             record_testsuite_property: Callable[[str, object], None]) -> Iterator[None]:
+    """JUnit's testsuite properties name what was judged: the inventory, and each host's verdict (the reports'
+    page says the same); nothing for a lab of the harness's, whose name every test's id already carries."""
+    yield
+    from airgaplab.suite.outcomes import host_verdicts
+
+    st = state(request.config)
+    be = st.backend
+    source = getattr(be, "source", None)
+    if be is None or source is None:
+        return
+    record_testsuite_property("airgaplab.inventory", source)
+    for v in host_verdicts(be.spec.host_names, ((o.host, o.outcome) for o in st.outcomes), be.world.not_judged):
+        record_testsuite_property(f"airgaplab.host.{v['name']}", f"{v['verdict']} {v['why']}".strip())

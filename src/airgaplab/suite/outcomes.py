@@ -33,3 +33,27 @@ def cell(values: list[str]) -> str:
         return ""
     bad = sum(v in FAILED for v in values)
     return f"{worst(values)} {bad}/{len(values)}" if bad else worst(values)
+
+
+NOT_JUDGED = "NOT JUDGED"
+
+
+def host_verdicts(hosts: Iterable[str], outcomes: Iterable[tuple[str, str]],
+                  not_judged: dict[str, str]) -> list[dict[str, str]]:
+    """Each host's verdict from (host, outcome) pairs: the worst of its outcomes, a skip counted rather than a
+    verdict ("1 not checked"), or NOT JUDGED and why (a host the suite could not reach or read).
+
+        >>> host_verdicts(["admin"], [("admin", "PASS"), ("admin", "SKIP")], {})
+        [{'name': 'admin', 'verdict': 'PASS', 'why': '1 not checked'}]
+    """
+    pairs = list(outcomes)
+    out = []
+    for h in hosts:
+        if h in not_judged:
+            out.append({"name": h, "verdict": NOT_JUDGED, "why": not_judged[h]})
+            continue
+        mine = [o for host, o in pairs if host == h]
+        skipped = mine.count("SKIP")
+        out.append({"name": h, "verdict": worst(o for o in mine if o != "SKIP") or worst(mine) or "-",
+                    "why": f"{skipped} not checked" if skipped else ""})
+    return out
