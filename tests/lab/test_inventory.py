@@ -139,8 +139,8 @@ def test_drill_fails_its_requirements_over_ssh(drill: str, healthy: Network, tmp
             assert o["message"].startswith(o["req"]), o["message"]
 
 
-def test_an_operators_mistakes_are_one_line_each_and_the_rest_is_judged(network: Network, tmp_path: Path) -> None:
-    be = network.be
+def test_an_operators_mistakes_are_one_line_each_and_the_rest_is_judged(healthy: Network, tmp_path: Path) -> None:
+    network, be = healthy, healthy.be
     node1, node2 = (h.name for h in be.spec.nodes_list)
     be.transport.run(node2, ["sh", "-c", "id ops >/dev/null 2>&1 || useradd -M -p '*' ops"])
     other = tmp_path / "other"

@@ -134,7 +134,7 @@ def derive(tx: SshTransport, inv: Inventory, not_judged: dict[str, str]) -> tupl
     judged = [inv.admin, *inv.nodes]
     fam = family_of(tx, next((t.name for t in judged if t.name not in not_judged), None))
     addrs = {t.name: ([] if t.name in not_judged else addresses(tx, t.name)) for t in judged}
-    internal = ipaddress.ip_network(str(s["airgaplab_internal"]), strict=False) if "airgaplab_internal" in s \
+    internal = ipaddress.IPv4Network(str(s["airgaplab_internal"]), strict=False) if "airgaplab_internal" in s \
         else internal_network(addrs[admin], [a for t in inv.nodes for a in addrs[t.name]], inv)
     chrony = facts.directives(_text(tx, admin, f"cat {fam.chrony_conf}; {CHRONY_EXTRA}")) if seen else []
     named = _text(tx, admin, f"named-checkconf -p {fam.named_conf} 2>/dev/null || cat {fam.named_conf}") if seen else ""
@@ -149,11 +149,11 @@ def derive(tx: SshTransport, inv: Inventory, not_judged: dict[str, str]) -> tupl
     def mapped(items: list[str]) -> list[str]:
         return [str(internal) if x == old else x for x in items]
 
-    taken = {ip for ips in addrs.values() for ip in ips}
-    spare = (str(a) for a in internal.hosts() if str(a) not in taken)
+    taken = {str(a.ip) for ips in addrs.values() for a in ips}
+    spare = (str(a) for a in internal.hosts() if str(a) not in taken)  # for a host not read (it is not judged)
     hosts = []
     for t in judged:
-        ip = next((a for a in addrs[t.name] if ipaddress.ip_address(a) in internal), None)
+        ip = next((str(a.ip) for a in addrs[t.name] if a.ip in internal), None)
         if ip is None and is_address(t.address) and ipaddress.ip_address(t.address) in internal:
             ip = t.address
         roles = ["ntp-server", "dns-server"] if t.role == "admin" else ["ntp-client", "dns-client"]
@@ -184,30 +184,25 @@ def family_of(tx: SshTransport, host: str | None) -> Family:
     return ROCKY
 
 
-def addresses(tx: SshTransport, host: str) -> list[str]:
-    """The host's IPv4 addresses (loopback aside)."""
+def addresses(tx: SshTransport, host: str) -> list[ipaddress.IPv4Interface]:
+    """The host's IPv4 addresses with their prefixes (loopback aside)."""
     text = _text(tx, host, "ip -4 -o addr show")
-    return [m for m in re.findall(r"\binet (\d+\.\d+\.\d+\.\d+)/", text) if not m.startswith("127.")]
+    return [ipaddress.IPv4Interface(m) for m in re.findall(r"\binet (\d+\.\d+\.\d+\.\d+/\d+)", text)
+            if not m.startswith("127.")]
 
 
-def internal_network(admin_addrs: list[str], node_addrs: list[str], inv: Inventory) -> ipaddress.IPv4Network:
-    """The network admin shares with the most nodes (read from the addresses on their interfaces)."""
-    best: tuple[int, ipaddress.IPv4Network] | None = None
-    for a in admin_addrs:
-        for prefix in (24, 16):  # the interface's prefix is not read: the nodes' addresses say how wide it is
-            net = ipaddress.IPv4Network(f"{a}/{prefix}", strict=False)
-            n = sum(ipaddress.ip_address(x) in net for x in node_addrs)
-            if n and (best is None or n > best[0]):
-                best = (n, net)
-        if best:
-            break
-    if best is None and not admin_addrs and is_address(inv.admin.address):  # admin unread: its reach-address's /24
-        return ipaddress.IPv4Network(f"{inv.admin.address}/24", strict=False)  # (a spec to report against, no more)
-    if best is None:
-        raise UserError(f"--inventory {inv.source}: cannot tell the internal network (admin and the nodes share no "
-                        "network that could be read) — name it: `airgaplab_internal=192.168.10.0/24` in the "
-                        "inventory's vars")
-    return best[1]
+def internal_network(admin_addrs: list[ipaddress.IPv4Interface], node_addrs: list[ipaddress.IPv4Interface],
+                     inv: Inventory) -> ipaddress.IPv4Network:
+    """The network of admin's interface that holds the most of the nodes' addresses."""
+    shared = [(sum(n.ip in a.network for n in node_addrs), a.network) for a in admin_addrs]
+    best = max(shared, key=lambda x: x[0], default=(0, None))
+    if best[1] is not None and best[0] > 0:
+        return best[1]
+    if not admin_addrs and is_address(inv.admin.address):  # admin unread: its reach-address's /24, a spec to report
+        return ipaddress.IPv4Network(f"{inv.admin.address}/24", strict=False)  # its not-judged line against
+    raise UserError(f"--inventory {inv.source}: cannot tell the internal network (admin and the nodes share no "
+                    "network that could be read) — name it: `airgaplab_internal=192.168.10.0/24` in the "
+                    "inventory's vars")
 
 
 def outside_address(tx: SshTransport, admin: str, forwarders: list[str]) -> str | None:
