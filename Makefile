@@ -150,6 +150,7 @@ bench: deps venv
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_grader.py
 	$(BIN)/python scripts/bench_class.py
+	$(BIN)/python scripts/bench_inventory.py
 
 # The VM lab's figures: box build cold and cached, up, sync, suite, down (several minutes).
 bench-vm: deps-vm deps-box venv venv-vm
