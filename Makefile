@@ -10,6 +10,7 @@
 #   make box OS=debian12        # build (or reuse) the VM box
 #   make report | report-html | nightly   # conformance reports (reports/README.md)
 #   make report INVENTORY=hosts.ini       # the suite on your own closed network, over ssh, read-only
+#   make docs                   # the docs site into build/site/ (make docs-serve: read it while editing)
 PYTHON  ?= python3
 VENV    ?= .venv
 BACKEND ?= auto
@@ -26,10 +27,11 @@ VM_ARGS := $(if $(OS),--os $(OS)) $(if $(HYPERVISOR),--hypervisor $(HYPERVISOR))
 UP_ARGS := --spec $(SPEC) --backend $(BACKEND) $(if $(NAME),--name $(NAME)) $(if $(NODES),--nodes $(NODES)) \
            $(if $(BARE),--bare) $(VM_ARGS)
 
-.PHONY: help kit test-fresh deps-node deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
+PHONY_DOCS := docs docs-serve screenshots
+.PHONY: $(PHONY_DOCS) help kit test-fresh deps-node deps deps-test deps-vm deps-box deps-class deps-lint board-assets box test-vm bench-vm venv venv-vm doctor report report-html nightly lab-up lab-down status test unit test-lab suite lint bench clean
 
 help:
-	@sed -n '2,12p' Makefile
+	@sed -n '2,13p' Makefile
 
 deps:
 	@bash scripts/install-deps.sh
@@ -145,6 +147,19 @@ report-html: deps-node
 # Fresh lab, suite, report, lab down (always); non-zero if a requirement failed.
 nightly: deps venv
 	$(BIN)/airgaplab nightly --name $(or $(NAME),nightly) --backend $(BACKEND) --spec $(SPEC)
+
+# The docs site: the generated reference pages (the catalog, the CLI, the spec, the host view), then the site
+# into build/site/ — strict: a broken link or anchor fails
+docs: venv
+	$(BIN)/python scripts/docs_reference.py
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict  # (not --quiet: it hides the warnings strict counts)
+
+# the board's and a seat page's pictures in the docs (headless Chromium, a class of two seats; root)
+screenshots: deps-test venv board-assets
+	$(BIN)/python scripts/screenshots.py
+
+docs-serve: docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve
 
 bench: deps venv
 	$(BIN)/python scripts/bench.py

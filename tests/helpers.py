@@ -112,3 +112,16 @@ def unchanged(before: dict[str, list[str]], after: dict[str, list[str]], what: s
                  + [f"+ {x}" for x in after.get(k, []) if x not in before[k]]) for k in before}
     diffs = {k: v for k, v in diffs.items() if v}
     assert not diffs, f"{what} changed the lab: " + "; ".join(f"{k}: {' '.join(v)[:600]}" for k, v in diffs.items())
+
+
+def sent_to_admin(lab) -> dict[str, int]:
+    """How many requests each node's own chronyd has sent to admin (its `chronyc ntpdata`)."""
+    from airgaplab.probes import chrony
+
+    admin = lab.spec.server_for("ntp").ip
+    sent = {}
+    for h in lab.spec.hosts:
+        if not h.is_server:
+            r = lab.transport.exec(h.name, ["chronyc", "-n", "ntpdata", admin], timeout=30)
+            sent[h.ip] = sum(t.sent for t in chrony.traffic(r.stdout.decode(errors="replace")))
+    return sent

@@ -8,23 +8,11 @@ import pytest
 
 from airgaplab.exercise import drills
 from airgaplab.exercise.drills import DRILLS
-from airgaplab.probes import chrony
-from tests.helpers import cli, footprint, suite, unchanged
+from tests.helpers import cli, footprint, sent_to_admin, suite, unchanged
 
 
 def run_suite(name: str, tmp_path: Path) -> tuple[list[dict], str]:
     return suite(name, tmp_path / "results.json", "--sync-timeout", "15", timeout=600)
-
-
-def sent_to_admin(lab) -> dict[str, int]:
-    """How many requests each node's own chronyd has sent to admin (its `chronyc ntpdata`)."""
-    admin = lab.spec.server_for("ntp").ip
-    sent = {}
-    for h in lab.spec.hosts:
-        if not h.is_server:
-            r = lab.transport.exec(h.name, ["chronyc", "-n", "ntpdata", admin], timeout=30)
-            sent[h.ip] = sum(t.sent for t in chrony.traffic(r.stdout.decode(errors="replace")))
-    return sent
 
 
 @pytest.mark.parametrize("drill", sorted(DRILLS))

@@ -23,7 +23,7 @@ from airgaplab.exercise import drills
 from airgaplab.exercise.drills import DRILLS
 from airgaplab.inventory.network import connect
 from airgaplab.inventory.targets import load
-from tests.helpers import ROOT, footprint_via, unchanged
+from tests.helpers import ROOT, footprint_via, sent_to_admin, unchanged
 from tests.lab import sshd
 from tests.lab.conftest import make_healthy, new_lab
 
@@ -118,13 +118,16 @@ def test_a_healthy_network_passes_and_keeps_no_trace(healthy: Network, tmp_path:
 def test_drill_fails_its_requirements_over_ssh(drill: str, healthy: Network, tmp_path: Path) -> None:
     d = DRILLS[drill]
     drills.apply(healthy.be, drill)
-    before = healthy.footprint()
+    before, sent = healthy.footprint(), sent_to_admin(healthy.be)
     results, out, _ = suite(healthy.inventory, tmp_path)
     after = healthy.footprint()
-    # the suite's NTP probes of admin come from the first node here (no grader of its own): a drill that keeps that
-    # node off admin leaves it in admin's `chronyc clients`, where a healthy network has it anyway
+    # admin's client log, as in test_breaks: a drill that restarts admin's chronyd empties it, and a node's own
+    # chronyd polling admin during the run comes back into it; and the suite's NTP probes of admin come from the
+    # first node here (no grader of its own), which a healthy network has in the log anyway
+    polled = {ip for ip, n in sent_to_admin(healthy.be).items() if n > sent.get(ip, 0)}
     first = healthy.be.spec.nodes_list[0].ip
-    after["chronyc clients"] = sorted(set(after["chronyc clients"]) - ({first} - set(before["chronyc clients"])))
+    after["chronyc clients"] = sorted(set(after["chronyc clients"])
+                                      - ((polled | {first}) - set(before["chronyc clients"])))
     unchanged(before, after, f"`pytest --inventory` under drill {drill}")
     failed = {(o["req"], o["host"]) for o in results if o["outcome"] in ("FAIL", "ERROR")}
     expected = d.expected(healthy.be.spec)

@@ -1,4 +1,4 @@
-"""Each command a netns host models (src/airgaplab/backends/netns/shims/, the contract in README.md),
+"""Each command a netns host models (src/airgaplab/backends/netns/shims/, the contract in docs/tutorial/hosts.md),
 alone in a temporary host: a private /etc, /var and /run (overlays in the test's tmp dir, seeded as a lab
 host is), its own network namespace (loopback and a veth pair eth0—eth0p: nothing reaches the machine's network)
 and its own PID namespace (whatever a script starts ends with it). No lab is brought up.
@@ -64,11 +64,11 @@ def mount_here(view: HostView) -> list[str]:
 
 
 def test_every_shim_is_in_the_contract() -> None:
-    readme = (ROOT / "README.md").read_text()
-    contract = readme.split("The host view's contract", 1)[1].split("\n\n", 2)[1]  # the table after its intro
+    page = (ROOT / "docs" / "tutorial" / "hosts.md").read_text()
+    contract = page.split("The host view's contract", 1)[1].split("\n\n", 2)[1]  # the table after its intro
     commands = [p for p in SHIM_DIR.iterdir() if p.is_file() and os.access(p, os.X_OK)]  # not a module or table
     missing = [p.name for p in commands if f"`{p.name}" not in contract]
-    assert not missing, f"shims not in README.md's table of what a netns host models: {missing}"
+    assert not missing, f"shims not in docs/tutorial/hosts.md's table of what a netns host models: {missing}"
 
 
 # the host's repositories where no network is needed (a fresh temporary host reaches none)

@@ -53,7 +53,7 @@ def class_up(
                                       min=1, max=65535)] = DEFAULT_PORT,
     trusted_room: Annotated[bool, typer.Option("--trusted-room", help="netns seats: serve the gateway on every "
                                                "address, not loopback only — a netns seat is root on this machine "
-                                               "(README). VM seats are served on every address.")] = False,
+                                               "(docs/how-to/class.md). VM seats are served on every address.")] = False,
 ) -> None:
     """Bring a class up: every seat's lab, then the ssh gateway; prints each seat's ssh line."""
     roster = seats.plan(seat_count, backend, hosts or [], spec_file or default_lab_file(), bare=bare)
@@ -148,8 +148,9 @@ def class_drill(seat: SeatArg,
 
 @class_app.command("board")
 def class_board(listen: Annotated[str, typer.Option(
-        "--listen", metavar="ADDR:PORT", help="Where the board listens (loopback by default; 0.0.0.0:8080 for the "
-                                              "room — put a TLS proxy in front of it, README)")] = "127.0.0.1:8080",
+        "--listen", metavar="ADDR:PORT",
+        help="Where the board listens (loopback by default; 0.0.0.0:8080 for the room — put a TLS proxy in front of "
+             "it: docs/how-to/class.md)")] = "127.0.0.1:8080",
 ) -> None:
     """The class in a browser: the leader's board and each member's page with a terminal per host.
     Prints the leader's link and each seat's (each with its own token); runs until Ctrl-C."""
