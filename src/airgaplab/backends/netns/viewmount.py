@@ -151,10 +151,13 @@ def _make_each(views: list[HostView]) -> list[str]:
     machine = {CLONE_NEWNS: os.open("/proc/self/ns/mnt", os.O_RDONLY),
                CLONE_NEWUTS: os.open("/proc/self/ns/uts", os.O_RDONLY)}
     failed = []
+    cpus = sorted(os.sched_getaffinity(0))
     for v in views:
         for attempt in range(BIND_ATTEMPTS):
             held: list[int] = []
             try:
+                # each try on the next CPU: a mount namespace's id comes from the CPU it is made on (see BIND_ATTEMPTS)
+                os.sched_setaffinity(0, {cpus[attempt % len(cpus)]})
                 unshare(CLONE_NEWNS | CLONE_NEWUTS)
                 try:
                     held = [os.open("/proc/self/ns/mnt", os.O_RDONLY), os.open("/proc/self/ns/uts", os.O_RDONLY)]
@@ -164,8 +167,12 @@ def _make_each(views: list[HostView]) -> list[str]:
                     for kind, fd in machine.items():
                         if libc.setns(fd, kind) != 0:  # stuck in a view's namespaces: nothing more is safe to do
                             raise RuntimeError("could not go back to the machine's namespaces (setns)")
-                if not _bind_namespace(held[0], str(v.mnt_file)) and attempt + 1 < BIND_ATTEMPTS:
-                    continue  # that namespace is let go (its fds closed below): a new one is made
+                if not _bind_namespace(held[0], str(v.mnt_file)):
+                    if attempt + 1 < BIND_ATTEMPTS:
+                        continue  # that namespace is let go (its fds closed below): a new one is made
+                    failed.append(f"{v.name}: the kernel refused to bind its mount namespace {BIND_ATTEMPTS} times "
+                                  "(EINVAL), on every CPU this process may use")
+                    break
                 mount(f"/proc/self/fd/{held[1]}", str(v.uts_file), None, MS_BIND)
                 break
             except OSError as exc:
@@ -174,11 +181,15 @@ def _make_each(views: list[HostView]) -> list[str]:
             finally:
                 for fd in held:
                     os.close(fd)
+    os.sched_setaffinity(0, set(cpus))
     return failed
 
 
-# Inside a container of Debian 13 on Linux 6.18, the kernel refuses about half the binds of a new mount namespace's
-# file (EINVAL, its loop check), whichever process binds it; a namespace made anew binds (seen: 40 tries, 17 refused).
+# Inside a container on Linux 6.18 the kernel refuses the bind of a new mount namespace's file (EINVAL, its loop
+# check: the namespace must be newer than the binder's) for every namespace made on some CPUs: their ids come from
+# per-CPU batches, and a batch below the container's own namespace's id reads as older (seen: all 30 made on one CPU
+# refused, all 30 on the other bound). So each try is made on the next CPU; a namespace that never binds is a
+# failure said in one line, not a plain file left for `setns` to refuse later.
 BIND_ATTEMPTS = 30
 
 
