@@ -11,7 +11,8 @@ from pathlib import Path
 PKG = Path(__file__).resolve().parents[2] / "src" / "airgaplab"
 # bottom to top: a module may import its own layer and those below it
 LAYERS = (
-    ("airgaplab.errors", "airgaplab.paths", "airgaplab.retry", "airgaplab.diagnosis", "airgaplab.kit"),
+    ("airgaplab.errors", "airgaplab.paths", "airgaplab.retry", "airgaplab.diagnosis", "airgaplab.kit",
+     "airgaplab.i18n"),
     ("airgaplab.lab",),
     ("airgaplab.probes",),
     ("airgaplab.backends", "airgaplab.inventory"),  # an inventory: hosts the harness reaches but never made

@@ -23,6 +23,7 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
 
+from airgaplab import i18n
 from airgaplab.board import terminal
 from airgaplab.board.tokens import Tokens
 from airgaplab.board.watch import Watcher
@@ -75,8 +76,10 @@ def make_app(watcher: Watcher) -> FastAPI:
             raise HTTPException(403, f"this page needs {seat.name}'s own token")
         return seat
 
-    def page(name: str, **context: Any) -> HTMLResponse:
-        return HTMLResponse(pages.get_template(name).render(steps=exercise.STEPS, **context), headers=NO_REFERRER)
+    def page(name: str, lang: str = "en", **context: Any) -> HTMLResponse:
+        return HTMLResponse(pages.get_template(name).render(steps=exercise.STEPS, lang=lang,
+                                                            t=lambda text: i18n.t(text, lang), **context),
+                            headers=NO_REFERRER)
 
     @app.get("/assets/{name}")
     def asset(name: str) -> FileResponse:
@@ -134,9 +137,11 @@ def make_app(watcher: Watcher) -> FastAPI:
 
     # --- a member's seat -------------------------------------------------------------------------------
     @app.get("/seat/{name}", response_class=HTMLResponse)
-    def seat_page(name: str, t: str | None = None) -> HTMLResponse:
+    def seat_page(request: Request, name: str, t: str | None = None, lang: str | None = None) -> HTMLResponse:
         seat = seat_of(name, t)
-        return page("seat.html", token=t, seat=seat.name, hosts=open_seat(seat).spec.host_names)
+        chosen = page_language(lang, request.headers.get("accept-language"))
+        return page("seat.html", lang=chosen, token=t, seat=seat.name, hosts=open_seat(seat).spec.host_names,
+                    words={w: i18n.t(w, chosen) for w in SEAT_WORDS})
 
     @app.get("/seat/{name}/events")
     async def seat_events(request: Request, name: str, t: str | None = None) -> StreamingResponse:
@@ -162,7 +167,8 @@ def make_app(watcher: Watcher) -> FastAPI:
         step, level = exercise.step(str(body.get("step", 1))), str(body.get("level", "symptom"))
         if level not in LEVELS:
             raise HTTPException(400, f"help level {level!r}: one of {', '.join(LEVELS)}")
-        text = await run_in_threadpool(_help, seat, step, level, watcher)
+        lang = i18n.from_locale(str(body.get("lang", ""))) or "en"
+        text = await run_in_threadpool(_help, seat, step, level, watcher, lang)
         watcher.revealed(seat.name, step.number, level)
         return {"ok": True, "text": text}
 
@@ -240,16 +246,34 @@ def _next_step(roster: Roster, watcher: Watcher) -> str:
         (f" (not in sync yet — {'; '.join(late)})" if late else "")
 
 
-def _help(seat: Seat, step: exercise.Step, level: str, watcher: Watcher) -> str:
-    """Help on one step at one level, as the CLI gives it."""
+def _help(seat: Seat, step: exercise.Step, level: str, watcher: Watcher, lang: str = "en") -> str:
+    """Help on one step at one level, as the CLI gives it (in the page's language; what hosts said as they said it)."""
     failing = [g for g in watcher.graded(seat.name) if catalog()[g.req].step == step.number
                and g.outcome not in ("PASS", "SKIP")]
     if level == "solution":
         answers = exercise.answer(open_seat(seat), step)
-        return "\n".join(f"# on {host}\n" + "\n".join(a.lines()) for host, a in answers.items())
+        return "\n".join(i18n.t("# on {host}", lang).format(host=host) + "\n" + "\n".join(a.lines())
+                         for host, a in answers.items())
     if not failing:
-        return f"every check of step {step.number} passes (as last graded) — press check to grade again"
+        return i18n.t("every check of step {number} passes (as last graded) — press check to grade again",
+                      lang).format(number=step.number)
     if level == "symptom":
         return "\n".join(dict.fromkeys(f"{g.host}: {g.observed}" for g in failing))
     be = open_seat(seat)
-    return "\n".join(dict.fromkeys(f"{g.host}: {be.family.localize(g.nudge)}" for g in failing))
+    return "\n".join(dict.fromkeys(f"{g.host}: {be.family.localize(i18n.t(g.nudge, lang))}" for g in failing))
+
+
+def page_language(asked: str | None, accept: str | None) -> str:
+    """The seat page's language: `?lang=`, else the board's (`class board --lang`, the locale), else the browser's
+    first choice (Accept-Language) where airgaplab speaks it."""
+    if asked:
+        return i18n.from_locale(asked) or "en"
+    if i18n.language() != "en":
+        return i18n.language()
+    first = (accept or "").split(",")[0].split(";")[0].strip()
+    return i18n.from_locale(first) or "en"
+
+
+# what seat.js says itself (the page hands them over, translated)
+SEAT_WORDS = ("raise hand", "lower hand", "grading …", "graded {n} s ago", "from the leader: {text}",
+              "connection closed")

@@ -6,7 +6,9 @@ import textwrap
 from typing import Annotated
 
 import typer
+from rich.cells import cell_len
 from rich.table import Column, Table
+from rich.text import Text
 
 from airgaplab.backends import open_lab
 from airgaplab.cli.console import out
@@ -14,6 +16,7 @@ from airgaplab.cli.options import NameOpt
 from airgaplab.errors import UserError
 from airgaplab.exercise import drills, rewind, states
 from airgaplab.exercise import steps as exercise
+from airgaplab.i18n import set_language, t
 from airgaplab.suite.catalog import catalog
 
 StepArg = Annotated[str | None, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
@@ -21,16 +24,26 @@ StepArg = Annotated[str | None, typer.Argument(metavar="STEP", help="1 ntp-serve
 CONVERGING = "not synchronized"
 DRILL_ARG_HELP = "The drill to apply; without it, the list by symptom."
 LINE = 78
+LangOpt = Annotated[str | None, typer.Option("--lang", metavar="LANG", help="en or ko (default: the locale's: "
+                                                                           "LANG=ko_KR.UTF-8 speaks Korean).")]
 
 
 def _indented(label: str, text: str) -> None:
-    """`     seen: …` wrapped under its label at the terminal's width (at most 100)."""
-    out.print(textwrap.fill(f"{label}: {text}", width=max(40, min(out.width, 100)), initial_indent="     ",
-                            subsequent_indent=" " * (7 + len(label))), highlight=False, soft_wrap=True)
+    """`     seen: …` wrapped under its label at the terminal's width (at most 100), in terminal cells (a Korean
+    letter takes two)."""
+    rest = " " * (7 + cell_len(label))
+    lines = Text(f"{label}: {text}").wrap(out, max(40, min(out.width, 100)) - len(rest))
+    for i, line in enumerate(lines):
+        out.print(("     " if i == 0 else rest) + line.plain.rstrip(), highlight=False, markup=False, soft_wrap=True)
 
 
 def _fits(title: str, room: int) -> str:
-    return title if len(title) <= room else title[:room - 1] + "…"
+    """`title` in at most `room` terminal cells (a Korean letter takes two)."""
+    if cell_len(title) <= room:
+        return title
+    while cell_len(title) > room - 1:
+        title = title[:-1]
+    return title + "…"
 
 
 def check(
@@ -40,10 +53,12 @@ def check(
                                                        "the file); `solve` shows the answer.")] = False,
     sync_timeout: Annotated[float | None, typer.Option("--sync-timeout", metavar="SECONDS",
                                                        help="Longest wait for chrony.")] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Grade the lab against the notes' steps: a line per check and, for each failure, its symptom — what was
     asked, from where, what came back (exit 1 unless all pass). Stuck? `--hint` says where to look; `airgaplab
     solve STEP` shows the answer."""
+    set_language(lang)
     steps = [exercise.step(which)] if which else list(exercise.STEPS)
     be = open_lab(name)
     total = passed = 0
@@ -53,8 +68,9 @@ def check(
         reqs = [r for r in catalog().values() if r.step == s.number]
         wait = be.world.sync_timeout if sync_timeout is None else sync_timeout
         converges = any(r.kind == CONVERGING for r in reqs)
-        why = f"waiting for chrony to converge (up to {wait:.0f} s) while " if converges else ""
-        with out.status(f"{why}checking step {s.number} {s.name} …") as status:
+        why = t("waiting for chrony to converge (up to {seconds} s) while ").format(seconds=f"{wait:.0f}") \
+            if converges else ""
+        with out.status(why + t("checking step {number} {name} …").format(number=s.number, name=s.name)) as status:
             def waiting(line: str, step: exercise.Step = s) -> None:  # a check began to wait: for what, how long
                 if out.is_terminal:
                     status.update(f"step {step.number} {step.name}: {line} …")
@@ -65,39 +81,42 @@ def check(
         if not graded and not be.is_up():  # taken down (or half gone) while the suite ran: nothing was graded
             raise UserError(f"lab {be.spec.name!r} went away while `check` ran, so nothing was graded — bring it up "
                             "again (`airgaplab up`, or `airgaplab reset` if it is still there) and check again")
-        out.print(f"[bold]step {s.number} {s.name}[/] ({s.where})")
+        out.print(f"[bold]{t('step {number} {name}').format(number=s.number, name=s.name)}[/] ({t(s.where)})")
         for g in graded:
             left = f" · {g.host}: "
             room = LINE - len(left) - 9
-            title = _fits(g.title, room)
+            title = _fits(t(g.title), room)
             mark = {"PASS": "[green]PASS[/]", "SKIP": "[yellow]SKIP[/]"}.get(g.outcome, "[red]FAIL[/]")
-            out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - len(title) - 5) + " " + mark, highlight=False)
+            out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - cell_len(title) - 5) + " " + mark,
+                      highlight=False)
             if g.outcome == "SKIP" and g.observed:
-                _indented("not checked", g.observed.removeprefix("not checked: "))
+                _indented(t("not checked"), g.observed.removeprefix("not checked: "))
             if g.outcome in ("PASS", "SKIP"):
                 continue
             new = [c for c in g.causes if c not in said]  # a cause of its own is never folded into one above
             if not new:
-                out.print("     [dim](the same cause as above)[/]", highlight=False)
+                out.print(f"     [dim]{t('(the same cause as above)')}[/]", highlight=False)
                 continue
             said.update(new)
             for cause in new:
-                _indented("seen", cause)
+                _indented(t("seen"), cause)
             if len(new) < len(g.causes):
-                out.print("     [dim](and the cause above)[/]", highlight=False)
+                out.print(f"     [dim]{t('(and the cause above)')}[/]", highlight=False)
             if hint:
-                _indented("hint", be.family.localize(g.nudge))
+                _indented(t("hint"), be.family.localize(t(g.nudge)))
         total += len(graded)
         passed += sum(g.outcome in ("PASS", "SKIP") for g in graded)
         if any(g.outcome not in ("PASS", "SKIP") for g in graded):
             failing_steps.append(s.number)
     done = passed == total and total > 0
-    verdict = "[green]all checks pass[/]" if done else f"[red]{total - passed} of {total} checks fail[/]"
-    out.print(f"verdict: {verdict}" + ("" if done else " — fix them and run `airgaplab check` again"))
+    verdict = f"[green]{t('all checks pass')}[/]" if done else \
+        f"[red]{t('{failing} of {total} checks fail').format(failing=total - passed, total=total)}[/]"
+    out.print(f"{t('verdict')}: {verdict}" + ("" if done else t(" — fix them and run `airgaplab check` again")))
     if not done:
         first = failing_steps[0] if failing_steps else 1
-        more = "" if hint else "`airgaplab check --hint` says where to look; "
-        out.print(textwrap.fill(f"stuck? {more}`airgaplab solve {first}` shows (and applies) the answer",
+        more = "" if hint else t("`airgaplab check --hint` says where to look; ")
+        stuck = t("stuck? {more}`airgaplab solve {step}` shows (and applies) the answer").format(more=more, step=first)
+        out.print(textwrap.fill(stuck,
                                 width=max(40, min(out.width, 100)), subsequent_indent="  "), highlight=False,
                   soft_wrap=True)
         raise typer.Exit(1)
@@ -109,6 +128,7 @@ def solve(
     name: NameOpt = None,
     to: Annotated[str | None, typer.Option("--to", metavar="STEP", help="Fast-forward: solve every step from 1 "
                                                                         "up to this one (a group that is behind).")] = None,
+    lang: LangOpt = None,
 ) -> None:
     """Show the reference solution of one step, then apply it (for a group that is stuck): the notes' commands on
     each host as they are typed (backups, the files with what changes in them, restarts), all before anything
@@ -116,34 +136,36 @@ def solve(
     if (which is None) == (to is None):
         raise UserError("solve: name one step (`airgaplab solve 2`) or fast-forward up to one "
                         "(`airgaplab solve --to 3`)")
+    set_language(lang)
     be = open_lab(name)
     if to is not None:
         last = exercise.step(to)
         for s in exercise.STEPS[:last.number]:
-            with out.status(f"solving step {s.number} {s.name} …"):
+            with out.status(t("solving step {number} {name} …").format(number=s.number, name=s.name)):
                 changed = exercise.solve(be, s)
-            out.print(f"step {s.number} {s.name}: the reference configuration is on {', '.join(changed)}",
-                      highlight=False)
-        out.print(f"now `airgaplab check {last.number}` (or `airgaplab reset bare` starts the exercise over)",
-                  highlight=False)
+            out.print(t("step {number} {name}: the reference configuration is on {hosts}").format(
+                number=s.number, name=s.name, hosts=", ".join(changed)), highlight=False)
+        out.print(t("now `airgaplab check {step}` (or `airgaplab reset bare` starts the exercise over)").format(
+            step=last.number), highlight=False)
         return
     s = exercise.step(str(which))
-    with out.status(f"working out step {s.number} {s.name} …"):
+    with out.status(t("working out step {number} {name} …").format(number=s.number, name=s.name)):
         shown = exercise.answer(be, s)
     for host, ans in shown.items():  # all of it shown first, then applied
-        out.print(f"[bold]{host}[/]: " + (f"the notes' step {s.number}, as it is typed:" if ans.commands
-                                          else "already done: nothing of the step is left to run"))
+        out.print(f"[bold]{host}[/]: " + (t("the notes' step {number}, as it is typed:").format(number=s.number)
+                                          if ans.commands else t("already done: nothing of the step is left to run")))
         for line in ans.lines():
             style = "green" if line.startswith("  +") else "red" if line.startswith("  -") else \
                 "bold" if line.startswith("$") else ""
             out.print(f"  {line}", style=style or None, highlight=False, markup=False, soft_wrap=True)
     if not any(ans.commands for ans in shown.values()):
-        out.print(f"step {s.number} {s.name} is done already — `airgaplab check {s.number}`", highlight=False)
+        out.print(t("step {number} {name} is done already — `airgaplab check {number}`").format(
+            number=s.number, name=s.name), highlight=False)
         return
-    with out.status(f"applying step {s.number} {s.name} …"):
+    with out.status(t("applying step {number} {name} …").format(number=s.number, name=s.name)):
         changed = exercise.solve(be, s)
-    said = f"applied: step {s.number} {s.name} is the notes' on {', '.join(changed)} — now `airgaplab check " \
-           f"{s.number}`"
+    said = t("applied: step {number} {name} is the notes' on {hosts} — now `airgaplab check {number}`").format(
+        number=s.number, name=s.name, hosts=", ".join(changed))
     out.print(textwrap.fill(said, width=min(out.width, 100), subsequent_indent="  "), highlight=False, soft_wrap=True)
 
 

@@ -151,10 +151,16 @@ def class_board(listen: Annotated[str, typer.Option(
         "--listen", metavar="ADDR:PORT",
         help="Where the board listens (loopback by default; 0.0.0.0:8080 for the room — put a TLS proxy in front of "
              "it: docs/how-to/class.md)")] = "127.0.0.1:8080",
+    lang: Annotated[str | None, typer.Option(
+        "--lang", metavar="LANG", help="The seat pages' language: en or ko (default: the locale's, else each "
+                                       "member's browser's; a seat link with ?lang=ko chooses for itself)")] = None,
 ) -> None:
     """The class in a browser: the leader's board and each member's page with a terminal per host.
     Prints the leader's link and each seat's (each with its own token); runs until Ctrl-C."""
     from airgaplab.board.server import serve  # the web stack only for this command
+    from airgaplab.i18n import set_language
+
+    set_language(lang)
 
     serve(Roster.needed(), listen, lambda m: print(m, flush=True))
 

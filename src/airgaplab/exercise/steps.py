@@ -28,6 +28,7 @@ from typing import Any
 from airgaplab import retry
 from airgaplab.backends.base import Backend
 from airgaplab.errors import UserError
+from airgaplab.i18n import t
 from airgaplab.lab import provisioner, render
 from airgaplab.paths import project_root
 from airgaplab.probes import facts
@@ -77,12 +78,12 @@ def text(width: int = 80) -> str:
     def para(line: str, first: str, rest: str) -> list[str]:
         return textwrap.wrap(line, width=width, initial_indent=first, subsequent_indent=rest) or [first]
 
-    lines = para("The exercise — the study notes' four steps on this bare lab (`airgaplab shell admin` to start):",
+    lines = para(t("The exercise — the study notes' four steps on this bare lab (`airgaplab shell admin` to start):"),
                  "", "")
     for s in STEPS:
-        lines += para(f"{s.number}. {s.name} ({s.where}): {s.todo}.", "  ", "     ")
-        lines += para(f"check by hand: {s.by_hand}", "     ", "       ")
-    lines += para("Grade it with `airgaplab check [STEP]`; stuck on a step? `airgaplab solve STEP`.", "", "")
+        lines += para(f"{s.number}. {s.name} ({t(s.where)}): {t(s.todo)}.", "  ", "     ")
+        lines += para(f"{t('check by hand:')} {t(s.by_hand)}", "     ", "       ")
+    lines += para(t("Grade it with `airgaplab check [STEP]`; stuck on a step? `airgaplab solve STEP`."), "", "")
     return "\n".join(lines)
 
 

@@ -3,6 +3,9 @@
 "use strict";
 const token = document.body.dataset.token;
 const seat = document.querySelector("main.seat").dataset.seat;
+// the page's own words, in its language (the server translates them: src/airgaplab/locale/)
+const words = JSON.parse(document.querySelector("main.seat").dataset.words || "{}");
+const w = (text, args) => Object.entries(args || {}).reduce((s, [k, v]) => s.replace(`{${k}}`, v), words[text] || text);
 const q = (path) => `${path}?t=${encodeURIComponent(token)}`;
 const post = (path, body) => fetch(q(path), {method: "POST", headers: {"Content-Type": "application/json"},
                                              body: JSON.stringify(body || {})});
@@ -18,17 +21,17 @@ function show(s) {
   });
   hand = !!s.hand;
   const hb = document.getElementById("hand");
-  hb.textContent = hand ? "lower hand" : "raise hand";
+  hb.textContent = hand ? w("lower hand") : w("raise hand");
   hb.setAttribute("aria-pressed", String(hand));
-  document.getElementById("graded").textContent = s.graded_s_ago == null ? "grading …"
-    : `graded ${Math.round(s.graded_s_ago)} s ago`;
+  document.getElementById("graded").textContent = s.graded_s_ago == null ? w("grading …")
+    : w("graded {n} s ago", {n: Math.round(s.graded_s_ago)});
   document.getElementById("hints").replaceChildren(...(s.hints || []).map((h) => {
-    const p = document.createElement("p"); p.textContent = `from the leader: ${h.text}`; return p; }));
+    const p = document.createElement("p"); p.textContent = w("from the leader: {text}", {text: h.text}); return p; }));
 }
 
 new EventSource(q(`/seat/${seat}/events`)).onmessage = (e) => show(JSON.parse(e.data));
 document.getElementById("check").addEventListener("click", () => {
-  document.getElementById("graded").textContent = "grading …";
+  document.getElementById("graded").textContent = w("grading …");
   post(`/seat/${seat}/check`);
 });
 document.getElementById("hand").addEventListener("click", () => post(`/seat/${seat}/hand`, {up: !hand}));
@@ -37,7 +40,8 @@ document.querySelectorAll(".step").forEach((el) => el.querySelectorAll("button[d
     const pre = el.querySelector(".help");
     pre.hidden = false;
     pre.textContent = "…";
-    const r = await post(`/seat/${seat}/help`, {step: el.dataset.step, level: b.dataset.level});
+    const r = await post(`/seat/${seat}/help`, {step: el.dataset.step, level: b.dataset.level,
+                                                lang: document.documentElement.lang});
     const j = await r.json().catch(() => ({}));
     pre.textContent = j.text || j.detail || `${r.status}`;
   })));
@@ -55,7 +59,7 @@ document.querySelectorAll(".term").forEach((box) => {
   const size = () => { if (ws.readyState === 1) ws.send(JSON.stringify({cols: term.cols, rows: term.rows})); };
   ws.onopen = size;
   ws.onmessage = (e) => term.write(new Uint8Array(e.data));
-  ws.onclose = (e) => term.write(`\r\n[connection closed${e.reason ? ": " + e.reason : ""}]\r\n`);
+  ws.onclose = (e) => term.write(`\r\n[${w("connection closed")}${e.reason ? ": " + e.reason : ""}]\r\n`);
   const enc = new TextEncoder();
   term.onData((d) => { if (ws.readyState === 1) ws.send(enc.encode(d)); });
   term.onResize(size);  // the shell learns every new size (stty size, full-screen programs)
