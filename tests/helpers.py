@@ -7,6 +7,7 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -125,3 +126,14 @@ def sent_to_admin(lab) -> dict[str, int]:
             r = lab.transport.exec(h.name, ["chronyc", "-n", "ntpdata", admin], timeout=30)
             sent[h.ip] = sum(t.sent for t in chrony.traffic(r.stdout.decode(errors="replace")))
     return sent
+
+
+def script_module(name: str) -> ModuleType:
+    """scripts/NAME.py loaded as a module, as the Makefile runs it (its functions for a test to call)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

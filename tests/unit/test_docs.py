@@ -4,22 +4,17 @@ catalog, the CLI, the spec, the host view), and every page is in the site's nav.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import yaml
 
-from tests.helpers import ROOT
+from tests.helpers import ROOT, script_module
 
 README_LINES = 150
 
 
-def generator():  # scripts/docs_reference.py, loaded as the Makefile runs it
-    spec = importlib.util.spec_from_file_location("docs_reference", ROOT / "scripts" / "docs_reference.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def generator():
+    return script_module("docs_reference")
 
 
 def test_readme_is_an_entrance() -> None:

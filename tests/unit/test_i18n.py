@@ -6,7 +6,6 @@ speaks it. `check` in Korean on a real bare lab: tests/lab/test_exercise_ko.py."
 from __future__ import annotations
 
 import html
-import importlib.util
 import json
 import re
 from pathlib import Path
@@ -21,18 +20,14 @@ from airgaplab.board.tokens import Tokens
 from airgaplab.board.watch import Watcher
 from airgaplab.classroom.roster import Roster, Seat, seat_name
 from airgaplab.errors import UserError
-from tests.helpers import ROOT
+from tests.helpers import script_module
 from tests.unit.conftest import cli
 
 LOCALE_VARS = ("AIRGAPLAB_LANG", "LC_ALL", "LC_MESSAGES", "LANG")
 
 
-def extractor():  # scripts/i18n_messages.py, as `--update` runs it
-    spec = importlib.util.spec_from_file_location("i18n_messages", ROOT / "scripts" / "i18n_messages.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+def extractor():
+    return script_module("i18n_messages")
 
 
 def test_every_message_has_korean() -> None:
