@@ -145,7 +145,7 @@ def wait_synced(be: Backend, timeout: float, interval: float = 1.0) -> bool:
 
 
 def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
-    from airgaplab.backends.vagrant import box
+    from airgaplab.backends.vagrant.guests import box
 
     row: dict[str, object] = {"os": os_name}
     recipe = box.recipe(os_name)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from airgaplab import retry
-from airgaplab.backends.vagrant import agent
+from airgaplab.backends.vagrant.access import agent
 from tests.helpers import needs_root
 
 pytestmark = needs_root()

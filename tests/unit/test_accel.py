@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.backends.vagrant import accel
 from airgaplab.backends.vagrant import doctor as vdoctor
-from airgaplab.backends.vagrant import plan as vplan
 from airgaplab.backends.vagrant.backend import VagrantBackend
+from airgaplab.backends.vagrant.guests import plan as vplan
+from airgaplab.backends.vagrant.libvirt import accel
 from airgaplab.lab.family import FAMILIES
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.backends.vagrant import agent
+from airgaplab.backends.vagrant.access import agent
 
 
 @pytest.fixture

@@ -56,13 +56,13 @@ def test_a_host_that_takes_one_seat_takes_no_second_and_says_why() -> None:
 
 
 def test_a_stand_in_hosts_uri_names_it_also_once_it_is_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from airgaplab.backends.vagrant import standin
+    from airgaplab.backends.vagrant.libvirt import standin
 
     monkeypatch.setenv("AIRGAPLAB_STATE", str(tmp_path))
     uri = standin.StandIn("hv-a").uri
     assert uri == f"qemu:///system?socket={tmp_path}/.hypervisors/hv-a/libvirt/libvirt-sock"
     found = standin.for_uri(uri)
-    assert found is not None and found.name == "hv-a" and not found.owned  # a seat's `down` never stops its host
+    assert found is not None and found.name == "hv-a" and not found.discard()  # a seat's `down` never stops its host
     assert standin.for_uri(uri.replace(str(tmp_path), "/elsewhere")) is None
     over_ssh = f"qemu+ssh://root@hv-b/system?command={tmp_path}/.hypervisors/hv-b/ssh/ssh"
     assert standin.name_of(over_ssh) == "hv-b"  # the same host, reached over ssh
@@ -70,9 +70,9 @@ def test_a_stand_in_hosts_uri_names_it_also_once_it_is_down(tmp_path: Path, monk
 
 
 def test_a_seats_host_is_chosen_by_its_uri_and_a_uri_no_seat_runs_on_is_one_line() -> None:
-    from airgaplab.backends.vagrant.hypervisor import SystemHypervisor
-    from airgaplab.backends.vagrant.remote import RemoteHost
-    from airgaplab.backends.vagrant.seathost import seat_host
+    from airgaplab.backends.vagrant.libvirt.remote import RemoteHost
+    from airgaplab.backends.vagrant.libvirt.seathost import seat_host
+    from airgaplab.backends.vagrant.libvirt.system import SystemHypervisor
 
     assert isinstance(seat_host("qemu:///system"), SystemHypervisor)
     remote = seat_host("qemu+ssh://lab@kvm1:2222/system?keyfile=/k/id&no_verify=1")
@@ -100,7 +100,7 @@ def test_a_stand_in_host_with_a_bad_or_taken_name_is_one_line_and_nothing_is_cre
 
 
 def test_a_stand_in_host_with_a_class_on_it_is_not_taken_down(state_dir: Path) -> None:
-    from airgaplab.backends.vagrant import standin
+    from airgaplab.backends.vagrant.libvirt import standin
 
     uri = standin.StandIn("hv-unit-a").uri
     Roster(backend="vagrant", spec_file="labs/ntp-dns.yaml", seats=[Seat(name="seat-01", lab="seat-01", host=uri)]).save()
@@ -139,7 +139,7 @@ def test_class_down_without_a_class_is_nothing_to_do(state_dir: Path) -> None:
 
 
 def test_class_status_names_a_stand_in_host_and_shows_any_other_by_its_uri(state_dir: Path) -> None:
-    from airgaplab.backends.vagrant import standin
+    from airgaplab.backends.vagrant.libvirt import standin
     from airgaplab.cli.klass import host_label
 
     assert host_label(standin.StandIn("hv-a").uri) == "hv-a (stand-in)"

@@ -62,7 +62,7 @@ def test_doctors_fixes_print_the_real_commands() -> None:
     """The table's markup ate `[vm]`: `pip install -e '.'` is another command."""
     from rich.console import Console
 
-    from airgaplab.backends.vagrant import virt
+    from airgaplab.backends.vagrant.libvirt import virt
     from airgaplab.cli.doctor import doctor_table
 
     console = Console(width=400, record=True, file=io.StringIO())

@@ -45,7 +45,7 @@ def test_vm_options_apply_and_reject_unknown_values() -> None:
 def test_the_os_table_is_the_one_source_of_os_facts() -> None:
     """Drills name the family's files and units (no Rocky path patched in afterwards), the boxes built here are
     exactly the families whose table says so, and the spec's OS list is the table's."""
-    from airgaplab.backends.vagrant import box
+    from airgaplab.backends.vagrant.guests import box
     from airgaplab.exercise.drills import DRILLS
 
     spec = load_spec(default_lab_file())

@@ -9,8 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from airgaplab.backends.vagrant import firstboot
-from airgaplab.backends.vagrant import plan as vplan
+from airgaplab.backends.vagrant.guests import firstboot
+from airgaplab.backends.vagrant.guests import plan as vplan
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from airgaplab.suite.finding import unavailable

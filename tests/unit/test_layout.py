@@ -24,6 +24,7 @@ LAYERS = (
     ("airgaplab.cli", "airgaplab.__main__"),
 )
 SHIMS = PKG / "backends" / "netns" / "shims"
+REGISTERED = ("netns", "vagrant")  # the backends' packages (airgaplab.backends.REGISTRY names them)
 
 
 def module_of(path: Path) -> str:
@@ -39,15 +40,17 @@ def resolve(name: str) -> str:
     return name
 
 
-def imports() -> dict[str, set[str]]:
-    """module → the airgaplab modules it imports, at any depth (a lazy import in a function is an arrow too)."""
+def imports(*, typing_too: bool = False) -> dict[str, set[str]]:
+    """module → the airgaplab modules it imports, at any depth (a lazy import in a function is an arrow too); a type
+    named for mypy only (under TYPE_CHECKING) is an arrow with `typing_too`: no arrow at run time, but two modules
+    that name each other are one module read in two files."""
     graph: dict[str, set[str]] = {}
     for path in PKG.rglob("*.py"):
         mod, found = module_of(path), set()
         tree = ast.parse(path.read_text())
-        typing_only = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
-                       and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING"
-                       for n in ast.walk(block)}  # a type named for mypy only is no arrow at run time
+        typing_only = set() if typing_too else {
+            id(n) for block in ast.walk(tree) if isinstance(block, ast.If)
+            and isinstance(block.test, ast.Name) and block.test.id == "TYPE_CHECKING" for n in ast.walk(block)}
         for node in ast.walk(tree):
             if id(node) in typing_only:
                 continue
@@ -71,8 +74,8 @@ def test_every_import_points_down_or_sideways_within_its_package() -> None:
     assert not back_up, "imports that point back up: " + "; ".join(sorted(back_up))
 
 
-def test_no_import_circle() -> None:
-    graph = imports()
+def test_no_import_circle_not_even_through_a_type_named_for_mypy() -> None:
+    graph = imports(typing_too=True)
     seen: dict[str, int] = {}  # 1 on the current path, 2 done
 
     def visit(m: str, path: list[str]) -> list[str] | None:
@@ -89,6 +92,25 @@ def test_no_import_circle() -> None:
         if m not in seen:
             circle = visit(m, [m])
             assert circle is None, "import circle: " + " -> ".join(circle)
+
+
+def test_no_backend_module_imports_another_backends() -> None:
+    """What two backends share is a module of backends/ (a VM lab's private hypervisor stands on the simulated
+    internet through backends.internet, loaded by the registry)."""
+    def backend_of(mod: str) -> str | None:
+        parts = mod.split(".")
+        return parts[2] if len(parts) > 3 and parts[1] == "backends" and (PKG / "backends" / parts[2]).is_dir() \
+            else None
+
+    crossing = [f"{m} -> {t}" for m, ts in imports(typing_too=True).items() for t in ts
+                if backend_of(m) and backend_of(t) and backend_of(m) != backend_of(t)]
+    assert not crossing, "a backend importing another's module: " + "; ".join(sorted(crossing))
+
+
+def test_the_cli_imports_no_backend() -> None:
+    named = [f"{m} -> {t}" for m, ts in imports(typing_too=True).items() if m.startswith("airgaplab.cli")
+             for t in ts if t.startswith("airgaplab.backends.") and t.split(".")[2] in REGISTERED]
+    assert not named, "the CLI reaches backends through the registry (airgaplab.backends): " + "; ".join(sorted(named))
 
 
 def test_no_source_file_over_300_lines() -> None:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import ipaddress
 import xml.etree.ElementTree as ET
 
-from airgaplab.backends.vagrant import plan as vplan
-from airgaplab.backends.vagrant import seating, seatnet
+from airgaplab.backends.vagrant import seating
+from airgaplab.backends.vagrant.guests import plan as vplan
+from airgaplab.backends.vagrant.guests import seatnet
 from airgaplab.lab.spec import LabSpec
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file

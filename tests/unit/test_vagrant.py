@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.backends.vagrant import box
 from airgaplab.backends.vagrant import doctor as vdoctor
-from airgaplab.backends.vagrant import plan as vplan
+from airgaplab.backends.vagrant.guests import box
+from airgaplab.backends.vagrant.guests import plan as vplan
 from airgaplab.cli import doctor
 from airgaplab.errors import UserError
 from airgaplab.lab import render
@@ -173,8 +173,8 @@ def test_dry_run_prints_plan_and_commands_and_creates_nothing(state_dir: Path) -
 
 
 def test_doctor_tells_the_truth_about_this_machine(lab) -> None:
-    from airgaplab.backends.vagrant import libvirtd
     from airgaplab.backends.vagrant.doctor import private_hypervisor_missing
+    from airgaplab.backends.vagrant.libvirt import libvirtd
 
     found = {f.check: f for f in vdoctor.findings(lab)}
     assert found["vagrant"].ok == (shutil.which("vagrant") is not None)
@@ -225,9 +225,9 @@ def test_each_lab_has_a_vagrantfile_root_of_its_own_and_a_seats_plan_names_its_l
     a, b = VagrantBackend(seat), VagrantBackend(lab.model_copy(update={"name": "seat-02"}))
     # Vagrant's machine index knows a machine by name and Vagrantfile path: one root per lab, or two seats'
     # `admin` are one machine to it and the second `vagrant up` fails on the first one's lock
-    assert a.env["VAGRANT_CWD"] != b.env["VAGRANT_CWD"]
+    assert a.runner.env["VAGRANT_CWD"] != b.runner.env["VAGRANT_CWD"]
     assert json.loads(vplan.write(seat, a.state.dir).read_text())["uri"] == "qemu:///system"
-    r = subprocess.run(["vagrant", "validate"], env=a.env, capture_output=True, text=True, timeout=300)
+    r = subprocess.run(["vagrant", "validate"], env=a.runner.env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stdout + r.stderr
 
 
@@ -236,7 +236,7 @@ def test_a_seat_on_a_host_over_ssh_reaches_its_vms_through_the_host(lab, state_d
 
     uri = "qemu+ssh://lab@kvm1/system?keyfile=/k/id"
     seat = VagrantBackend(lab.model_copy(update={"name": "seat-01", "vm": lab.vm.model_copy(update={"host": uri})}))
-    plan = json.loads(vplan.write(seat.spec, seat.state.dir, **seat._reach()).read_text())
+    plan = json.loads(vplan.write(seat.spec, seat.state.dir, **seat.hv.reach()).read_text())
     assert plan["uri"] == uri and plan["proxy_command"] == "ssh -o BatchMode=yes -T -l lab -i /k/id -W %h:%p kvm1"
     assert plan["insert_key"]  # another machine's VMs: Vagrant swaps the box's public key, as it always does
     assert vplan.build(lab)["proxy_command"] is None  # this machine's: reached directly

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.backends.vagrant.virt import Virt, binding_missing, private_uri
+from airgaplab.backends.vagrant.libvirt.virt import Virt, binding_missing, private_uri
 from airgaplab.errors import LabError
 
 pytest.importorskip("libvirt", reason="libvirt-python is not installed (make deps-vm venv)")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from airgaplab.backends.vagrant import doctor as vdoctor
-from airgaplab.backends.vagrant import libvirtd
-from airgaplab.backends.vagrant.libvirtd import SystemLibvirtd
+from airgaplab.backends.vagrant.libvirt import libvirtd
+from airgaplab.backends.vagrant.libvirt.libvirtd import SystemLibvirtd
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from tests.helpers import ROOT

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from airgaplab.backends.vagrant import plan as vplan
-from airgaplab.backends.vagrant import standin
-from airgaplab.backends.vagrant.virt import Virt
+from airgaplab.backends.vagrant.guests import plan as vplan
+from airgaplab.backends.vagrant.libvirt import standin
+from airgaplab.backends.vagrant.libvirt.virt import Virt
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from tests.helpers import lab_traces, needs_root

@@ -26,7 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from airgaplab.backends.vagrant import accel, box
+from airgaplab.backends.vagrant.guests import box
+from airgaplab.backends.vagrant.libvirt import accel
 from airgaplab.exercise.drills import DRILLS
 from airgaplab.lab.family import family
 from airgaplab.lab.specfile import load_spec

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from typing import Any
 
 from airgaplab.backends.base import Backend, Progress, quiet
+from airgaplab.backends.parts import Boxes, StandInHosts
 from airgaplab.backends.seating import Seating
 from airgaplab.backends.state import LabState
 from airgaplab.diagnosis import Diagnosis
@@ -30,6 +32,8 @@ class Registered:
     cls: str
     checked_before_up: bool = False  # `up` runs doctor first and stops on a blocking finding (it fails late otherwise)
     seats: bool = False  # a class's seats can be labs of this backend (`class up --backend`): <module>.seating
+    boxes: str = ""  # its module of guest images built here (backends.parts.Boxes), under <module>
+    stand_ins: str = ""  # its module of stand-in hypervisor hosts (backends.parts.StandInHosts), under <module>
 
     def backend(self, spec: LabSpec, progress: Progress = quiet) -> Backend:
         made: Backend = getattr(importlib.import_module(f"{self.module}.backend"), self.cls)(spec, progress)
@@ -53,7 +57,8 @@ class Registered:
 
 REGISTRY: dict[str, Registered] = {r.name: r for r in (
     Registered("netns", "airgaplab.backends.netns", "NetnsBackend", seats=True),
-    Registered("vagrant", "airgaplab.backends.vagrant", "VagrantBackend", checked_before_up=True, seats=True),
+    Registered("vagrant", "airgaplab.backends.vagrant", "VagrantBackend", checked_before_up=True, seats=True,
+               boxes="guests.box", stand_ins="libvirt.standin"),
 )}
 AUTO = ("vagrant", "netns")  # `--backend auto`: the first whose lab can come up here (the embedded one always can)
 RECORDLESS = "netns"  # the backend that takes down a lab whose `up` died before recording it (its namespaces)
@@ -76,6 +81,25 @@ def resolve_backend_name(name: str, spec: LabSpec | None = None) -> tuple[str, s
             return candidate, f"{'; '.join(whys)}: using {why}" if whys else why
         whys.append(why)
     raise UserError(f"--backend auto: no backend can run a lab here ({'; '.join(whys)})")
+
+
+def boxes() -> Boxes:
+    """The guest images built here, of the backend that has them."""
+    got: Boxes = _part("boxes", "no backend here builds boxes")
+    return got
+
+
+def stand_in_hosts() -> StandInHosts:
+    """The stand-in hypervisor hosts, of the backend that has them."""
+    got: StandInHosts = _part("stand_ins", "no backend here has stand-in hosts")
+    return got
+
+
+def _part(kind: str, none: str) -> Any:
+    for r in REGISTRY.values():
+        if sub := getattr(r, kind):
+            return importlib.import_module(f"{r.module}.{sub}")
+    raise UserError(none)
 
 
 def make_backend(name: str, spec: LabSpec, progress: Progress = quiet) -> Backend:

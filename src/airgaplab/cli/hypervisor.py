@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Column, Table
 
+from airgaplab.backends import stand_in_hosts
 from airgaplab.cli.console import Steps, out
 from airgaplab.errors import UserError
 
@@ -27,10 +28,8 @@ def hypervisor_up(name: NameArg, ssh: Annotated[bool, typer.Option(
         "--ssh", help="Reach the host over ssh (a qemu+ssh:// URI), as another machine's libvirt host: sshd runs "
                       "inside the host's namespaces, one per connection, and no port listens.")] = False) -> None:
     """Start a stand-in host (seconds) and print its URI, the value of `class up --host`."""
-    from airgaplab.backends.vagrant import standin
-
     with Steps() as steps:
-        uri = standin.up(name, steps, ssh=ssh)
+        uri = stand_in_hosts().up(name, steps, ssh=ssh)
     out.print(f"stand-in host [bold]{name}[/] up; its URI:")
     print(uri)
 
@@ -38,9 +37,9 @@ def hypervisor_up(name: NameArg, ssh: Annotated[bool, typer.Option(
 @hypervisor_app.command("down")
 def hypervisor_down(name: NameArg) -> None:
     """Stop a stand-in host and everything on it (idempotent). A class with seats on it goes down first."""
-    from airgaplab.backends.vagrant import standin
     from airgaplab.classroom.roster import Roster
 
+    standin = stand_in_hosts()
     roster = Roster.load()
     on_it = [s.name for s in roster.seats if standin.name_of(s.host) == name] if roster else []
     if on_it:
@@ -51,17 +50,8 @@ def hypervisor_down(name: NameArg) -> None:
 @hypervisor_app.command("list")
 def hypervisor_list() -> None:
     """The stand-in hosts here: whether each is up, its URI and the VMs on it."""
-    from airgaplab.backends.vagrant import standin
-    from airgaplab.backends.vagrant.virt import Virt
-
     table = Table("host", "state", Column("URI", overflow="fold"), "VMs", title="stand-in libvirt hosts",
                   title_justify="left")
-    for name in standin.names():
-        host = standin.StandIn(name)
-        up = host.is_up() and Virt.answers(host.uri)
-        vms = ""
-        if up:
-            with Virt.connect(host.uri) as v:
-                vms = ", ".join(v.domains()) or "-"
-        table.add_row(name, "up" if up else "down", host.seat_uri, vms)
+    for row in stand_in_hosts().listing():
+        table.add_row(row.name, "up" if row.up else "down", row.uri, (", ".join(row.guests) or "-") if row.up else "")
     out.print(table)

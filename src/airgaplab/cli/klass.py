@@ -109,9 +109,9 @@ def class_status(as_json: Annotated[bool, typer.Option("--json", help="Machine-r
 
 def host_label(uri: str) -> str:
     """A stand-in host by its name (its URI is a socket path in the state dir); any other host by its URI."""
-    from airgaplab.backends.vagrant.standin import name_of
+    from airgaplab.backends import stand_in_hosts
 
-    name = name_of(uri)
+    name = stand_in_hosts().name_of(uri)
     return f"{name} (stand-in)" if name else uri
 
 

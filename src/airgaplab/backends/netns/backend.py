@@ -23,13 +23,14 @@ import dns.rcode
 
 from airgaplab import kit, retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
+from airgaplab.backends.forwarders import forwarder_dnat
 from airgaplab.backends.journal import Journal
+from airgaplab.backends.namespaces import existing_netns
 from airgaplab.backends.netns import addressing as A
 from airgaplab.backends.netns import internet as I
 from airgaplab.backends.netns import procs, topology
 from airgaplab.backends.netns.boots import LabBoots
 from airgaplab.backends.netns.doctor import in_chroot, install_command, missing_tools
-from airgaplab.backends.netns.edge import forwarder_dnat
 from airgaplab.backends.netns.hostview import HostView
 from airgaplab.backends.netns.seeding import named_user
 from airgaplab.backends.netns.syscalls import BOOT_KINDS, has_boot_namespaces
@@ -244,14 +245,14 @@ class NetnsBackend(Backend):
                 self.transport.run(h.name, ["nft", "-f", "-"], input=ruleset, what="nftables (forwarder translation)")
 
     def running(self, journal: Journal) -> bool:
-        return set(journal.netns) <= set(procs.existing_netns(self.prefix))
+        return set(journal.netns) <= set(existing_netns(self.prefix))
 
     def leftovers(self) -> bool:
-        return bool(procs.existing_netns(self.prefix))
+        return bool(existing_netns(self.prefix))
 
     def status(self) -> LabStatus:
         journal = self.state.journal()
-        existing = set(procs.existing_netns(self.prefix))
+        existing = set(existing_netns(self.prefix))
         if journal is None and not existing:
             return LabStatus(self.spec.name, self.name, "down")
         daemons = procs.daemons_by_netns()
@@ -275,7 +276,7 @@ class NetnsBackend(Backend):
         needs_root("take a lab down")
         journal = self.state.journal()
         self.boots.end(self.all_hosts)  # first: nothing boots again, and every host's processes end with its init
-        names = sorted(set(journal.netns if journal else []) | set(procs.existing_netns(self.prefix)))
+        names = sorted(set(journal.netns if journal else []) | set(existing_netns(self.prefix)))
         names = [n for n in names if os.path.exists(f"/run/netns/{n}")]
         if names:
             self.progress(f"stopping daemons in {len(names)} namespaces")

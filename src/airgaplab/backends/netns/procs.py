@@ -25,15 +25,6 @@ def run(argv: list[str], *, input: bytes | None = None, check: bool = True,
     return run_here(argv, input=input, check=check, cwd=cwd, what=f"`{' '.join(argv[:4])}…`")
 
 
-def existing_netns(prefix: str) -> list[str]:
-    """Named network namespaces whose names start with `prefix`."""
-    try:
-        names = os.listdir("/run/netns")
-    except FileNotFoundError:
-        return []
-    return [n for n in names if n.startswith(prefix)]
-
-
 def addresses(ns: str) -> dict[str, str]:
     """Each interface's IPv4 addresses (`eth0` → `192.168.10.11/24`) in the named namespace, loopback left
     out: asked of the kernel from this thread, inside it (`status` asks it of every host of a lab: no `ip`

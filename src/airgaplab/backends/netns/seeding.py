@@ -1,8 +1,7 @@
 """What a netns host's layers are seeded with: the lab's stock-Rocky image (image/, the same on every host, written
 once), each host's own files, and what makes a host Rocky's where a student looks — its /usr's commands (the
 shims as Rocky's programs, a package's programs hidden until `dnf install`), the daemons' users by Rocky's names,
-a package's own files in its payload until it is installed.
-"""
+a package's own files in its payload until it is installed."""
 
 from __future__ import annotations
 
@@ -13,15 +12,12 @@ import pwd
 import stat
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import jinja2
 import jinja2.meta
 
 from airgaplab.paths import PACKAGE_DIR
-
-if TYPE_CHECKING:
-    from airgaplab.backends.netns.hostview import HostView
 
 SHIM_DIR = PACKAGE_DIR / "backends" / "netns" / "shims"
 HOST_SHIMS = "/run/airgaplab/shims"  # where a host sees SHIM_DIR (read-only)
@@ -35,6 +31,17 @@ NOT_ROCKY = ("debian_version", "bind", "apt", "dpkg")  # what the machine's /etc
 PAYLOAD = "usr/lib/airgaplab/payload"
 PACKAGE_FILES = {"bind": ("etc/named.conf", "etc/named.rfc1912.zones", "etc/named.root.key", "var/named/")}
 OWN_DIRS = ("root", "home", "srv")  # a host's own, writable (with /etc, /var, /run and /tmp)
+
+
+class SeededHost(Protocol):
+    """What seeding needs of a host's view (hostview.HostView)."""
+    @property
+    def root(self) -> Path: ...
+    @property
+    def image(self) -> Path | None: ...
+    @property
+    def boots(self) -> bool: ...
+    def upper(self, top: str) -> Path: ...
 
 
 def _user(*names: str) -> tuple[int, int] | None:
@@ -81,7 +88,7 @@ DAEMON_USERS = {"named": (named_ids, "Named", "/var/named"),
                 "chrony": (chrony_ids, "chrony system user", "/var/lib/chrony")}
 
 
-def seed_host(view: HostView, context: dict[str, object], extra: dict[str, bytes] | None = None) -> None:
+def seed_host(view: SeededHost, context: dict[str, object], extra: dict[str, bytes] | None = None) -> None:
     """Write a host's own stock-Rocky files into its (not yet mounted) upper dirs: what differs from host to host
     (its name, its connection profiles, `extra`) — and, without a lab `image`, everything."""
     for top in ("etc", "var", "usr"):

@@ -1,14 +1,18 @@
-"""The VM backend: Vagrant/libvirt guests, laid out as the netns backend is.
+"""The VM backend: Vagrant/libvirt guests, laid out by job.
 
-    backend.py     the lifecycle hooks (create, settle, destroy, status, reboot, states)
-    transport.py   the VMs through their host agents (agent.py, agent_loop.py) over shared ssh (ssh.py)
-    world.py       what surrounds the VMs: management links, firewalld, the hypervisor's outsider and grader
-    snapshots.py   saved states as libvirt snapshots with memory; clock.py sets the guests' clocks after a revert
-    hypervisor.py  the system libvirtd, or a private one in the lab's own namespace (libvirtd.py decides)
-    virt.py        libvirt through its binding, one connection per URI (private socket, system, qemu+ssh://)
-    plan.py        the plan the Vagrantfile reads; accel.py and cpuprobe.S decide KVM or emulation and the CPU
-    firstboot.py   the management NIC's profile at first boot; box.py builds the Debian box
-    doctor.py      `usable` and doctor's findings; evidence.py keeps what a failed lab leaves
+    backend.py     the lifecycle hooks (create, settle, destroy, status, reboot, states) over its collaborators
+    transport.py   the VMs through their host agents; the outsider and the grader through the libvirt host
+    world.py       what surrounds the VMs: management links, firewalld, the host's outsider and grader
+    doctor.py      `usable` and doctor's findings; seating.py where a class's seats go (the registry's contract)
 
-May import: backends' base modules, lab, probes and the foundation.
+    libvirt/       the libvirt host: host.py (one base, the hooks each kind fills), system.py, private.py,
+                   standin.py (+ standin_ssh.py), remote.py, seathost.py (a seat's host by its URI); virt.py
+                   (libvirt's binding), libvirtd.py (which libvirtd), accel.py + cpuprobe.S (KVM or emulation)
+    guests/        the guests and their box: plan.py (what the Vagrantfile reads), runner.py (vagrant),
+                   snapshots.py, clock.py, evidence.py, seatnet.py (a seat's networks on a shared host),
+                   box.py, firstboot.py
+    access/        the way in: ssh.py (shared ssh connections), agent.py + agent_loop.py (a root helper per VM)
+
+Layers, bottom up: access, libvirt, guests, then this package's own modules. May import: backends' base modules
+(base, internet, namespaces, forwarders, parts, relay), lab, probes and the foundation — never another backend's.
 """

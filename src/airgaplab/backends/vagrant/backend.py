@@ -1,6 +1,7 @@
 """The VM lab's lifecycle: Vagrant/libvirt guests (Rocky Linux 10 or Debian 12) driven through python-vagrant, on
-the system libvirtd or a private one (hypervisor.py); provisioned by the backend-neutral provisioner through each
-VM's host agent once all have booted: admin's steps while the nodes run theirs that need no server, then theirs.
+a libvirt host (libvirt/host.py: this machine's, a private one, a stand-in or another machine's); provisioned by the
+backend-neutral provisioner through each VM's host agent once all have booted: admin's steps while the nodes run theirs
+that need no server, then theirs.
 """
 
 from __future__ import annotations
@@ -15,16 +16,23 @@ from typing import Any
 from airgaplab import retry
 from airgaplab.backends.base import Backend, HostStatus, LabStatus, Progress, quiet
 from airgaplab.backends.journal import Journal
-from airgaplab.backends.netns.procs import existing_netns
-from airgaplab.backends.vagrant import accel as accel_mod
-from airgaplab.backends.vagrant import agent, clock, evidence, libvirtd, runner, seatnet, snapshots
-from airgaplab.backends.vagrant import plan as vplan
-from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor, SystemHypervisor
-from airgaplab.backends.vagrant.remote import RemoteHost
-from airgaplab.backends.vagrant.seathost import seat_host
-from airgaplab.backends.vagrant.ssh import SshChannels
+from airgaplab.backends.namespaces import existing_netns
+from airgaplab.backends.vagrant.access import agent
+from airgaplab.backends.vagrant.access.ssh import SshChannels
+from airgaplab.backends.vagrant.guests import evidence
+from airgaplab.backends.vagrant.guests import plan as vplan
+from airgaplab.backends.vagrant.guests.clock import GuestClocks
+from airgaplab.backends.vagrant.guests.runner import VagrantRunner
+from airgaplab.backends.vagrant.guests.seatnet import SeatNetworks
+from airgaplab.backends.vagrant.guests.snapshots import Snapshots
+from airgaplab.backends.vagrant.libvirt import accel as accel_mod
+from airgaplab.backends.vagrant.libvirt import libvirtd
+from airgaplab.backends.vagrant.libvirt.host import LibvirtHost
+from airgaplab.backends.vagrant.libvirt.private import PrivateHypervisor
+from airgaplab.backends.vagrant.libvirt.seathost import seat_host
+from airgaplab.backends.vagrant.libvirt.system import SystemHypervisor
+from airgaplab.backends.vagrant.libvirt.virt import Virt
 from airgaplab.backends.vagrant.transport import VagrantTransport
-from airgaplab.backends.vagrant.virt import Virt
 from airgaplab.backends.vagrant.world import VagrantWorld
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab import provisioner, render
@@ -36,7 +44,6 @@ VAGRANT_STATES = {"running": "running", "shutoff": "stopped", "poweroff": "stopp
 # vagrant's lines worth a progress step (the rest is noise at this level)
 VAGRANT_PROGRESS = re.compile(r"==> (\S+): (Creating image|Creating domain|Starting domain|Waiting for domain to get an "
                               r"IP|Machine booted and ready)")
-Hypervisor = PrivateHypervisor | SystemHypervisor | RemoteHost
 
 
 class VagrantBackend(Backend):
@@ -44,59 +51,57 @@ class VagrantBackend(Backend):
 
     def __init__(self, spec: LabSpec, progress: Progress = quiet) -> None:
         super().__init__(spec, progress)
-        self.channels = SshChannels(self.state.dir, self._vagrant_exe, lambda: self.env)
+        self.channels = SshChannels(self.state.dir, lambda: self.runner.exe(), lambda: self.runner.env)
         self.agents = agent.Agents(lambda host: self.ssh(host, agent.COMMAND))
-        self.hv: Hypervisor = self._hypervisor()
-        self.transport = VagrantTransport(self)
-        self.world = VagrantWorld(self)
-        self.vantage = seatnet.Vantage(self)  # a class's seat on a libvirt host: the grader's namespace there
+        self._on(self._hypervisor())
 
-    def _hypervisor(self) -> Hypervisor:
+    def _on(self, hv: LibvirtHost) -> None:
+        """The lab's collaborators on the libvirt host `hv`, for the spec as it is now (`up` decides what `auto`
+        leaves open, and may put the lab on another host)."""
+        self.hv = hv
+        self.runner = VagrantRunner(self.spec.name, self.state.dir, hv)
+        # a class's seat on a libvirt host: its networks and the grader's namespace there
+        self.seat = SeatNetworks(self.spec, hv) if self.spec.vm.host else None
+        self.transport = VagrantTransport(self.spec, hv, self.agents, lambda host, cmd, tty: self.ssh(host, cmd, tty=tty),
+                                          self.seat.vantage if self.seat else None)
+        self.world = VagrantWorld(self.spec, hv, self.transport, self.channels.config)
+        domains = {h: self.domain(h) for h in self.spec.host_names}
+        self.snapshots = Snapshots(hv, domains, self.state.states_dir, self.hang_up, lambda m: self.progress(m))
+        servers = [h.name for h in self.spec.hosts if h.is_server]
+        self.clocks = GuestClocks(self.transport, self.family.chrony_service, servers,
+                                  [h for h in self.spec.host_names if h not in servers], lambda m: self.progress(m))
+
+    def _hypervisor(self) -> LibvirtHost:
         if self.spec.vm.host:  # a class's seat, on the libvirt host it was placed on
             return seat_host(self.spec.vm.host, lambda m: self.progress(m))
         if self.spec.vm.hypervisor == "private":
             return PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m))
         return SystemHypervisor()
 
-    # --- vagrant plumbing (runner.py) -------------------------------------------------
+    # --- vagrant (guests/runner.py) -------------------------------------------------
     @property
     def plan_path(self) -> Path:
-        return self.state.dir / "plan.json"
-
-    @property
-    def env(self) -> dict[str, str]:
-        return runner.env(self)
-
-    def _vagrant_exe(self) -> str:
-        return runner.exe(self)
+        return self.runner.plan_path
 
     def vagrant(self) -> Any:
-        return runner.vagrant(self)
-
-    def commands(self) -> list[str]:
-        return runner.commands(self)
+        return self.runner.vagrant()
 
     def decide(self) -> tuple[libvirtd.Choice, accel_mod.GuestCpu]:
         """The hypervisor and the guests' accelerator and CPU, as `up` will use them (and --dry-run shows)."""
         vm = self.spec.vm
-        hv = libvirtd.Choice("private" if self.hv.private else "system", f"the class's host {vm.host}") if vm.host \
+        hv = libvirtd.Choice(self.hv.kind, f"the class's host {vm.host}") if vm.host \
             else libvirtd.choose(vm.hypervisor, vm.os)
-        return hv, self.hv.guest_cpu(vm.accel) if isinstance(self.hv, RemoteHost) else accel_mod.choose(vm.accel)
+        return hv, self.hv.guest_cpu(vm.accel)
 
     def dry_run(self) -> dict[str, object]:
         hv, cpu = self.decide()
         self.spec = self._decided(hv, cpu)
-        self.hv = self._hypervisor()
+        self._on(self._hypervisor())
         return {"decided": {"hypervisor": hv.kind, "hypervisor_why": hv.why, "blocker": hv.blocker or None,
                             "accel": cpu.driver, "cpu_mode": cpu.cpu_mode,
                             "guest_cpu": f"x86-64-v{cpu.level}" if cpu.level else None, "accel_why": cpu.why},
-                "plan": vplan.build(self.spec, accel=cpu.driver, **self._reach()), "commands": self.commands()}
-
-    def _reach(self) -> dict[str, Any]:
-        """How the VMs are reached when their host is another machine's (remote.py): the plan's part of it."""
-        if isinstance(self.hv, RemoteHost):
-            return {"proxy_command": self.hv.proxy_command, "keep_box_key": self.hv.keeps_box_key}
-        return {}
+                "plan": vplan.build(self.spec, accel=cpu.driver, **self.hv.reach()),
+                "commands": self.runner.commands()}
 
     # --- lifecycle hooks ------------------------------------------------------------
     def _decided(self, hv: libvirtd.Choice, cpu: accel_mod.GuestCpu) -> LabSpec:
@@ -116,22 +121,21 @@ class VagrantBackend(Backend):
 
     def prepare(self) -> None:
         if family(self.spec.vm.os).box_built_here:  # before the lab exists: a refusal here leaves nothing to take down
-            from airgaplab.backends.vagrant import box
+            from airgaplab.backends.vagrant.guests import box
 
             box.ensure(self.spec.vm.os, self.progress)
 
     def create(self, journal: Journal, *, bare: bool) -> None:
         t0 = time.monotonic()
         self.spec = self.resolved()
-        self.hv = self._hypervisor()
-        self.world = VagrantWorld(self)
+        self._on(self._hypervisor())
         journal.spec = self.spec.model_dump()
         journal.save()
         with journal.phase("hypervisor"):
             self.hv.start()
-            if self.spec.vm.host:  # a seat on a libvirt host other seats may share
-                seatnet.create(self)
-        vplan.write(self.spec, self.state.dir, accel=self.spec.vm.accel, **self._reach())
+            if self.seat:  # a seat on a libvirt host other seats may share
+                self.seat.create()
+        vplan.write(self.spec, self.state.dir, accel=self.spec.vm.accel, **self.hv.reach())
         self.progress(f"vagrant up: {len(self.spec.hosts)} {self.family.pretty} VMs "
                       f"({'software emulation' if self.spec.vm.accel == 'qemu' else 'KVM'})")
         log = self.state.dir / "vagrant-up.log"
@@ -185,10 +189,10 @@ class VagrantBackend(Backend):
 
     def destroy(self) -> None:
         self.agents.close()
-        if (self.hv.private and self.hv.owned) or self.leftovers():
-            # Domains, volumes and networks live in the hypervisor's own /etc and /var overlays and its
-            # processes in its namespaces: stopping it removes them all, also after a SIGKILLed `up`.
-            PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m)).stop()
+        if self.hv.discard():  # the lab's own hypervisor: its domains, volumes and networks went with it
+            return
+        if self.leftovers():  # a private hypervisor's, of an `up` killed before the lab's host was recorded
+            PrivateHypervisor(self.spec, self.state.dir, lambda m: self.progress(m)).discard()
             return
         self.hang_up(self.spec.host_names)
         reachable = self.hv.is_up() and Virt.answers(self.hv.uri)  # a stand-in host taken down took the VMs along
@@ -202,15 +206,15 @@ class VagrantBackend(Backend):
             except subprocess.CalledProcessError as e:
                 raise LabError(f"vagrant destroy failed (exit {e.returncode}); retry `airgaplab down`") from None
         if reachable:
-            if self.spec.vm.host:
-                seatnet.remove(self)
+            if self.seat:
+                self.seat.remove()
             with self.hv.virt() as v:
                 for net in vplan.network_names(self.spec).values():
                     v.remove_network(net)
         self.hv.stop()  # a host the lab does not own: only let go of it (a remote host's agent)
 
     def keep_evidence(self, dest: Path) -> list[str]:
-        return evidence.keep(self, dest)
+        return evidence.keep(dest, state_dir=self.state.dir, spec=self.spec, hv=self.hv, tx=self.transport)
 
     # --- state -------------------------------------------------------------------
     def _states(self) -> dict[str, str]:
@@ -255,17 +259,17 @@ class VagrantBackend(Backend):
 
     def save_state(self, name: str) -> None:
         """A snapshot of each VM with its memory; the clocks then set again (see clock.py: why, `up`'s too)."""
-        snapshots.save(self, name)
+        self.snapshots.save(name)
         self.progress("setting the clocks: each VM stood still while its memory was saved")
-        clock.from_this_machine(self)
+        self.clocks.from_this_machine()
 
     def restore_state(self, name: str) -> None:
-        snapshots.restore(self, name)
+        self.snapshots.restore(name)
         self.progress("setting the clocks: each VM woke up at the time it was saved")
-        clock.from_this_machine(self)
+        self.clocks.from_this_machine()
 
     def delete_state(self, name: str) -> None:
-        snapshots.delete(self, name)
+        self.snapshots.delete(name)
 
     def reboot(self, host: str) -> None:
         """A real reboot; back when systemd says the VM is up again."""

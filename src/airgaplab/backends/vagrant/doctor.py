@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from airgaplab.backends.vagrant.virt import INSTALL, SYSTEM_URI, Virt, binding_missing
+from airgaplab.backends.vagrant.libvirt.virt import INSTALL, SYSTEM_URI, Virt, binding_missing
 from airgaplab.diagnosis import Diagnosis, mem_available_mib, run, subnet_collisions
 from airgaplab.lab.family import family
 from airgaplab.lab.spec import LabSpec, Vm
@@ -36,7 +36,7 @@ def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
         return False, "no vagrant-libvirt plugin"
     if binding := binding_missing():
         return False, binding
-    from airgaplab.backends.vagrant import libvirtd
+    from airgaplab.backends.vagrant.libvirt import libvirtd
 
     vm = spec.vm if spec else Vm()
     choice = libvirtd.choose(vm.hypervisor, vm.os)
@@ -49,8 +49,8 @@ def usable(spec: LabSpec | None = None) -> tuple[bool, str]:
     else:
         where = "a private libvirtd"
     if spec is not None:
-        from airgaplab.backends.vagrant import box
-        from airgaplab.backends.vagrant.plan import box_name
+        from airgaplab.backends.vagrant.guests import box
+        from airgaplab.backends.vagrant.guests.plan import box_name
 
         name = box_name(spec)
         if libvirtd.box_is_local(spec.vm.os) and box.box_file(box.recipe(spec.vm.os)).exists():
@@ -73,7 +73,7 @@ def vagrant_source(repos: Path = Path("/etc/yum.repos.d/hashicorp.repo"),
 
 
 def findings(spec: LabSpec) -> list[Diagnosis]:
-    from airgaplab.backends.vagrant.plan import network_names, subnets
+    from airgaplab.backends.vagrant.guests.plan import network_names, subnets
 
     f: list[Diagnosis] = []
     vagrant = shutil.which("vagrant")
@@ -147,7 +147,7 @@ def _memory_finding(spec: LabSpec, avail: int) -> Diagnosis:
 
 def _hypervisor_finding(spec: LabSpec) -> tuple[Diagnosis, bool]:
     """The finding (the same decision `up` makes), and whether the lab would run on a private hypervisor."""
-    from airgaplab.backends.vagrant import libvirtd
+    from airgaplab.backends.vagrant.libvirt import libvirtd
 
     choice = libvirtd.choose(spec.vm.hypervisor, spec.vm.os)
     private = choice.kind == "private"
@@ -163,7 +163,7 @@ def _hypervisor_finding(spec: LabSpec) -> tuple[Diagnosis, bool]:
 
 def _guest_cpu_finding(spec: LabSpec) -> Diagnosis:
     """The guests' accelerator and CPU as `up` will give them (the same probe): EL10 stops at boot below v3."""
-    from airgaplab.backends.vagrant import accel
+    from airgaplab.backends.vagrant.libvirt import accel
     from airgaplab.lab.family import family
 
     cpu = accel.choose(spec.vm.accel)
@@ -176,7 +176,7 @@ def _guest_cpu_finding(spec: LabSpec) -> Diagnosis:
 
 
 def _box_finding(spec: LabSpec) -> Diagnosis:
-    from airgaplab.backends.vagrant import box
+    from airgaplab.backends.vagrant.guests import box
 
     r = box.recipe(spec.vm.os)
     cached = box.box_file(r).exists()

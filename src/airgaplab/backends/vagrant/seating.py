@@ -12,9 +12,10 @@ import os
 import re
 
 from airgaplab.backends.seating import LOCAL, Capacity, Need
-from airgaplab.backends.vagrant import libvirtd, seatnet
-from airgaplab.backends.vagrant.seathost import seat_host
-from airgaplab.backends.vagrant.virt import SYSTEM_URI, Virt
+from airgaplab.backends.vagrant.guests import seatnet
+from airgaplab.backends.vagrant.libvirt import libvirtd
+from airgaplab.backends.vagrant.libvirt.seathost import seat_host
+from airgaplab.backends.vagrant.libvirt.virt import SYSTEM_URI, Virt
 from airgaplab.diagnosis import mem_available_mib
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab.spec import LabSpec

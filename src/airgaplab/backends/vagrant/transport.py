@@ -8,13 +8,16 @@ import base64
 import json
 import shlex
 import subprocess
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
+from airgaplab.backends.vagrant.access.agent import Agents
+from airgaplab.backends.vagrant.guests.seatnet import Vantage
+from airgaplab.backends.vagrant.libvirt.host import LibvirtHost
+from airgaplab.lab.spec import LabSpec
 from airgaplab.lab.transport import Completed, Transport
 from airgaplab.lab.world import GRADER
 
-if TYPE_CHECKING:
-    from airgaplab.backends.vagrant.backend import VagrantBackend
+Login = Callable[[str, str, bool], list[str]]  # (host, command, tty) → the ssh argv running it as root there
 
 # put_many on a VM: python3 (the host agent's own) writes the files, not tar — a minimal EL10 image need not
 # have tar. Each file is replaced whole (mode 0644, root's), parents made 0755; existing directories keep theirs.
@@ -34,18 +37,20 @@ class VagrantTransport(Transport):
     """The VMs through their host agents (agent.py: a root helper per VM on its multiplexed ssh connection,
     inside the hypervisor's namespace if private); the outsider is whatever the hypervisor offers."""
 
-    def __init__(self, backend: VagrantBackend) -> None:
-        self.be = backend
+    def __init__(self, spec: LabSpec, hv: LibvirtHost, agents: Agents, login: Login,
+                 vantage: Vantage | None = None) -> None:
+        """`vantage`: a class's seat on a libvirt host, the grader's namespace there (seatnet.py)."""
+        self.spec, self.hv, self.agents, self.login, self.vantage = spec, hv, agents, login, vantage
 
     def _outsider(self, host: str) -> Transport | None:
-        return self.be.hv.outsider_transport() if host == self.be.hv.outsider else None
+        return self.hv.outsider_transport() if host == self.hv.outsider else None
 
     def exec(self, host: str, argv: list[str], *, input: bytes | None = None,
              timeout: float | None = 120) -> Completed:
         if tx := self._outsider(host):
             return tx.exec(host, argv, input=input, timeout=timeout)
-        self.be.spec.host(host)
-        return self.be.agents.exec(host, argv, input=input, timeout=timeout)
+        self.spec.host(host)
+        return self.agents.exec(host, argv, input=input, timeout=timeout)
 
     def put_many(self, host: str, files: dict[str, bytes]) -> None:
         if tx := self._outsider(host):
@@ -57,17 +62,17 @@ class VagrantTransport(Transport):
     def interactive(self, host: str, argv: list[str]) -> int:
         if tx := self._outsider(host):
             return tx.interactive(host, argv)
-        self.be.spec.host(host)
-        return subprocess.call(self.be.ssh(host, shlex.join(argv), tty=True))
+        self.spec.host(host)
+        return subprocess.call(self.login(host, shlex.join(argv), True))
 
     def exchange(self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp",
                  timeout: float = 2.0, source: str | None = None) -> bytes | None:
-        if host == GRADER and self.be.spec.vm.host:  # a class's seat: its own vantage on the host (seatnet.py)
-            return self.be.vantage.exchange(server, port, payload, proto=proto, timeout=timeout, source=source)
+        if host == GRADER and self.vantage:
+            return self.vantage.exchange(server, port, payload, proto=proto, timeout=timeout, source=source)
         if host == GRADER:  # the hypervisor's own address on the internal network
-            return self.be.hv.outsider_transport().exchange(self.be.hv.outsider, server, port, payload, proto=proto,
-                                                            timeout=timeout, source=source or self.be.spec.grader_ip)
+            return self.hv.outsider_transport().exchange(self.hv.outsider, server, port, payload, proto=proto,
+                                                         timeout=timeout, source=source or self.spec.grader_ip)
         if tx := self._outsider(host):
             return tx.exchange(host, server, port, payload, proto=proto, timeout=timeout, source=source)
-        self.be.spec.host(host)
-        return self.be.agents.exchange(host, proto, server, port, payload, timeout=timeout, source=source)
+        self.spec.host(host)
+        return self.agents.exchange(host, proto, server, port, payload, timeout=timeout, source=source)

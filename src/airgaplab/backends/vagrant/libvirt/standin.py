@@ -1,5 +1,5 @@
 """Stand-in libvirt hosts: a libvirt host of its own on this machine — libvirtd in namespaces airgaplab owns, whose
-only way out is the simulated internet (hypervisor.PrivateHypervisor) — that lives on its own, apart from any
+only way out is the simulated internet (private.PrivateHypervisor) — that lives on its own, apart from any
 lab, and takes a class's VM seats by its URI as another machine's libvirtd would (`class up --host URI`).
 A study group with one Linux machine and no system libvirtd uses them; airgaplab's tests place seats over two.
 
@@ -13,14 +13,17 @@ A study group with one Linux machine and no system libvirtd uses them; airgaplab
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 from pathlib import Path
 
 from airgaplab.backends.base import Progress, quiet
-from airgaplab.backends.netns.procs import existing_netns
-from airgaplab.backends.vagrant import standin_ssh
-from airgaplab.backends.vagrant.hypervisor import PrivateHypervisor
-from airgaplab.backends.vagrant.virt import SYSTEM_URI
+from airgaplab.backends.namespaces import existing_netns
+from airgaplab.backends.parts import StandInRow
+from airgaplab.backends.vagrant.libvirt import standin_ssh
+from airgaplab.backends.vagrant.libvirt.host import HV
+from airgaplab.backends.vagrant.libvirt.private import PrivateHypervisor
+from airgaplab.backends.vagrant.libvirt.virt import SYSTEM_URI, Virt
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab.spec import NAME_PATTERN
 from airgaplab.lab.specfile import load_spec
@@ -41,8 +44,6 @@ def names() -> list[str]:
 class StandIn(PrivateHypervisor):
     """A stand-in host as a seat's VMs see it: they run there, and their lab neither starts it nor stops it
     (`down` removes the lab's domains and networks; the host goes on, with the box image in its pool)."""
-
-    owned = False
 
     def __init__(self, name: str, progress: Progress = quiet) -> None:
         spec = load_spec(default_lab_file()).model_copy(update={"name": name})
@@ -74,12 +75,24 @@ class StandIn(PrivateHypervisor):
     def stop(self) -> None:
         return None
 
+    def discard(self) -> bool:
+        return False
+
     def create(self) -> None:
         """The host itself: namespaces, its simulated internet, libvirtd, the storage pool."""
         super().start()
 
     def remove(self) -> None:
         super().stop()
+
+    def serve_ssh(self) -> str:
+        """sshd for the host from inside its namespaces, one per connection (standin_ssh.py); the host's ssh URI."""
+        sshd = [*self.edge.enter(HV), *self.edge.login_env(HV), standin_ssh.SSHD]
+        uri = standin_ssh.configure(self.name, sshd)
+        self.edge.transport.run(HV, ["sh", "-c", f"mkdir -p /run/sshd /run/libvirt && "
+                                                 f"ln -sf {shlex.quote(str(self.socket))} /run/libvirt/libvirt-sock"],
+                                what="preparing the host for ssh")
+        return uri
 
 
 def up(name: str, say: Progress, *, ssh: bool = False) -> str:
@@ -99,7 +112,7 @@ def up(name: str, say: Progress, *, ssh: bool = False) -> str:
         host.create()
         if ssh:
             say("sshd for the host, one per connection, inside its namespaces")
-            return standin_ssh.enable(host)
+            return host.serve_ssh()
     except BaseException:
         down(name)
         raise
@@ -121,6 +134,20 @@ def name_of(uri: str) -> str | None:
     None."""
     m = re.fullmatch(rf"{re.escape(SYSTEM_URI)}\?socket=(.+)/([^/]+)/libvirt/libvirt-sock", uri)
     return m.group(2) if m and Path(m.group(1)) == state_root() / DIR else standin_ssh.name_of(uri)
+
+
+def listing() -> list[StandInRow]:
+    """The stand-in hosts here: whether each is up, the URI seats are placed by, the VMs on it."""
+    rows = []
+    for name in names():
+        host = StandIn(name)
+        up = host.is_up() and Virt.answers(host.uri)
+        vms: list[str] = []
+        if up:
+            with Virt.connect(host.uri) as v:
+                vms = v.domains()
+        rows.append(StandInRow(name, up, host.seat_uri, vms))
+    return rows
 
 
 def for_uri(uri: str, progress: Progress = quiet) -> StandIn | None:

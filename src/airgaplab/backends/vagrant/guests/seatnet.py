@@ -10,9 +10,10 @@ all, so nothing of it may route on the host.
   vagrant-libvirt picks "the first free virbrN" for a network it creates, and two seats coming up side by side
   on one host would pick the same one.
 
-    create(be)                 # the networks and the vantage, before vagrant up
-    be.vantage.exchange(...)   # a probe from the grader's address
-    remove(be)                 # the vantage (the networks go with vagrant's, as before)
+    seat = SeatNetworks(spec, hv)
+    seat.create()                  # the networks and the vantage, before vagrant up
+    seat.vantage.exchange(...)     # a probe from the grader's address
+    seat.remove()                  # the vantage (the networks go with vagrant's, as before)
 """
 
 from __future__ import annotations
@@ -20,16 +21,13 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import subprocess
-from typing import TYPE_CHECKING
 
-from airgaplab.backends.vagrant import agent
-from airgaplab.backends.vagrant import plan as vplan
+from airgaplab.backends.vagrant.access import agent
+from airgaplab.backends.vagrant.guests import plan as vplan
+from airgaplab.backends.vagrant.libvirt.host import LibvirtHost
 from airgaplab.lab.spec import LabSpec
 from airgaplab.lab.transport import failure
 from airgaplab.lab.world import GRADER
-
-if TYPE_CHECKING:
-    from airgaplab.backends.vagrant.backend import VagrantBackend
 
 MANAGEMENT = ipaddress.IPv4Network("10.250.0.0/16")  # seat n: 10.250.2n.0/24 (NAT), 10.250.(2n+1).0/24 (isolated)
 VANTAGE_NIC = "grader"
@@ -88,41 +86,12 @@ def network_xml(spec: LabSpec) -> dict[str, str]:
     return xml
 
 
-def _on_host(be: VagrantBackend, script: str, what: str) -> None:
-    proc = subprocess.run(be.hv.host_argv(["sh", "-c", script]), capture_output=True, timeout=60)
-    if proc.returncode != 0:
-        raise failure(f"the libvirt host {be.spec.vm.host}", what, proc, lines=1)
-
-
-def create(be: VagrantBackend) -> None:
-    """The seat's networks, then the grader's namespace on the internal one's bridge."""
-    spec = be.spec
-    with be.hv.virt() as v:
-        for name, xml in network_xml(spec).items():
-            v.ensure_network(name, xml)
-    ns, veth, net = netns(spec), _veth(spec), spec.network.net
-    _on_host(be, f"ip link del {veth} 2>/dev/null; ip netns del {ns} 2>/dev/null; set -e; ip netns add {ns}; "
-                 f"ip link add {veth} type veth peer name {VANTAGE_NIC} netns {ns}; "
-                 f"ip link set {veth} master {bridges(spec)['internal']} up; "
-                 f"ip -n {ns} addr add {spec.grader_ip}/{net.prefixlen} dev {VANTAGE_NIC}; "
-                 f"ip -n {ns} link set {VANTAGE_NIC} up; ip -n {ns} link set lo up",
-             "making the grader's namespace")
-
-
-def remove(be: VagrantBackend) -> None:
-    """The grader's namespace and its veth gone (the kernel dismantles a namespace later, its veth with it: the
-    veth goes now); nothing when they are not there."""
-    be.vantage.close()
-    _on_host(be, f"ip link del {_veth(be.spec)} 2>/dev/null; ip netns del {netns(be.spec)} 2>/dev/null; true",
-             "removing the grader's namespace")
-
-
 class Vantage:
     """The grader's probes, from its namespace on the host: one agent (agent.py) there, started when first asked."""
 
-    def __init__(self, be: VagrantBackend) -> None:
-        ns = netns(be.spec)
-        self.agents = agent.Agents(lambda _h: be.hv.host_argv(["ip", "netns", "exec", ns, "sh", "-c", agent.COMMAND]))
+    def __init__(self, spec: LabSpec, hv: LibvirtHost) -> None:
+        ns = netns(spec)
+        self.agents = agent.Agents(lambda _h: hv.host_argv(["ip", "netns", "exec", ns, "sh", "-c", agent.COMMAND]))
 
     def exchange(self, server: str, port: int, payload: bytes, *, proto: str, timeout: float,
                  source: str | None) -> bytes | None:
@@ -130,3 +99,37 @@ class Vantage:
 
     def close(self) -> None:
         self.agents.close()
+
+
+class SeatNetworks:
+    """A seat's networks and its grader's vantage on the libvirt host `hv`, which other seats share."""
+
+    def __init__(self, spec: LabSpec, hv: LibvirtHost) -> None:
+        self.spec, self.hv = spec, hv
+        self.vantage = Vantage(spec, hv)
+
+    def _on_host(self, script: str, what: str) -> None:
+        proc = subprocess.run(self.hv.host_argv(["sh", "-c", script]), capture_output=True, timeout=60)
+        if proc.returncode != 0:
+            raise failure(f"the libvirt host {self.spec.vm.host}", what, proc, lines=1)
+
+    def create(self) -> None:
+        """The seat's networks, then the grader's namespace on the internal one's bridge."""
+        spec = self.spec
+        with self.hv.virt() as v:
+            for name, xml in network_xml(spec).items():
+                v.ensure_network(name, xml)
+        ns, veth, net = netns(spec), _veth(spec), spec.network.net
+        self._on_host(f"ip link del {veth} 2>/dev/null; ip netns del {ns} 2>/dev/null; set -e; ip netns add {ns}; "
+                      f"ip link add {veth} type veth peer name {VANTAGE_NIC} netns {ns}; "
+                      f"ip link set {veth} master {bridges(spec)['internal']} up; "
+                      f"ip -n {ns} addr add {spec.grader_ip}/{net.prefixlen} dev {VANTAGE_NIC}; "
+                      f"ip -n {ns} link set {VANTAGE_NIC} up; ip -n {ns} link set lo up",
+                      "making the grader's namespace")
+
+    def remove(self) -> None:
+        """The grader's namespace and its veth gone (the kernel dismantles a namespace later, its veth with it: the
+        veth goes now); nothing when they are not there."""
+        self.vantage.close()
+        self._on_host(f"ip link del {_veth(self.spec)} 2>/dev/null; ip netns del {netns(self.spec)} 2>/dev/null; true",
+                      "removing the grader's namespace")

@@ -9,14 +9,15 @@
 from __future__ import annotations
 
 from airgaplab.backends.base import Progress, quiet
-from airgaplab.backends.vagrant.hypervisor import SystemHypervisor
-from airgaplab.backends.vagrant.remote import SCHEME, RemoteHost
-from airgaplab.backends.vagrant.standin import StandIn, for_uri
-from airgaplab.backends.vagrant.virt import SYSTEM_URI
+from airgaplab.backends.vagrant.libvirt.host import LibvirtHost
+from airgaplab.backends.vagrant.libvirt.remote import SCHEME, RemoteHost
+from airgaplab.backends.vagrant.libvirt.standin import for_uri
+from airgaplab.backends.vagrant.libvirt.system import SystemHypervisor
+from airgaplab.backends.vagrant.libvirt.virt import SYSTEM_URI
 from airgaplab.errors import UserError
 
 
-def seat_host(uri: str, progress: Progress = quiet) -> StandIn | SystemHypervisor | RemoteHost:
+def seat_host(uri: str, progress: Progress = quiet) -> LibvirtHost:
     """The host's hypervisor object; UserError (one line, nothing created) for a URI no seat can run on."""
     if uri == SYSTEM_URI:
         return SystemHypervisor()

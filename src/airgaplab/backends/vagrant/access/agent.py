@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from airgaplab.backends import relay
-from airgaplab.backends.vagrant import agent_loop
+from airgaplab.backends.vagrant.access import agent_loop
 from airgaplab.lab.transport import Completed
 
 LOST = 255  # ssh's exit code when the connection, not the command, failed

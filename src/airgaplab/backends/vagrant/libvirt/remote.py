@@ -19,16 +19,15 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from airgaplab.backends.base import Progress, quiet
-from airgaplab.backends.vagrant import accel, agent
-from airgaplab.backends.vagrant.accel import GuestCpu
-from airgaplab.backends.vagrant.hypervisor import OUTSIDER
-from airgaplab.backends.vagrant.virt import Virt
+from airgaplab.backends.vagrant.access import agent
+from airgaplab.backends.vagrant.libvirt import accel
+from airgaplab.backends.vagrant.libvirt.accel import GuestCpu
+from airgaplab.backends.vagrant.libvirt.host import OUTSIDER, LibvirtHost
 from airgaplab.errors import UserError
 from airgaplab.lab.family import Family
 from airgaplab.lab.spec import Host
@@ -89,23 +88,29 @@ class HostAgentTransport(Transport):
         return self.agents.exchange(OUTSIDER, proto, server, port, payload, timeout=timeout, source=source)
 
 
-class RemoteHost:
-    """A libvirt host over ssh, as a seat's VMs see it: they run there; their lab neither starts nor stops it."""
+class RemoteHost(LibvirtHost):
+    """A libvirt host over ssh, as a seat's VMs see it: they run there; their lab neither starts nor stops it.
+    vagrant and the VMs' ssh run on this machine, in no namespace of the host's."""
 
-    private = False  # vagrant and the VMs' ssh run here, not in a namespace of the host's
-    owned = False
     outsider = OUTSIDER
 
     def __init__(self, uri: str, progress: Progress = quiet) -> None:
         ssh = SshUri.parse(uri)
         if ssh is None:
             raise UserError(f"--host {uri}: not a qemu+ssh:// URI")
-        self.uri, self.ssh, self.progress = uri, ssh, progress
+        self._uri, self.ssh, self.progress = uri, ssh, progress
         self._transport = HostAgentTransport(ssh)
-        from airgaplab.backends.vagrant import standin
+        from airgaplab.backends.vagrant.libvirt import standin
 
         # a stand-in host of this machine reached over ssh: its VMs' world is its simulated internet
         self.standin = standin.for_uri(uri)
+
+    def reach(self) -> dict[str, Any]:
+        return {"proxy_command": self.proxy_command, "keep_box_key": self.keeps_box_key}
+
+    @property
+    def uri(self) -> str:
+        return self._uri
 
     @property
     def keeps_box_key(self) -> bool:
@@ -131,11 +136,6 @@ class RemoteHost:
         said = "" if kvm else f" (vm.accel: kvm; {self.ssh.host} says it has none)"
         return GuestCpu("kvm", accel.MODES["kvm"], 0, f"KVM on {self.ssh.host}{said}")
 
-    @contextmanager
-    def virt(self) -> Iterator[Virt]:
-        with Virt.connect(self.uri) as v:
-            yield v
-
     def start(self) -> None:
         with self.virt() as v:  # one line when the host does not answer, before vagrant says it in twenty
             self.progress(f"libvirt {v.version()} at {self.uri}")
@@ -147,9 +147,6 @@ class RemoteHost:
         """Whether the host is there (a stand-in's namespaces; another machine's, as this machine's libvirtd, is
         taken to be): whether its libvirt answers is `Virt.answers`, one ssh connection each time."""
         return self.standin.is_up() if self.standin else True
-
-    def wrap(self, argv: list[str]) -> list[str]:
-        return argv
 
     def host_argv(self, argv: list[str]) -> list[str]:
         """argv run on the libvirt host itself, over ssh (as the URI's user: root, or one that may do so)."""

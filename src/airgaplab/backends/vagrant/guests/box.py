@@ -4,11 +4,9 @@
     airgaplab box list
     airgaplab box rm debian12
 
-A box is built once per recipe (suite, package list, mirror, this builder's
-version) into ~/.cache/airgaplab/boxes/ and added to Vagrant under a name that
-carries the recipe's key, so a second `lab-up` reuses it and a changed recipe
-never reuses a stale one. Everything the nodes need is pre-installed: they
-have no internet to install from.
+A box is built once per recipe (suite, package list, mirror, this builder's version) into ~/.cache/airgaplab/boxes/
+and added to Vagrant under a name that carries the recipe's key, so a second `lab-up` reuses it and a changed recipe
+never reuses a stale one. Everything the nodes need is pre-installed: they have no internet to install from.
 """
 
 from __future__ import annotations
@@ -80,6 +78,10 @@ def cache_dir() -> Path:
 
 def box_file(r: Recipe) -> Path:
     return cache_dir() / f"{r.os}-{r.key}.box"
+
+
+def file_of(os_name: str, mirror: str | None = None) -> Path:  # backends.parts.Boxes
+    return box_file(recipe(os_name, mirror))
 
 
 def _run(argv: list[str], what: str, input: str | None = None, cwd: str | None = None) -> str:

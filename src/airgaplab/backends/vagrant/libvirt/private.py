@@ -1,9 +1,8 @@
-"""Where the VMs run: the machine's own libvirtd, or a private one in namespaces the lab owns.
+"""A private hypervisor: libvirtd in namespaces the lab owns.
 
-The private hypervisor is a netns-lab host of its own (`hv`: network + mount
-namespace, private /etc, /var, /run) attached to the netns backend's simulated
-internet, so libvirtd's bridges, dnsmasq, NAT, taps and qemu live only there and
-their one way out is the simulated internet. Its /etc/resolv.conf names the
+It is a host of its own on the simulated internet (`hv`: network + mount
+namespace, private /etc, /var, /run; backends.internet), so libvirtd's bridges,
+dnsmasq, NAT, taps and qemu live only there and their one way out is the simulated internet. Its /etc/resolv.conf names the
 simulated resolvers, and nftables at its edge translates the notes' real
 forwarder addresses (168.126.63.1, 8.8.8.8) to their stand-ins, so admin's
 named.conf is the reference value for value and no link carries them.
@@ -16,27 +15,21 @@ named.conf is the reference value for value and no link carries them.
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from airgaplab import retry
-from airgaplab.backends import relay
 from airgaplab.backends.base import Progress
-from airgaplab.backends.netns.backend import NetnsBackend
-from airgaplab.backends.netns.edge import forwarder_dnat
-from airgaplab.backends.vagrant.virt import SYSTEM_URI, Virt, binding_missing, private_uri
+from airgaplab.backends.forwarders import forwarder_dnat
+from airgaplab.backends.internet import internet_edge
+from airgaplab.backends.vagrant.libvirt.host import HV, OUTSIDER, LibvirtHost
+from airgaplab.backends.vagrant.libvirt.virt import Virt, binding_missing, private_uri
 from airgaplab.errors import LabError
 from airgaplab.lab.family import Family
 from airgaplab.lab.spec import Host, LabSpec
 from airgaplab.lab.transport import Completed, Transport
 from airgaplab.lab.world import World
 
-HV = "hv"
 LIBVIRTD_PID = "/run/libvirtd.pid"
-LOCAL = "@local"  # system hypervisor: the machine running the suite is the vantage point outside every ACL
-OUTSIDER = "outsider"  # private hypervisor: the hypervisor's namespace, probing admin's management address
 # hv's leg on the (otherwise empty) netns lan: a private /30 no lab uses
 EDGE_NET = "10.255.255.0/30"
 EDGE_IP = "10.255.255.1"
@@ -61,21 +54,6 @@ START = (
 )
 
 
-class LocalTransport(Transport):
-    """This machine itself, as the outsider of a lab on the system libvirtd (a KVM workstation)."""
-
-    def exec(self, host: str, argv: list[str], *, input: bytes | None = None,
-             timeout: float | None = 120) -> Completed:
-        return subprocess.run(argv, input=input, capture_output=True, timeout=timeout)
-
-    def interactive(self, host: str, argv: list[str]) -> int:
-        return subprocess.call(argv)
-
-    def exchange(self, host: str, server: str, port: int, payload: bytes, *, proto: str = "udp",
-                 timeout: float = 2.0, source: str | None = None) -> bytes | None:
-        return relay.exchange(proto, server, port, payload, timeout, source)
-
-
 class HostAlias(Transport):
     """One host of another transport under the name the lab gives it (the outsider is hv's namespace)."""
 
@@ -94,48 +72,6 @@ class HostAlias(Transport):
         return self.inner.exchange(self.host, server, port, payload, proto=proto, timeout=timeout, source=source)
 
 
-class SystemHypervisor:
-    """The machine's libvirtd (a KVM workstation): commands run as they are; the VMs reach the real internet,
-    and the machine running the suite is the outsider."""
-
-    private = False
-    owned = False  # the machine's: `down` removes the lab's domains and networks, never the daemon
-    outsider = LOCAL
-    uri = SYSTEM_URI
-
-    @contextmanager
-    def virt(self) -> Iterator[Virt]:
-        with Virt.connect(self.uri) as v:
-            yield v
-
-    def start(self) -> None:
-        pass
-
-    def stop(self) -> None:
-        pass
-
-    def is_up(self) -> bool:
-        return True
-
-    def wrap(self, argv: list[str]) -> list[str]:
-        return argv
-
-    def host_argv(self, argv: list[str]) -> list[str]:
-        """argv run on the libvirt host itself, as root (this machine)."""
-        return argv
-
-    def outsider_transport(self) -> Transport:
-        return LocalTransport()
-
-    def extra_files(self, host: Host, fam: Family) -> dict[str, bytes]:
-        return {}
-
-    @property
-    def internet(self) -> World:
-        """The real internet: no forwarders' side to see, no egress address known from here."""
-        return World()
-
-
 def edge_spec(spec: LabSpec) -> LabSpec:
     """The netns lab that carries the VMs' world: the simulated internet plus the `hv` host."""
     data = spec.model_dump()
@@ -145,22 +81,20 @@ def edge_spec(spec: LabSpec) -> LabSpec:
     return LabSpec.model_validate(data)
 
 
-class PrivateHypervisor:
-    """libvirtd in a lab-owned namespace whose only way out is the simulated internet."""
+class PrivateHypervisor(LibvirtHost):
+    """libvirtd in a lab-owned namespace whose only way out is the simulated internet: the lab's own, so stopping
+    it removes everything the lab made (a stand-in host is not the lab's: standin.py)."""
 
-    private = True
-    owned = True  # the lab's own: stopping it removes everything the lab made (a stand-in host is not: standin.py)
+    kind = "private"
     outsider = OUTSIDER
 
     def __init__(self, spec: LabSpec, state_dir: Path, progress: Progress, *, state_name: str | None = None) -> None:
         self.spec = spec
         self.progress = progress
-        # the edge's own steps read as the hypervisor's; it provisions nothing worth a line
-        # not sealed: vagrant in hv writes the checkout's .vagrant/ and reads the machine's boxes and keys
-        self.edge = NetnsBackend(edge_spec(spec), lambda m: None if m.startswith("provision") else progress(m),
-                                 sealed=False)
-        # inside the VM lab's state dir: one lab, one `down` (a stand-in host: its own dir)
-        self.edge.state.lab_name = state_name or f"{spec.name}/edge"
+        # the edge's own steps read as the hypervisor's; it provisions nothing worth a line. Inside the VM lab's
+        # state dir: one lab, one `down` (a stand-in host: its own dir)
+        self.edge = internet_edge(edge_spec(spec), lambda m: None if m.startswith("provision") else progress(m),
+                                  state_name=state_name or f"{spec.name}/edge")
 
     @property
     def uri(self) -> str:
@@ -171,14 +105,12 @@ class PrivateHypervisor:
                            "`airgaplab down` then `airgaplab up` starts it again")
         return private_uri(int(got.stdout))
 
-    @contextmanager
-    def virt(self) -> Iterator[Virt]:
-        with Virt.connect(self.uri) as v:
-            yield v
-
     def wrap(self, argv: list[str]) -> list[str]:
         """argv run inside hv: its network, its /etc, /var and /run (so qemu:///system is the private one)."""
-        return [*self.edge.view(HV).nsenter(), *argv]
+        return [*self.edge.enter(HV), *argv]
+
+    def namespace(self) -> str | None:
+        return f"agl.{self.spec.name}.{HV}"
 
     def host_argv(self, argv: list[str]) -> list[str]:
         """argv run on the libvirt host itself, as root (hv's namespaces)."""
@@ -206,7 +138,7 @@ class PrivateHypervisor:
         self.edge.transport.put_many(HV, {
             "/etc/libvirt/qemu.conf": QEMU_CONF.encode(),
             "/etc/libvirt/libvirtd.conf": self.libvirtd_conf().encode(),
-            "/etc/resolv.conf": f"nameserver {self.edge.inet.isp_resolver}\n".encode(),
+            "/etc/resolv.conf": f"nameserver {self.edge.isp_resolver}\n".encode(),
         })
         self._translate_forwarders()
         self._check(["sh", "-c", START])
@@ -227,7 +159,7 @@ class PrivateHypervisor:
 
     def _translate_forwarders(self) -> None:
         """The notes' forwarder addresses → the simulated resolvers, at hv's edge only."""
-        ruleset = forwarder_dnat(self.edge.inet.forwarders, forwarded=True)
+        ruleset = forwarder_dnat(self.edge.forwarders, forwarded=True)
         self.edge.transport.run(HV, ["nft", "-f", "-"], input=ruleset.encode(),
                                 what="nftables in the hypervisor's namespace")
 
@@ -236,6 +168,12 @@ class PrivateHypervisor:
 
     def stop(self) -> None:
         self.edge.down()  # kills libvirtd, qemu, dnsmasq, ssh masters (all in the lab's namespaces), unmounts
+
+    def discard(self) -> bool:
+        # domains, volumes and networks live in the hypervisor's own /etc and /var overlays and its processes in
+        # its namespaces: stopping it removes them all, also after a SIGKILLed `up`
+        self.stop()
+        return True
 
     def is_up(self) -> bool:
         return self.edge.is_up()

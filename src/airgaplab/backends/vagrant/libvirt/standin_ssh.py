@@ -6,7 +6,7 @@ network. The client is OpenSSH's ssh with a config of the host's own (its key, i
 libvirt's `command=` URI parameter, so the URI is an ordinary remote one that libvirt, vagrant-libvirt and
 airgaplab read as they read any other:
 
-    uri = enable(host)      # qemu+ssh://root@hv-b/system?command=<state>/.hypervisors/hv-b/ssh/ssh
+    uri = configure("hv-b", sshd_argv)  # qemu+ssh://root@hv-b/system?command=<state>/.hypervisors/hv-b/ssh/ssh
     name_of(uri)            # 'hv-b'
 """
 
@@ -15,13 +15,9 @@ from __future__ import annotations
 import re
 import shlex
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from airgaplab.lab.transport import run_here
 from airgaplab.paths import state_root
-
-if TYPE_CHECKING:
-    from airgaplab.backends.vagrant.standin import StandIn
 
 SSHD = "/usr/sbin/sshd"  # sshd re-executes itself: an absolute path
 SSHD_CONFIG = """# airgaplab: a stand-in libvirt host's sshd, one per connection (sshd -i)
@@ -66,25 +62,21 @@ def name_of(u: str) -> str | None:
     return m.group(1) if m and Path(m.group(2)) == ssh_dir(m.group(1)) else None
 
 
-def enable(host: StandIn) -> str:
-    """Keys, configs and the client's wrapper for the host (up), and the default libvirt socket in its view
-    (where virt-ssh-helper, libvirt's end of an ssh connection, looks); the host's ssh URI."""
-    d = ssh_dir(host.name)
+def configure(name: str, sshd: list[str]) -> str:
+    """Keys, configs and the client's wrapper for the host `name`, whose sshd is started by the argv `sshd` (inside
+    its namespaces, with its login's environment); the host's ssh URI."""
+    d = ssh_dir(name)
     d.mkdir(mode=0o700, parents=True, exist_ok=True)
     for key in ("host_ed25519", "id_ed25519"):
-        run_here(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"airgaplab {host.name}", "-f", str(d / key)],
+        run_here(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", f"airgaplab {name}", "-f", str(d / key)],
                  what=f"making the stand-in host's {key} key")
     (d / "authorized_keys").write_text((d / "id_ed25519.pub").read_text())
-    (d / "known_hosts").write_text(f"{host.name} {(d / 'host_ed25519.pub').read_text()}")
+    (d / "known_hosts").write_text(f"{name} {(d / 'host_ed25519.pub').read_text()}")
     (d / "sshd_config").write_text(SSHD_CONFIG.format(d=d))
-    view = host.edge.view("hv")
-    sshd = [*view.nsenter(), *view.env(), SSHD, "-i", "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")]
-    (d / "ssh_config").write_text(SSH_CONFIG.format(name=host.name, d=d, proxy=shlex.join(sshd)))
+    proxy = [*sshd, "-i", "-f", str(d / "sshd_config"), "-E", str(d / "sshd.log")]
+    (d / "ssh_config").write_text(SSH_CONFIG.format(name=name, d=d, proxy=shlex.join(proxy)))
     wrapper = d / "ssh"
-    wrapper.write_text(f"#!/bin/sh\n# airgaplab: ssh to the stand-in host {host.name}\n"
+    wrapper.write_text(f"#!/bin/sh\n# airgaplab: ssh to the stand-in host {name}\n"
                        f"exec ssh -F {shlex.quote(str(d / 'ssh_config'))} \"$@\"\n")
     wrapper.chmod(0o755)
-    host.edge.transport.run("hv", ["sh", "-c", f"mkdir -p /run/sshd /run/libvirt && "
-                                               f"ln -sf {shlex.quote(str(host.socket))} /run/libvirt/libvirt-sock"],
-                            what="preparing the host for ssh")
-    return uri(host.name)
+    return uri(name)

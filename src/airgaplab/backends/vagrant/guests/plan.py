@@ -7,8 +7,8 @@ import ipaddress
 import json
 from pathlib import Path
 
-from airgaplab.backends.vagrant import accel as accel_mod
-from airgaplab.backends.vagrant import firstboot
+from airgaplab.backends.vagrant.guests import firstboot
+from airgaplab.backends.vagrant.libvirt import accel as accel_mod
 from airgaplab.lab import render
 from airgaplab.lab.family import family
 from airgaplab.lab.spec import Host, LabSpec
@@ -53,7 +53,7 @@ def box_name(spec: LabSpec) -> str:
     """The box a lab boots: built here (airgaplab.box; debian12), or the published one the spec names (rocky10)."""
     if not family(spec.vm.os).box_built_here:
         return spec.vm.box
-    from airgaplab.backends.vagrant import box
+    from airgaplab.backends.vagrant.guests import box
 
     return box.recipe(spec.vm.os).box_name
 

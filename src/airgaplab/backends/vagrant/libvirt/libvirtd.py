@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from airgaplab.backends.vagrant.virt import SYSTEM_URI, Virt
+from airgaplab.backends.vagrant.libvirt.virt import SYSTEM_URI, Virt
 from airgaplab.lab.family import family
 
 UNIT_DIRS = (Path("/etc/systemd/system"), Path("/usr/lib/systemd/system"), Path("/lib/systemd/system"))
