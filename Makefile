@@ -58,13 +58,13 @@ deps-node:
 $(BIN)/airgaplab: pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e '.[dev,class]'
 	@touch $@
 
 # libvirt's binding (the VM lab's extra) once libvirt's headers are here (deps-vm installs them)
 $(BIN)/.vm-extra: pyproject.toml | $(BIN)/airgaplab
 	@pkg-config --exists libvirt 2>/dev/null || { echo "libvirt's headers are missing: make deps-vm" >&2; exit 2; }
-	$(BIN)/pip install -q -e '.[dev,vm]'
+	$(BIN)/pip install -q -e '.[dev,class,vm]'
 	@touch $@
 
 venv: $(BIN)/airgaplab $(if $(shell pkg-config --exists libvirt 2>/dev/null && echo y),$(BIN)/.vm-extra)

@@ -5,7 +5,7 @@ translator: Poedit, or any editor) and marks the ones no longer used obsolete; t
 one has no Korean.
 
 The messages: every `t("…")` in the package and the board's templates, the words the seat page's script says
-(board/app.py's SEAT_WORDS), the exercise's steps (where, what to do, how to see it), and the title and hint
+(board/routes/seat.py's SEAT_WORDS), the exercise's steps (where, what to do, how to see it), and the title and hint
 (`check --hint`) of every requirement a step grades (suite/catalog.yaml).
 """
 
@@ -40,7 +40,7 @@ def in_code() -> list[str]:
 
 
 def in_data() -> list[str]:
-    from airgaplab.board.app import SEAT_WORDS
+    from airgaplab.board.routes.seat import SEAT_WORDS
     from airgaplab.exercise.steps import STEPS
     from airgaplab.suite.catalog import catalog
 

@@ -89,3 +89,18 @@ def test_listen_on_a_port_taken_says_so() -> None:
         port = taken.getsockname()[1]
         with pytest.raises(UserError, match=f"--listen 127.0.0.1:{port}: cannot listen there"):
             address(f"127.0.0.1:{port}")
+
+
+def test_without_the_class_extra_everything_but_the_board_runs_and_the_board_says_what_to_install() -> None:
+    """The board's web stack is the `class` extra: with it missing, the CLI loads, and `class board` is one line."""
+    import subprocess
+    import sys
+
+    block = "import sys; sys.modules.update(fastapi=None, uvicorn=None, starlette=None); " \
+            "from airgaplab.cli.main import main; sys.argv = ['airgaplab', *sys.argv[1:]]; main()"
+    helped = subprocess.run([sys.executable, "-c", block, "class", "--help"], capture_output=True, text=True, timeout=60)
+    assert helped.returncode == 0 and "board" in helped.stdout, helped.stderr
+    got = subprocess.run([sys.executable, "-c", block, "class", "board"], capture_output=True, text=True, timeout=60)
+    said = (got.stdout + got.stderr).strip()
+    assert got.returncode == 2 and "pip install -e '.[class]'" in said and "fastapi" in said, said
+    assert len(said.splitlines()) == 1, said

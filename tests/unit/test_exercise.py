@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from airgaplab.exercise import steps as exercise
+from airgaplab.suite.outcomes import Result
 
 from .conftest import cli
 
@@ -47,8 +48,8 @@ def test_one_root_cause_is_told_once(state_dir, monkeypatch) -> None:
     from airgaplab.paths import default_lab_file
 
     dead = "admin's named is not running (`systemctl is-active named`: failed)"
-    graded = [Graded("DNS-SRV-1", "admin", "FAIL", "named.conf is valid", "named-checkconf: line 12: missing ';'", ""),
-              *[Graded(f"DNS-SRV-{i}", "admin", "FAIL", f"claim {i}", dead, "") for i in range(2, 6)]]
+    graded = [Graded("DNS-SRV-1", "admin", Result.FAIL, "named.conf is valid", "named-checkconf: line 12: missing ';'", ""),
+              *[Graded(f"DNS-SRV-{i}", "admin", Result.FAIL, f"claim {i}", dead, "") for i in range(2, 6)]]
     lab = FakeBackend(load_spec(default_lab_file()))
     monkeypatch.setattr(cli_exercise, "open_lab", lambda name: lab)
     monkeypatch.setattr(cli_exercise.exercise, "grade", lambda be, s, timeout=None, progress=None: graded)
@@ -69,9 +70,9 @@ def test_a_cause_of_its_own_is_never_folded_into_the_one_above(state_dir, monkey
 
     dead = "admin's named is not running (`systemctl is-active named`: inactive)"
     own = "admin's named.conf forwards to no forwarders: not the resolvers step 3 names"
-    graded = [Graded("DNS-SRV-2", "admin", "FAIL", "named listens", dead, ""),
-              Graded("DNS-SRV-5", "admin", "FAIL", "admin forwards", dead, "", also=(own,)),
-              Graded("DNS-SRV-6", "admin", "FAIL", "admin caches", dead, "")]
+    graded = [Graded("DNS-SRV-2", "admin", Result.FAIL, "named listens", dead, ""),
+              Graded("DNS-SRV-5", "admin", Result.FAIL, "admin forwards", dead, "", also=(own,)),
+              Graded("DNS-SRV-6", "admin", Result.FAIL, "admin caches", dead, "")]
     lab = FakeBackend(load_spec(default_lab_file()))
     monkeypatch.setattr(cli_exercise, "open_lab", lambda name: lab)
     monkeypatch.setattr(cli_exercise.exercise, "grade", lambda be, s, timeout=None, progress=None: graded)

@@ -86,10 +86,10 @@ def test_up_bare_prints_the_exercise_in_korean(no_locale: pytest.MonkeyPatch) ->
 def test_the_seat_page_speaks_the_members_language(state_dir: Path, no_locale: pytest.MonkeyPatch) -> None:
     from types import SimpleNamespace
 
-    from airgaplab.board import app
+    from airgaplab.board.routes import seat
 
     # the page names the seat's hosts: a seat with no lab up stands in for one (the real page: tests/lab/test_board.py)
-    no_locale.setattr(app, "open_seat", lambda _seat: SimpleNamespace(spec=SimpleNamespace(host_names=["admin"])))
+    no_locale.setattr(seat, "open_seat", lambda _seat: SimpleNamespace(spec=SimpleNamespace(host_names=["admin"])))
     Roster(backend="netns", spec_file="labs/ntp-dns.yaml",
            seats=[Seat(name=seat_name(n), lab=seat_name(n)) for n in (1, 2)]).save()
     client = TestClient(make_app(Watcher()))

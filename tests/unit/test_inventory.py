@@ -20,7 +20,7 @@ from airgaplab.inventory.ssh import SshTransport
 from airgaplab.inventory.targets import Inventory, Target, load
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
-from airgaplab.suite.outcomes import host_verdicts
+from airgaplab.suite.outcomes import Result, host_verdicts
 from tests.helpers import ROOT
 from tests.unit.conftest import cli, examples, within_time
 
@@ -147,7 +147,7 @@ def test_the_internal_network_is_the_one_admin_shares_with_the_nodes() -> None:
 
 def test_a_report_names_each_hosts_verdict_and_why_one_was_not_judged() -> None:
     hosts = load_spec(default_lab_file()).host_names
-    outcomes = [("admin", "PASS"), ("admin", "SKIP"), ("k8s-node1", "FAIL"), ("lab", "PASS")]
+    outcomes = [("admin", Result.PASS), ("admin", Result.SKIP), ("k8s-node1", Result.FAIL), ("lab", Result.PASS)]
     assert host_verdicts(hosts, outcomes, {"k8s-node2": "k8s-node2 (192.0.2.7): unreachable — …"}) == [
         {"name": "admin", "verdict": "PASS", "why": "1 not checked"},
         {"name": "k8s-node1", "verdict": "FAIL", "why": ""},

@@ -113,6 +113,20 @@ def test_the_cli_imports_no_backend() -> None:
     assert not named, "the CLI reaches backends through the registry (airgaplab.backends): " + "; ".join(sorted(named))
 
 
+def test_no_outcome_compared_by_its_text_outside_its_module() -> None:
+    """An outcome is suite.outcomes.Result from the suite to the board's wire: `.passing`, `.failed`, `is`."""
+    words = {"PASS", "SKIP", "FAIL", "ERROR"}
+
+    def texts(node: ast.AST) -> set[str]:
+        return {n.value for n in ast.walk(node) if isinstance(n, ast.Constant) and n.value in words}
+
+    found = [f"{p.relative_to(PKG)}:{node.lineno}" for p in PKG.rglob("*.py") if p != PKG / "suite" / "outcomes.py"
+             for node in ast.walk(ast.parse(p.read_text()))
+             if (isinstance(node, ast.Compare) and texts(node))
+             or (isinstance(node, ast.Dict) and any(k is not None and texts(k) for k in node.keys))]
+    assert not found, f"an outcome compared as a string: {found}"
+
+
 def test_no_source_file_over_300_lines() -> None:
     long = {str(p.relative_to(PKG)): n for p in [*PKG.rglob("*.py"), *(f for f in SHIMS.iterdir() if f.is_file())]
             if (n := len(p.read_text().splitlines())) > 300}

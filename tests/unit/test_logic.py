@@ -12,6 +12,7 @@ from airgaplab.backends.lifecycle import up_or_clean
 from airgaplab.errors import LabError, UserError
 from airgaplab.exercise import drills, faults, rewind
 from airgaplab.exercise import steps as exercise
+from airgaplab.suite.outcomes import Outcome, Result
 
 STEP = "/var/lib/airgaplab/steps/"
 
@@ -197,13 +198,13 @@ def test_a_drill_is_judged_by_the_requirements_it_breaks(fake: FakeBackend) -> N
     d = drills.DRILLS["dns-answers-strangers"]
     asked: list[list[str]] = []
 
-    def outcomes(be, reqs, result="FAIL"):
+    def outcomes(be, reqs, result=Result.FAIL):
         asked.append(reqs)
-        return [{"req": "DNS-SRV-3", "host": "admin", "outcome": result}]
+        return [Outcome("DNS-SRV-3", "admin", result, "t")]
 
     assert drills.judged(fake, d, outcomes) == ("broken", "still broken: DNS-SRV-3 on admin fail")
     assert asked == [["DNS-SRV-3"]]
-    assert drills.judged(fake, d, lambda be, reqs: outcomes(be, reqs, "PASS"))[0] == "repaired"
+    assert drills.judged(fake, d, lambda be, reqs: outcomes(be, reqs, Result.PASS))[0] == "repaired"
     state, says = drills.judged(fake, drills.DRILLS["ntp-fails-on-next-restart"], outcomes)
     assert state == "unknown" and "resilience" in says and len(asked) == 2  # no suite run for a fault-only drill
 
@@ -230,16 +231,17 @@ def test_solve_shows_the_answer_as_what_changed_in_each_file() -> None:
 
 
 def test_grading_keeps_the_first_failure_per_host_in_catalog_order() -> None:
+    P, F = Result.PASS, Result.FAIL
     outcomes = [
-        {"req": "NTP-CLI-2", "host": "k8s-node1", "outcome": "PASS", "message": ""},
-        {"req": "NTP-SRV-4", "host": "k8s-node1", "outcome": "FAIL", "message": "m", "observed": "no reply"},
-        {"req": "NTP-SRV-4", "host": "k8s-node1", "outcome": "FAIL", "message": "m", "observed": "later"},
-        {"req": "NTP-SRV-4", "host": "k8s-node2", "outcome": "PASS", "message": ""},
-        {"req": "NTP-SRV-1", "host": "admin", "outcome": "FAIL", "message": "not running"},
+        Outcome("NTP-CLI-2", "k8s-node1", P, "t"),
+        Outcome("NTP-SRV-4", "k8s-node1", F, "t", "m", observed="no reply"),
+        Outcome("NTP-SRV-4", "k8s-node1", F, "t", "m", observed="later"),
+        Outcome("NTP-SRV-4", "k8s-node2", P, "t"),
+        Outcome("NTP-SRV-1", "admin", F, "t", "not running"),
     ]
     got = [(g.req, g.host, g.outcome, g.observed) for g in exercise.graded(outcomes)]
-    assert got == [("NTP-SRV-1", "admin", "FAIL", "not running"), ("NTP-SRV-4", "k8s-node1", "FAIL", "no reply"),
-                   ("NTP-SRV-4", "k8s-node2", "PASS", ""), ("NTP-CLI-2", "k8s-node1", "PASS", "")]
+    assert got == [("NTP-SRV-1", "admin", F, "not running"), ("NTP-SRV-4", "k8s-node1", F, "no reply"),
+                   ("NTP-SRV-4", "k8s-node2", P, ""), ("NTP-CLI-2", "k8s-node1", P, "")]
     assert all(g.nudge for g in exercise.graded(outcomes))
     # the requirement's other failing checks are causes of their own, each once
     assert exercise.graded(outcomes)[1].causes == ("no reply", "later")

@@ -8,7 +8,7 @@ machine (a big room's seats are looked at less often). What members and the lead
 raised hands, help revealed, hints sent.
 
     watcher = Watcher(); watcher.start()
-    watcher.room()                               # the whole class, as JSON-ready dicts
+    watcher.room()                               # the whole class (SeatShown; .as_json() at the wire)
     watcher.version                              # goes up whenever something the pages show changed
     watcher.grade_soon("seat-02")                # after an action on it, or its member's `check`
 """
@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,15 +35,48 @@ AT_REST_SHARE = 0.5  # … unless that kept the grader busy more than half of on
 WATCHED = ("etc/upper", "var/upper/lib/airgaplab/systemd")
 
 
+@dataclass(frozen=True)
+class Revealed:
+    """Help a member revealed: a step's symptom, hint or solution."""
+
+    step: int
+    level: str
+    at: float
+
+
+@dataclass(frozen=True)
+class Hint:
+    """A hint the leader sent."""
+
+    text: str
+    at: float
+
+
 @dataclass
 class SeatRecord:
-    view: dict[str, Any] = field(default_factory=dict)
+    view: progress.SeatView | None = None  # None: not graded yet
     graded: list[exercise.Graded] = field(default_factory=list)
     graded_at: float = 0.0
     signature: tuple[tuple[str, int, int], ...] = ()
     hand: float | None = None  # when the member raised their hand
-    help: list[dict[str, Any]] = field(default_factory=list)  # {"step", "level", "at"}: help revealed
-    hints: list[dict[str, Any]] = field(default_factory=list)  # {"text", "at"}: sent by the leader
+    help: list[Revealed] = field(default_factory=list)
+    hints: list[Hint] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SeatShown:
+    """A seat as the pages show it: its graded view and what its member and the leader added."""
+
+    view: progress.SeatView
+    hand: bool
+    help: list[Revealed]
+    hints: list[Hint]
+    graded_s_ago: float | None  # None: not graded yet
+
+    def as_json(self) -> dict[str, Any]:
+        """The wire's form (server-sent events, the pages' scripts read it)."""
+        return {**self.view.as_dict(), "hand": self.hand, "help": [asdict(h) for h in self.help],
+                "hints": [asdict(h) for h in self.hints], "graded_s_ago": self.graded_s_ago}
 
 
 def hosts_dir(seat: Seat) -> Path | None:
@@ -107,7 +140,7 @@ class Watcher:
                 roster.save()  # when the seat reached its step
             with self.cond:
                 rec = self.records.setdefault(due.name, SeatRecord())
-                rec.view, rec.graded, rec.graded_at = view.as_dict(), graded, time.monotonic()
+                rec.view, rec.graded, rec.graded_at = view, graded, time.monotonic()
                 self._changed()
 
     def _due(self, seats: list[Seat]) -> Seat | None:
@@ -154,24 +187,23 @@ class Watcher:
             self._asked.add(seat)
             self.cond.notify_all()
 
-    def room(self) -> list[dict[str, Any]]:
+    def room(self) -> list[SeatShown]:
         """Every seat as the board shows it, in seat order."""
         with self.cond:
-            return [self._seat_dict(name, rec) for name, rec in sorted(self.records.items())]
+            return [self._shown(name, rec) for name, rec in sorted(self.records.items())]
 
-    def seat(self, name: str) -> dict[str, Any]:
+    def seat(self, name: str) -> SeatShown:
         with self.cond:
-            return self._seat_dict(name, self.records.setdefault(name, SeatRecord()))
+            return self._shown(name, self.records.setdefault(name, SeatRecord()))
 
     def graded(self, name: str) -> list[exercise.Graded]:
         with self.cond:
             return list(self.records.get(name, SeatRecord()).graded)
 
-    def _seat_dict(self, name: str, rec: SeatRecord) -> dict[str, Any]:
-        view = rec.view or {"seat": name, "state": "grading", "steps": [], "step": 1, "on_step_s": 0.0}
+    def _shown(self, name: str, rec: SeatRecord) -> SeatShown:
         age = time.monotonic() - rec.graded_at if rec.graded_at else None
-        return {**view, "seat": name, "hand": rec.hand is not None, "help": list(rec.help), "hints": list(rec.hints),
-                "graded_s_ago": None if age is None else round(age, 1)}
+        return SeatShown(rec.view or progress.SeatView(name, "", "grading"), rec.hand is not None, list(rec.help),
+                         list(rec.hints), None if age is None else round(age, 1))
 
     # --- what members and the leader add -------------------------------------------------------------
     def raise_hand(self, seat: str, up: bool) -> None:
@@ -181,11 +213,11 @@ class Watcher:
 
     def revealed(self, seat: str, step: int, level: str) -> None:
         with self.cond:
-            self.records.setdefault(seat, SeatRecord()).help.append({"step": step, "level": level, "at": time.time()})
+            self.records.setdefault(seat, SeatRecord()).help.append(Revealed(step, level, time.time()))
             self._changed()
 
     def hint(self, seat: str, text: str) -> None:
         with self.cond:
-            self.records.setdefault(seat, SeatRecord()).hints.append({"text": text, "at": time.time()})
+            self.records.setdefault(seat, SeatRecord()).hints.append(Hint(text, time.time()))
             self._changed()
 

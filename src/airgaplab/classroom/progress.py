@@ -64,7 +64,7 @@ def steps_of(graded: list[exercise.Graded]) -> list[StepView]:
     views = []
     for s in exercise.STEPS:
         mine = [g for g in graded if reqs[g.req].step == s.number]
-        views.append(StepView(s.number, s.name, sum(g.outcome in ("PASS", "SKIP") for g in mine), len(mine)))
+        views.append(StepView(s.number, s.name, sum(g.outcome.passing for g in mine), len(mine)))
     return views
 
 

@@ -18,6 +18,7 @@ from airgaplab.exercise import drills, rewind, states
 from airgaplab.exercise import steps as exercise
 from airgaplab.i18n import set_language, t
 from airgaplab.suite.catalog import catalog
+from airgaplab.suite.outcomes import Result
 
 StepArg = Annotated[str | None, typer.Argument(metavar="STEP", help="1 ntp-server, 2 ntp-clients, 3 dns-server, "
                                                                     "4 dns-clients (default: all)")]
@@ -86,12 +87,12 @@ def check(
             left = f" · {g.host}: "
             room = LINE - len(left) - 9
             title = _fits(t(g.title), room)
-            mark = {"PASS": "[green]PASS[/]", "SKIP": "[yellow]SKIP[/]"}.get(g.outcome, "[red]FAIL[/]")
+            mark = {Result.PASS: "[green]PASS[/]", Result.SKIP: "[yellow]SKIP[/]"}.get(g.outcome, "[red]FAIL[/]")
             out.print(f"{left}{title} " + "." * max(3, LINE - len(left) - cell_len(title) - 5) + " " + mark,
                       highlight=False)
-            if g.outcome == "SKIP" and g.observed:
+            if g.outcome is Result.SKIP and g.observed:
                 _indented(t("not checked"), g.observed.removeprefix("not checked: "))
-            if g.outcome in ("PASS", "SKIP"):
+            if g.outcome.passing:
                 continue
             new = [c for c in g.causes if c not in said]  # a cause of its own is never folded into one above
             if not new:
@@ -105,8 +106,8 @@ def check(
             if hint:
                 _indented(t("hint"), be.family.localize(t(g.nudge)))
         total += len(graded)
-        passed += sum(g.outcome in ("PASS", "SKIP") for g in graded)
-        if any(g.outcome not in ("PASS", "SKIP") for g in graded):
+        passed += sum(g.outcome.passing for g in graded)
+        if any(g.outcome.failed for g in graded):
             failing_steps.append(s.number)
     done = passed == total and total > 0
     verdict = f"[green]{t('all checks pass')}[/]" if done else \

@@ -157,8 +157,12 @@ def class_board(listen: Annotated[str, typer.Option(
 ) -> None:
     """The class in a browser: the leader's board and each member's page with a terminal per host.
     Prints the leader's link and each seat's (each with its own token); runs until Ctrl-C."""
-    from airgaplab.board.server import serve  # the web stack only for this command
+    from airgaplab.board import web_stack_missing
     from airgaplab.i18n import set_language
+
+    if missing := web_stack_missing():
+        raise UserError(missing)
+    from airgaplab.board.server import serve  # the web stack only for this command
 
     set_language(lang)
 

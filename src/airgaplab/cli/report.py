@@ -18,6 +18,7 @@ from airgaplab.cli.console import Steps, out
 from airgaplab.cli.options import BackendOpt, NameOpt, SpecOpt, load_spec_of
 from airgaplab.errors import UserError
 from airgaplab.exercise import drills, rewind
+from airgaplab.suite.outcomes import Result
 
 LAB_UP_HELP = "Bring up a fresh lab (netns|vagrant) for the run, then take it down."
 DRILL_HELP = "Apply this drill before the run (rehearse the failure path); the lab is restored after it."
@@ -56,10 +57,10 @@ def report(
                 with out.status(f"undoing drill {drill_name} …"):
                     rewind.undo_drill(be)
                 out.print(f"rehearsal over: drill {drill_name} undone")
-    color = "green" if s["verdict"] == "PASS" else "red"
+    color = "green" if Result(s["verdict"]) is Result.PASS else "red"
     out.print(f"[{color}]{s['verdict']}[/] {s['counts']['requirements_passed']}/{s['counts']['requirements']} requirements "
               f"— {run_dir}/summary.html")
-    if s["verdict"] != "PASS":
+    if Result(s["verdict"]) is not Result.PASS:
         raise typer.Exit(1)
 
 

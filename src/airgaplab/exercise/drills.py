@@ -21,6 +21,7 @@ from airgaplab.exercise import states
 from airgaplab.lab.family import ROCKY, Family
 from airgaplab.lab.spec import LabSpec
 from airgaplab.probes import facts
+from airgaplab.suite.outcomes import Outcome
 
 # Host tokens, resolved against the lab: its NTP/DNS server, every node, the first node.
 ADMIN, NODES, NODE = "@admin", "@nodes", "@node"
@@ -231,7 +232,7 @@ def apply(be: Backend, which: str, steps_pass: Callable[[Backend], tuple[bool, s
 
 
 def judged(be: Backend, d: Drill,
-           outcomes: Callable[[Backend, list[str]], list[dict[str, str]]] | None = None) -> tuple[str, str]:
+           outcomes: Callable[[Backend, list[str]], list[Outcome]] | None = None) -> tuple[str, str]:
     """Is an applied drill still breaking the lab, or was it repaired by hand? ("broken" | "repaired" |
     "unknown", in words), judged by the requirements it breaks (those of the default run)."""
     reqs = sorted({r for r, _ in d.breaks if "-RES-" not in r})
@@ -240,10 +241,10 @@ def judged(be: Backend, d: Drill,
     if outcomes is None:
         from airgaplab.exercise import steps as exercise
 
-        def outcomes(b: Backend, ids: list[str]) -> list[dict[str, str]]:
+        def outcomes(b: Backend, ids: list[str]) -> list[Outcome]:
             return exercise.run_suite(b, *[f"--req={r}" for r in ids])
 
-    failing = sorted({f"{o['req']} on {o['host']}" for o in outcomes(be, reqs) if o["outcome"] in ("FAIL", "ERROR")})
+    failing = sorted({f"{o.req} on {o.host}" for o in outcomes(be, reqs) if o.outcome.failed})
     if failing:
         return "broken", f"still broken: {', '.join(failing)} fail"
     return "repaired", f"repaired: {', '.join(reqs)} pass again"

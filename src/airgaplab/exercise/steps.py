@@ -12,7 +12,6 @@ implementation. `solve` runs the provisioning step of that role on the hosts tha
 from __future__ import annotations
 
 import difflib
-import json
 import os
 import subprocess
 import sys
@@ -23,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 from airgaplab import retry
 from airgaplab.backends.base import Backend
@@ -32,7 +30,9 @@ from airgaplab.i18n import t
 from airgaplab.lab import provisioner, render
 from airgaplab.paths import project_root
 from airgaplab.probes import facts
+from airgaplab.suite import outcomes
 from airgaplab.suite.catalog import catalog
+from airgaplab.suite.outcomes import Outcome, Result
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def text(width: int = 80) -> str:
 class Graded:
     req: str
     host: str
-    outcome: str
+    outcome: Result
     title: str  # the claim in a few words
     observed: str  # the symptom: what was asked, from where, what came back (never the reference's answer)
     nudge: str  # where to look (`check --hint`)
@@ -103,7 +103,7 @@ class Graded:
         return (self.observed, *self.also)
 
 
-def run_suite(be: Backend, *args: str, progress: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+def run_suite(be: Backend, *args: str, progress: Callable[[str], None] | None = None) -> list[Outcome]:
     """The conformance suite's outcomes on the lab (pytest ARGS select what runs): a requirement is judged by
     exactly one implementation, whoever asks (`check`, a drill's state, the reports). `progress` hears each wait
     as it starts (what for, how long at most)."""
@@ -123,8 +123,7 @@ def run_suite(be: Backend, *args: str, progress: Callable[[str], None] | None = 
                 retry.until(lambda: proc.poll() is not None, timeout=0.25, interval=0.05)
         if progress is not None:
             _tell(said, told, progress)
-        outcomes: list[dict[str, Any]] = json.loads(results.read_text()) if results.exists() else []
-    return outcomes
+        return outcomes.load(results)
 
 
 def _tell(path: Path, told: int, progress: Callable[[str], None]) -> int:
@@ -165,24 +164,23 @@ def grade(be: Backend, which: Step | None, sync_timeout: float | None = None,
 def all_steps_pass(be: Backend) -> tuple[bool, str]:
     """Does the lab pass every step of the exercise? And, if not, how far from it it is."""
     got = grade(be, None)
-    failing = [g for g in got if g.outcome not in ("PASS", "SKIP")]
+    failing = [g for g in got if g.outcome.failed]
     return bool(got) and not failing, f"{len(failing)} of {len(got)} checks fail" if got else "nothing could be checked"
 
 
-def graded(outcomes: list[dict[str, Any]]) -> list[Graded]:
+def graded(got: list[Outcome]) -> list[Graded]:
     """The suite's outcomes as `check` shows them: one line per requirement and host (its first failure, if
     any), in the catalog's order."""
     merged: dict[tuple[str, str], Graded] = {}
-    for o in outcomes:
-        key = (o["req"], o["host"])
-        if key in merged and merged[key].outcome != "PASS":
-            seen = o.get("observed") or o["message"]
-            if o["outcome"] not in ("PASS", "SKIP") and seen not in merged[key].causes:  # a cause of its own
+    for o in got:
+        key = (o.req, o.host)
+        if key in merged and merged[key].outcome is not Result.PASS:
+            seen = o.observed or o.message
+            if o.outcome.failed and seen not in merged[key].causes:  # a cause of its own
                 merged[key] = replace(merged[key], also=(*merged[key].also, seen))
             continue  # the first failure of a requirement on a host is the one shown first
-        r = catalog()[o["req"]]
-        merged[key] = Graded(o["req"], o["host"], o["outcome"], r.title or r.claim,
-                             o.get("observed") or o["message"], r.nudge)
+        r = catalog()[o.req]
+        merged[key] = Graded(o.req, o.host, o.outcome, r.title or r.claim, o.observed or o.message, r.nudge)
     order = list(catalog())
     return sorted(merged.values(), key=lambda g: (order.index(g.req), g.host))
 

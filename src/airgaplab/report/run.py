@@ -21,6 +21,7 @@ from airgaplab.probes import facts
 from airgaplab.report import html, summary
 from airgaplab.suite import evidence
 from airgaplab.suite.catalog import KINDS, catalog
+from airgaplab.suite.outcomes import load as load_outcomes
 
 
 def reports_root() -> Path:
@@ -147,7 +148,7 @@ def write_report(be: Backend, *, lab_up_s: float | None = None, sync_timeout: fl
     )
     suite_s = time.monotonic() - t0
     (run_dir / "pytest.log").write_text(proc.stdout + proc.stderr)
-    outcomes = json.loads(outcomes_file.read_text()) if outcomes_file.exists() else []
+    outcomes = load_outcomes(outcomes_file)
     env = environment(be)
     _write_allure_extras(results, env, f"{be.spec.name} {stamp}")
     syncs = sync_times(be)

@@ -24,7 +24,7 @@ from typing import Any
 
 from airgaplab.lab.spec import LabSpec
 from airgaplab.suite.catalog import catalog
-from airgaplab.suite.outcomes import FAILED, host_verdicts, per_host, worst
+from airgaplab.suite.outcomes import Outcome, Result, host_verdicts, per_host, verdict, worst
 
 SCHEMA = "airgaplab-summary/2"
 
@@ -42,50 +42,48 @@ def topology(spec: LabSpec) -> dict[str, Any]:
     }
 
 
-def requirements(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def requirements(outcomes: list[Outcome]) -> list[dict[str, Any]]:
     out = []
     for rid, req in catalog().items():
-        mine = [o for o in outcomes if o["req"] == rid]
+        mine = [o for o in outcomes if o.req == rid]
         if not mine:
             continue
-        results = per_host((o["host"], o["outcome"]) for o in mine)
-        failures = [{"host": o["host"], "message": o["message"], "evidence": list(o.get("evidence", {}))}
-                    for o in mine if o["outcome"] in ("FAIL", "ERROR")]
+        results = per_host((o.host, o.outcome) for o in mine)
+        failures = [{"host": o.host, "message": o.message, "evidence": list(o.evidence)}
+                    for o in mine if o.outcome.failed]
         out.append({"id": rid, "claim": req.claim, "kind": req.kind, "family": req.group, "hint": req.hint,
                     "results": results, "failures": failures})
     return out
 
 
-def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes: list[dict[str, Any]],
+def build(*, spec: LabSpec, backend: str, started: str, finished: str, outcomes: list[Outcome],
           timings: dict[str, Any], environment: dict[str, str], history: list[dict[str, Any]],
           baseline: dict[str, str] | None = None, rehearsal: str | None = None, inventory: str | None = None,
           not_judged: dict[str, str] | None = None) -> dict[str, Any]:
     reqs = requirements(outcomes)
     evidence: dict[str, str] = {}
     for o in outcomes:
-        evidence.update(o.get("evidence", {}))
+        evidence.update(o.evidence)
     evidence.update({k: v for k, v in (baseline or {}).items() if k not in evidence})
     status = [worst(r["results"].values()) for r in reqs]
-    failed = [s for s in status if s in FAILED]
-    verdict = "PASS" if reqs and not failed and not not_judged else "FAIL"
     return {
         "schema": SCHEMA,
         "lab": spec.name,
         "backend": backend,
         "started": started,
         "finished": finished,
-        "verdict": verdict,
+        "verdict": verdict(status, judged=not not_judged),
         "rehearsal": rehearsal,
         "inventory": inventory,
-        "hosts": host_verdicts([h.name for h in spec.hosts], ((o["host"], o["outcome"]) for o in outcomes),
+        "hosts": host_verdicts([h.name for h in spec.hosts], ((o.host, o.outcome) for o in outcomes),
                                not_judged or {}),
         "counts": {
             "requirements": len(reqs),
-            "requirements_passed": status.count("PASS"),
-            "requirements_failed": len(failed),
-            "requirements_skipped": status.count("SKIP"),
+            "requirements_passed": status.count(Result.PASS),
+            "requirements_failed": sum(bool(s and s.failed) for s in status),
+            "requirements_skipped": status.count(Result.SKIP),
             "tests": len(outcomes),
-            "tests_failed": sum(o["outcome"] in ("FAIL", "ERROR") for o in outcomes),
+            "tests_failed": sum(o.outcome.failed for o in outcomes),
         },
         "timings": timings,
         "environment": environment,

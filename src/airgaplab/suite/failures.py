@@ -13,7 +13,8 @@ from dns.exception import DNSException
 from airgaplab.backends.base import Backend
 from airgaplab.suite import finding
 from airgaplab.suite.catalog import requirement
-from airgaplab.suite.session import Outcome, req_of, state
+from airgaplab.suite.outcomes import Outcome, Result
+from airgaplab.suite.session import req_of, state
 
 
 def _host_of(item: pytest.Item) -> str:
@@ -147,11 +148,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         return
     st, req, msg = state(item.config), requirement(rid), ""
     host = item.stash.get(_host_key, None) or _host_of(item)
-    result = {"passed": "PASS", "skipped": "SKIP"}.get(report.outcome, "ERROR" if report.when == "setup" else "FAIL")
+    result = Result.of_pytest(report.outcome, report.when)
     if report.outcome != "passed":
         crash = getattr(report.longrepr, "reprcrash", None)
         msg = str(crash.message if crash else report.longrepr).removeprefix("Failed: ")
-    evidence = _evidence(item.config, st.backend, req.group, host) if result == "FAIL" and st.backend else {}
+    evidence = _evidence(item.config, st.backend, req.group, host) if result is Result.FAIL and st.backend else {}
     observed = item.stash.get(_observed_key, "") or msg
     st.outcomes.append(Outcome(req.id, host, result, item.nodeid, msg, req.kind, evidence, observed))
 

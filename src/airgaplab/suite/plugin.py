@@ -74,7 +74,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     st.cleanup.close()  # a throwaway lab goes down
     path = config.getoption("airgaplab_results", None)
     if path:
-        Path(path).write_text(json.dumps([o.__dict__ for o in st.outcomes], indent=1))
+        Path(path).write_text(json.dumps([o.as_json() for o in st.outcomes], indent=1))
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -13,23 +13,12 @@ import pytest
 
 from airgaplab import retry
 from airgaplab.backends.base import Backend
+from airgaplab.suite.outcomes import Outcome
 
 NO_LAB = "no lab is up: run `make lab-up`, or pass --lab-up"
 DEFAULT_SYNC_TIMEOUT = 30.0
 CONVERGING = "not synchronized"  # requirements of this kind wait for chrony; they run last, after the rest
 T = TypeVar("T")
-
-
-@dataclass
-class Outcome:
-    req: str
-    host: str
-    outcome: str
-    nodeid: str
-    message: str = ""
-    kind: str = ""
-    evidence: dict[str, str] = field(default_factory=dict)
-    observed: str = ""  # what was seen, without the requirement id, host and hint
 
 
 @dataclass

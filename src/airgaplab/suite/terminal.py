@@ -7,28 +7,28 @@ from typing import Any, Protocol
 
 from airgaplab.backends.base import Backend
 from airgaplab.suite.catalog import catalog
-from airgaplab.suite.outcomes import FAILED, per_host, worst
+from airgaplab.suite.outcomes import Result, per_host, worst
 from airgaplab.suite.outcomes import cell as outcome_cell
 
 COLLAPSE_OVER = 4  # more nodes than this share one "nodes" column
 
 
-class Result(Protocol):
+class Judged(Protocol):
     req: str
     host: str
-    outcome: str
+    outcome: Result
 
 
-def cells(results: Sequence[Result]) -> dict[tuple[str, str], str]:
+def cells(results: Sequence[Judged]) -> dict[tuple[str, str], Result]:
     """(requirement, host) → merged outcome."""
-    out: dict[tuple[str, str], str] = {}
+    out: dict[tuple[str, str], Result] = {}
     for req in {r.req for r in results}:
         for host, v in per_host((r.host, r.outcome) for r in results if r.req == req).items():
             out[(req, host)] = v
     return out
 
 
-def write_table(tr: Any, results: Sequence[Result], node_names: list[str], backend: Backend | None) -> None:
+def write_table(tr: Any, results: Sequence[Judged], node_names: list[str], backend: Backend | None) -> None:
     grid = cells(results)
     hosts = sorted(dict.fromkeys(r.host for r in results), key=lambda h: (h != "lab", h))
     nodes = [h for h in hosts if h in node_names]
@@ -39,21 +39,22 @@ def write_table(tr: Any, results: Sequence[Result], node_names: list[str], backe
     where = ("" if backend is None else f" — the hosts of {getattr(backend, 'source', backend.spec.name)}" if observed
              else f" — lab {backend.spec.name} on {backend.name}")
     tr.section(f"airgaplab conformance: requirement × host{where}")
-    width = max(len(c) for c in [*columns, "PASS"]) + 2
+    width = max(len(c) for c in [*columns, Result.PASS]) + 2
     tr.write_line("requirement".ljust(12) + "".join(c.ljust(width) for c in columns))
 
     def value(r: str, c: str) -> str:
         if c == "nodes":
             return outcome_cell([grid[(r, n)] for n in nodes if (r, n) in grid])
-        return grid.get((r, c), "")
+        return str(grid.get((r, c), ""))
 
     statuses = []
     for r in reqs:
         status = worst(v for (rr, _), v in grid.items() if rr == r)
         statuses.append(status)
         line = r.ljust(12) + "".join(value(r, c).ljust(width) for c in columns)
-        tr.write_line(line, red=status in FAILED, green=status == "PASS", yellow=status == "SKIP")
-    ok, skipped = statuses.count("PASS"), statuses.count("SKIP")
+        tr.write_line(line, red=bool(status and status.failed), green=status is Result.PASS,
+                      yellow=status is Result.SKIP)
+    ok, skipped = statuses.count(Result.PASS), statuses.count(Result.SKIP)
     missing = [r for r in catalog().values() if r.id not in reqs]
     rerun = "they inject faults, and an inventory's hosts are only observed" if observed else "`pytest --resilience`"
     of = (f" ({len(missing)} resilience requirements not run: {rerun})"
