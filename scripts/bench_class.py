@@ -23,7 +23,9 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
@@ -98,11 +100,14 @@ def board(seats: int) -> None:
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         assert proc.stdout is not None
-        url = proc.stdout.readline().split(": ", 1)[1].strip().replace("/board?", "/board/events?")
+        links = [proc.stdout.readline().split(": ", 1)[1].strip() for _ in range(1 + seats)]
+        board, member = links[0], links[2]  # the leader's, seat-02's
+        url = board.replace("/board?", "/board/events?")
         latest: dict[str, dict[str, object]] = {}
-        changed = threading.Event()
+        mine: dict[str, object] = {}  # seat-02's page, as its member sees it
+        changed, told = threading.Event(), threading.Event()
 
-        def listen() -> None:
+        def listen(url: str, take: Callable[[dict[str, Any]], None]) -> None:
             for _ in range(50):  # until the server answers
                 try:
                     stream = urllib.request.urlopen(url, timeout=120)
@@ -111,12 +116,20 @@ def board(seats: int) -> None:
                     time.sleep(0.2)
             for line in stream:
                 if line.startswith(b"data: "):
-                    latest.update({x["seat"]: x for x in json.loads(line[6:])["seats"]})
-                    changed.set()
+                    take(json.loads(line[6:]))
 
-        threading.Thread(target=listen, daemon=True).start()
+        def on_board(got: dict[str, Any]) -> None:
+            latest.update({x["seat"]: x for x in got["seats"]})
+            changed.set()
+
+        def on_member(got: dict[str, Any]) -> None:
+            mine.update(got)
+            told.set()
+
+        threading.Thread(target=listen, args=(url, on_board), daemon=True).start()
+        threading.Thread(target=listen, args=(member.replace("?t=", "/events?t="), on_member), daemon=True).start()
         t0 = time.monotonic()
-        while not (len(latest) == seats and all(x.get("graded_s_ago") is not None for x in latest.values())):
+        while not (len(latest) == seats and all(x.get("graded_at") is not None for x in latest.values())):
             changed.wait(5)
             changed.clear()
         print(f"board: every seat graded once {time.monotonic() - t0:.1f} s after it started", flush=True)
@@ -138,6 +151,27 @@ def board(seats: int) -> None:
             changed.clear()
         print(f"board: seat-02 solved to step 1 shown {time.monotonic() - t:.1f} s after `class solve` returned "
               f"(goal <= 2 s; {load()})", flush=True)
+        # a leader's action from the board: shown on the board and on the member's page
+        lead = board.split("?t=", 1)[1]
+        base = board.split("/board?", 1)[0]
+
+        def noticed(view: dict[str, Any], needle: str) -> bool:
+            return any(needle in str(n["text"]) for n in view.get("notices", []))
+
+        for action, body, needle in (("hint", {"text": "look at allow"}, "look at allow"),
+                                     ("solve", {"to": 2}, "the leader solved steps 1–2")):
+            req = urllib.request.Request(f"{base}/board/seat/seat-02/{action}?t={lead}", data=json.dumps(body).encode(),
+                                         headers={"Content-Type": "application/json"}, method="POST")
+            urllib.request.urlopen(req, timeout=600).read()
+            t, shown = time.monotonic(), {"board": "not within 30 s", "page": "not within 30 s"}
+            while "not" in "".join(shown.values()) and time.monotonic() - t < 30:
+                for where, view in (("board", latest["seat-02"]), ("page", mine)):
+                    if shown[where].startswith("not") and noticed(view, needle):
+                        shown[where] = f"{time.monotonic() - t:.2f} s"
+                changed.wait(0.05)
+                changed.clear()
+            print(f"board: the leader's {action} on seat-02 shown on the board {shown['board']}, on the member's page "
+                  f"{shown['page']} after it returned (goal <= 2 s; {load()})", flush=True)
     finally:
         proc.terminate()
         proc.wait(timeout=30)

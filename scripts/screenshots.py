@@ -2,8 +2,9 @@
 """The docs site's pictures of the class in a browser, taken in headless Chromium: `make screenshots` (root).
 
 A class of two bare netns seats and its board, as a leader runs one: seat 2's step 1 solved, a member's page with
-`chronyc sources -v` typed into its admin terminal, then the leader's board on a 1366×768 laptop. Written to
-docs/img/board.png and docs/img/seat.png; the class is taken down afterwards, whatever happens.
+`chronyc sources -v` typed into its admin terminal, then the leader's board on a 1366×768 laptop and on a phone
+(every seat's name and action in view, nothing scrolled sideways: the script stops if not). Written to
+docs/img/board.png, board-phone.png and seat.png; the class is taken down afterwards, whatever happens.
 """
 
 from __future__ import annotations
@@ -27,7 +28,12 @@ from selenium.webdriver.common.by import By
 from airgaplab import retry
 
 IMG = ROOT / "docs" / "img"
-LAPTOP = (1366, 768)
+LAPTOP, PHONE = (1366, 768), (390, 844)
+# every seat's name, steps and action menu in view, and nothing wider than the screen (the phone's board leaves its
+# wide-only columns out)
+IN_VIEW = ("return document.documentElement.scrollWidth <= window.innerWidth + 1 && [...document.querySelectorAll("
+           "'#seats tbody tr')].every((tr) => [...tr.querySelectorAll('td.name, td.step-cell, td.act')].every("
+           "(c) => c.getBoundingClientRect().right <= window.innerWidth))")
 # the admin terminal's text (xterm.js draws it: not the page's text)
 BUFFER = ("const t = window.terminals.admin, buf = t.buffer.active, out = [];"
           "for (let i = 0; i < buf.length; i++) out.push(buf.getLine(i).translateToString(true));"
@@ -95,8 +101,12 @@ def main() -> None:
                 b.save_screenshot(str(IMG / "seat.png"))
                 b.get(links["board"])
                 shown(b, "return document.body.innerText.includes('seat-02')", 60)
-                shown(b, "return [...document.querySelectorAll('td')].some(td => td.innerText.includes('pass'))", 120)
-                b.save_screenshot(str(IMG / "board.png"))
+                shown(b, "return [...document.querySelectorAll('td.step-cell')].some(td => td.innerText.includes('✓'))",
+                      120)
+                for size, name in ((LAPTOP, "board.png"), (PHONE, "board-phone.png")):
+                    b.set_window_size(*size)
+                    shown(b, IN_VIEW, 10)
+                    b.save_screenshot(str(IMG / name))
             finally:
                 b.quit()
         finally:
@@ -104,7 +114,7 @@ def main() -> None:
                 board.terminate()
                 board.wait(timeout=30)
             subprocess.run([sys.executable, "-m", "airgaplab", "class", "down"], cwd=ROOT, capture_output=True)
-    print(f"written: {IMG / 'board.png'}, {IMG / 'seat.png'}")
+    print(f"written: {IMG / 'board.png'}, {IMG / 'board-phone.png'}, {IMG / 'seat.png'}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from airgaplab.exercise import heal
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
 from tests.helpers import lab_name, needs_root
+from tests.lab.browser import browser, room  # noqa: F401  # the board's tests' fixtures
 
 HERE = Path(__file__).parent
 HEALTHY_WITHIN = 30.0  # s: a reset lab is back on time well within this (about 6 s here)

@@ -10,118 +10,28 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
 from airgaplab import retry
-from tests.helpers import ROOT, cli
-from tests.lab.test_class import free_port
-
-SHOTS = ROOT / "build" / "board"
-LAPTOP, PHONE, WIDE = (1366, 900), (390, 844), (2800, 1200)
-
-
-@pytest.fixture
-def browser() -> Iterator[WebDriver]:
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver, "Chromium and its driver are missing: `make deps-test` installs them"
-    opts = webdriver.ChromeOptions()
-    opts.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run"):
-        opts.add_argument(arg)
-    b = webdriver.Chrome(options=opts, service=Service(executable_path=driver))
-    b.set_window_size(*LAPTOP)
-    try:
-        yield b
-    finally:
-        b.quit()
-
-
-@pytest.fixture
-def room(state_root: Path, one_class_at_a_time: None) -> Iterator[dict[str, str]]:
-    """Two bare seats and the board: its links by name ("board", "seat-01", "seat-02"), and its base URL."""
-    up = cli("class", "up", "--seats", "2", "--bare", "--gateway-port", str(free_port()), timeout=600)
-    board = None
-    try:
-        assert up.returncode == 0, up.stdout + up.stderr
-        port = free_port()
-        board = subprocess.Popen([sys.executable, "-m", "airgaplab", "class", "board", "--listen", f"127.0.0.1:{port}"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-        assert board.stdout is not None
-        lines = [board.stdout.readline() for _ in range(3)]
-        links = {m[1]: m[2] for line in lines if (m := re.search(r"(board|seat-\d\d)[^:]*: (http://\S+)", line))}
-        assert set(links) == {"board", "seat-01", "seat-02"}, lines
-        links["base"] = f"http://127.0.0.1:{port}"
-        assert retry.until(lambda: _status(links["board"]) == 200, timeout=30), "the board never answered"
-        yield links
-    finally:
-        if board is not None:
-            board.terminate()
-            board.wait(timeout=30)
-        down = cli("class", "down", timeout=600)
-        assert down.returncode == 0, down.stdout + down.stderr
-
-
-def _status(url: str, method: str = "GET") -> int:
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, method=method, data=b"{}" if method == "POST" else None,
-                                                           headers={"Content-Type": "application/json"}), timeout=30) as r:
-            return int(r.status)
-    except urllib.error.HTTPError as e:
-        return e.code
-    except urllib.error.URLError:  # nothing listens (yet)
-        return 0
-
-
-def token(url: str) -> str:
-    return url.split("?t=", 1)[1]
-
-
-def terminal_text(b: WebDriver, host: str) -> str:
-    return str(b.execute_script(
-        "const t = window.terminals && window.terminals[arguments[0]]; if (!t) return '';"
-        "const buf = t.buffer.active, out = [];"
-        "for (let i = 0; i < buf.length; i++) out.push(buf.getLine(i).translateToString(true));"
-        "return out.join('\\n');", host))
-
-
-def type_into(b: WebDriver, host: str, line: str) -> None:
-    b.find_element(By.CSS_SELECTOR, f"#term-{host} .xterm-helper-textarea").send_keys(line + "\n")
-
-
-def typed_until(b: WebDriver, host: str, line: str, seen: str, timeout: float) -> str:
-    """Type `line` (again every few seconds) until the terminal shows `seen`; the terminal's text."""
-    def shown() -> bool:
-        type_into(b, host, line)
-        return bool(retry.until(lambda: seen in terminal_text(b, host), timeout=4))
-
-    assert retry.until(shown, timeout=timeout, interval=0.5), f"{seen!r} never shown:\n{terminal_text(b, host)}"
-    return terminal_text(b, host)
-
-
-def board_cell(b: WebDriver, seat: str, step: int) -> str:
-    """The cell's text, read in one script: the board redraws its rows on every update, so an element found in
-    one call may be gone by the next."""
-    return str(b.execute_script("const c = document.querySelector(arguments[0]); return c ? c.innerText : '';",
-                                f"#seat-{seat} td[data-step='{step}']"))
-
-
-def no_sideways_scroll(b: WebDriver) -> bool:
-    return bool(b.execute_script("return document.documentElement.scrollWidth <= window.innerWidth + 1"))
+from tests.helpers import cli
+from tests.lab.browser import (
+    LAPTOP,
+    PHONE,
+    SHOTS,
+    WIDE,
+    _status,
+    board_cell,
+    no_sideways_scroll,
+    terminal_text,
+    token,
+    typed_until,
+)
 
 
 def test_the_class_in_a_browser(room: dict[str, str], browser: WebDriver) -> None:
@@ -152,7 +62,7 @@ def test_the_class_in_a_browser(room: dict[str, str], browser: WebDriver) -> Non
     # `class solve` returns once the clock it set up follows its upstream: the step passes from then on
     assert solved.returncode == 0 and "the clocks in sync" in solved.stdout, solved.stdout + solved.stderr
     t0 = time.monotonic()
-    assert retry.until(lambda: "pass" in board_cell(b, "seat-02", 1), timeout=60), board_cell(b, "seat-02", 1)
+    assert retry.until(lambda: "✓" in board_cell(b, "seat-02", 1), timeout=60), board_cell(b, "seat-02", 1)
     print(f"board: seat-02's step 1 shown passing {time.monotonic() - t0:.1f} s after `class solve` returned")
     assert "/" in board_cell(b, "seat-01", 1)  # the other seat as it was
     b.save_screenshot(str(SHOTS / "board-laptop.png"))
@@ -165,7 +75,7 @@ def test_the_class_in_a_browser(room: dict[str, str], browser: WebDriver) -> Non
         "return [document.documentElement.scrollWidth, window.innerWidth]")
     b.save_screenshot(str(SHOTS / "seat-phone.png"))
     b.get(room["board"])
-    assert retry.until(lambda: "pass" in board_cell(b, "seat-02", 1), timeout=60)
+    assert retry.until(lambda: "✓" in board_cell(b, "seat-02", 1), timeout=60)
     assert retry.until(lambda: no_sideways_scroll(b), timeout=10), b.execute_script(
         "return [document.documentElement.scrollWidth, window.innerWidth]")
     b.save_screenshot(str(SHOTS / "board-phone.png"))

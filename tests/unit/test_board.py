@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import socket
 import stat
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,50 @@ def test_without_the_class_extra_everything_but_the_board_runs_and_the_board_say
     said = (got.stdout + got.stderr).strip()
     assert got.returncode == 2 and "pip install -e '.[class]'" in said and "fastapi" in said, said
     assert len(said.splitlines()) == 1, said
+
+
+def test_the_projectors_token_opens_the_rooms_view_only(roster: Roster, client: TestClient) -> None:
+    tok = Tokens.for_class(roster)
+    assert tok.projector and Tokens.for_class(roster).projector == tok.projector  # made once, kept
+    assert links(roster, tok, "http://l:1")[-2].endswith(f"/projector?t={tok.projector}")
+    assert client.get("/projector", params={"t": tok.projector}).status_code == 200
+    assert client.get("/projector", params={"t": tok.leader}).status_code == 200  # the leader's opens it too
+    assert client.get("/projector", params={"t": tok.seats["seat-01"]}).status_code == 403
+    for path in ("/board", "/board/class.csv", "/board/story.json", "/seat/seat-01"):
+        assert client.get(path, params={"t": tok.projector}).status_code == 403, path
+    assert client.post("/board/room/timer", params={"t": tok.projector}, json={"minutes": 5}).status_code == 403
+
+
+def test_a_timer_out_of_range_is_one_line_and_a_good_one_reaches_every_page(roster: Roster, client: TestClient) -> None:
+    tok = Tokens.for_class(roster)
+    bad = client.post("/board/room/timer", params={"t": tok.leader}, json={"minutes": -3})
+    assert bad.status_code == 400 and "give 1 to 1440 minutes" in bad.text and "\n" not in bad.text
+    assert client.post("/board/room/timer", params={"t": tok.leader}, json={"minutes": 5, "label": "step 2"}).json()["ok"]
+    timer = client.app.state.watcher.room_json()["timer"]  # what every page's live updates carry
+    assert timer["label"] == "step 2" and 295 < timer["ends"] - time.time() <= 300
+
+
+def test_a_member_joins_by_the_seats_short_code_and_the_cookie_opens_that_seat_only(
+        roster: Roster, client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from airgaplab.board.routes import seat as seat_routes
+
+    monkeypatch.setattr(seat_routes, "open_seat", lambda _seat: SimpleNamespace(spec=SimpleNamespace(host_names=["admin"])))
+    tok = Tokens.for_class(roster)
+    code = tok.codes["seat-02"]
+    assert len(code) == 6 and len(set(tok.codes.values())) == 2 and Tokens.for_class(roster).codes == tok.codes
+    assert client.get("/join").status_code == 200  # the form
+    wrong = client.get("/join", params={"code": "NOPE99"})
+    assert wrong.status_code == 404 and "no seat has the code NOPE99" in wrong.text
+    joined = client.get("/join", params={"code": f"{code[:3].lower()}-{code[3:]}"}, follow_redirects=False)
+    assert joined.status_code == 303 and joined.headers["location"] == "/seat/seat-02"
+    cookie = joined.headers["set-cookie"]
+    assert "HttpOnly" in cookie and "SameSite=strict" in cookie.replace("Strict", "strict")
+    assert client.get("/seat/seat-02").status_code == 200  # the cookie, no token in the link
+    assert 'data-token=""' in client.get("/seat/seat-02").text  # the page's requests send the cookie again
+    assert client.get("/seat/seat-01").status_code == 403
+    assert client.get("/board").status_code == 403
+    page = client.get("/board/codes", params={"t": tok.leader})
+    assert page.status_code == 200 and page.text.count("<svg") >= 2 and code in page.text
+    assert client.get("/board/codes", params={"t": tok.seats["seat-02"]}).status_code == 403

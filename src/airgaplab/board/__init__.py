@@ -3,7 +3,9 @@ terminal per host — served by `airgaplab class board` (FastAPI on uvicorn, eve
 
     tokens.py     who may see what: the leader's token, one token per seat (kept 0600 beside the roster)
     watch.py      every seat's progress, kept fresh: a seat is graded again when its hosts change, and
-                  every so often anyway; raised hands, help asked for and hints sent (typed: SeatShown)
+                  every so often anyway; raised hands, help asked for, hints, messages and the leader's actions
+    records.py    what the board keeps of a seat and shows of it (SeatShown: typed until the wire)
+    story.py      the session's story: who did what, when (kept with the class, exported as CSV and JSON)
     terminal.py   a seat's host in a pseudo-terminal: `airgaplab shell` bridged to a websocket
     app.py        the web application: the routers of routes/ (board, seat, terminal) over web.py (tokens,
                   pages, live updates as server-sent events — where the typed views become JSON)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 import uvicorn
 
 from airgaplab.board.app import assets_missing, make_app
+from airgaplab.board.story import Story
 from airgaplab.board.tokens import Tokens
 from airgaplab.board.watch import Watcher
 from airgaplab.classroom.roster import Roster
@@ -34,7 +35,10 @@ def address(listen: str) -> tuple[str, int]:
 def links(roster: Roster, tokens: Tokens, base: str) -> list[str]:
     """The leader's link, then each seat's."""
     return [f"board (yours): {base}/board?t={tokens.leader}",
-            *[f"  {s.name}: {base}/seat/{s.name}?t={tokens.seats[s.name]}" for s in roster.seats]]
+            *[f"  {s.name}: {base}/seat/{s.name}?t={tokens.seats[s.name]}" for s in roster.seats],
+            f"projector (the room's screen, read-only): {base}/projector?t={tokens.projector}",
+            f"join by code: {base}/join (each seat's code and QR code, to print or show: {base}/board/codes?t="
+            f"{tokens.leader})"]
 
 
 def serve(roster: Roster, listen: str, say: Callable[[str], None]) -> None:
@@ -46,7 +50,7 @@ def serve(roster: Roster, listen: str, say: Callable[[str], None]) -> None:
     shown = socket.gethostname() if host in ("0.0.0.0", "::") else host
     for line in links(roster, tokens, f"http://{shown}:{port}"):
         say(line)
-    watcher = Watcher()
+    watcher = Watcher(Story.of_class())
     watcher.start()
     try:
         uvicorn.run(make_app(watcher), host=host, port=port, log_level="warning", ws="websockets-sansio",

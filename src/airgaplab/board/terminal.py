@@ -3,6 +3,9 @@
 
 Binary frames carry the terminal's bytes both ways; a text frame from the page is a resize,
 `{"cols": 120, "rows": 30}`. The shell gets SIGHUP, as over ssh, when the page goes away.
+
+The leader may watch a member's own terminal, read-only (`watch`): what the shell prints goes to the watchers
+too, who get the last screenfuls first; what they type goes nowhere.
 """
 
 from __future__ import annotations
@@ -15,13 +18,34 @@ import pty
 import signal
 import struct
 import termios
+from collections.abc import Coroutine
 from contextlib import suppress
+from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from airgaplab import retry
 
 READ_SIZE = 65536
+KEPT = 65536  # what a watcher joining late is shown first: the last bytes the shell printed
+
+
+class Shared:
+    """One member's live terminal, as its watchers see it."""
+
+    def __init__(self) -> None:
+        self.recent = bytearray()
+        self.watchers: set[asyncio.Queue[bytes | None]] = set()
+
+    def printed(self, data: bytes | None) -> None:
+        if data:
+            self.recent += data
+            del self.recent[:-KEPT]
+        for q in self.watchers:
+            q.put_nowait(data)
+
+
+LIVE: dict[tuple[str, str], list[Shared]] = {}  # (seat, host) → its open terminals, the newest last
 
 
 def spawn(argv: list[str]) -> tuple[int, int]:
@@ -58,9 +82,13 @@ def _reaped(pid: int) -> bool:
         return True
 
 
-async def bridge(ws: WebSocket, argv: list[str]) -> None:
-    """Until either side ends: the page's keys to the shell, the shell's output to the page."""
+async def bridge(ws: WebSocket, argv: list[str], key: tuple[str, str] | None = None) -> None:
+    """Until either side ends: the page's keys to the shell, the shell's output to the page (and to whoever watches
+    the terminal of `key`, (seat, host))."""
     pid, fd = spawn(argv)
+    shared = Shared()
+    if key:
+        LIVE.setdefault(key, []).append(shared)
     loop = asyncio.get_running_loop()
     out: asyncio.Queue[bytes | None] = asyncio.Queue()
 
@@ -77,6 +105,7 @@ async def bridge(ws: WebSocket, argv: list[str]) -> None:
 
     async def to_page() -> None:
         while (data := await out.get()) is not None:
+            shared.printed(data)
             await ws.send_bytes(data)
         await ws.close(code=1000, reason="the shell ended")
 
@@ -91,7 +120,44 @@ async def bridge(ws: WebSocket, argv: list[str]) -> None:
                 size = json.loads(msg["text"])
                 resize(fd, int(size["cols"]), int(size["rows"]))
 
-    tasks = [asyncio.create_task(to_page()), asyncio.create_task(from_page())]
+    try:
+        await _either(to_page(), from_page())
+    finally:
+        loop.remove_reader(fd)
+        shared.printed(None)
+        if key and shared in LIVE.get(key, []):
+            LIVE[key].remove(shared)
+        await asyncio.to_thread(hang_up, pid, fd)
+
+
+async def watch(ws: WebSocket, key: tuple[str, str]) -> None:
+    """The member's newest terminal of `key`, read-only: its last screenfuls, then what it prints, until it ends."""
+    if not LIVE.get(key):
+        await ws.close(code=4404, reason=f"{key[0]} has no terminal on {key[1]} open now")
+        return
+    shared, q = LIVE[key][-1], asyncio.Queue[bytes | None]()
+    shared.watchers.add(q)
+    await ws.accept()
+
+    async def to_page() -> None:
+        await ws.send_bytes(bytes(shared.recent))
+        while (data := await q.get()) is not None:
+            await ws.send_bytes(data)
+        await ws.close(code=1000, reason="the member's shell ended")
+
+    async def ignore_keys() -> None:  # read-only: what the watcher types goes nowhere
+        while (await ws.receive())["type"] != "websocket.disconnect":
+            continue
+
+    try:
+        await _either(to_page(), ignore_keys())
+    finally:
+        shared.watchers.discard(q)
+
+
+async def _either(*sides: Coroutine[Any, Any, None]) -> None:
+    """Until one side of a bridge ends (the page gone, the shell ended); the other stopped then."""
+    tasks = [asyncio.create_task(side) for side in sides]
     try:
         await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     except WebSocketDisconnect:
@@ -99,5 +165,3 @@ async def bridge(ws: WebSocket, argv: list[str]) -> None:
     finally:
         for t in tasks:
             t.cancel()
-        loop.remove_reader(fd)
-        await asyncio.to_thread(hang_up, pid, fd)

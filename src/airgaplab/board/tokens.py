@@ -1,5 +1,6 @@
 """Who may see what on the board: the leader's token opens the board and every action; a seat's token opens
-that seat's page and terminals only. Made once per class, kept beside the roster (mode 0600).
+that seat's page and terminals only; the projector's opens the room's read-only view, nothing else. Made once
+per class, kept beside the roster (mode 0600).
 
     tokens = Tokens.for_class(roster)     # made on first use, the same afterwards
     tokens.leader_ok(given)                # constant-time comparisons
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import hmac
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -21,6 +23,8 @@ from airgaplab.classroom.roster import Roster, class_dir
 class Tokens(BaseModel):
     leader: str
     seats: dict[str, str]
+    projector: str = ""  # "" in a class's tokens made before the projector view: made on first use
+    codes: dict[str, str] = {}  # seat → a short code to join by (typed, or read from a QR code) instead of a link
 
     @staticmethod
     def path() -> Path:
@@ -36,7 +40,13 @@ class Tokens(BaseModel):
         missing = [s.name for s in roster.seats if s.name not in tokens.seats]
         for name in missing:
             tokens.seats[name] = secrets.token_urlsafe(24)
-        if missing or not cls.path().exists():
+        for name in [s.name for s in roster.seats if s.name not in tokens.codes]:
+            missing.append(name)
+            tokens.codes[name] = _code(set(tokens.codes.values()))
+        new_projector = not tokens.projector
+        if new_projector:
+            tokens.projector = secrets.token_urlsafe(24)
+        if missing or new_projector or not cls.path().exists():
             tokens.save()
         return tokens
 
@@ -52,8 +62,28 @@ class Tokens(BaseModel):
     def leader_ok(self, given: str | None) -> bool:
         return given is not None and hmac.compare_digest(given.encode(), self.leader.encode())
 
+    def seat_of_code(self, code: str) -> str | None:
+        """The seat whose join code `code` is (any case, spaces and dashes ignored), else None."""
+        wanted = re.sub(r"[\s-]", "", code).upper()
+        return next((seat for seat, c in self.codes.items() if hmac.compare_digest(c.encode(), wanted.encode())), None)
+
+    def projector_ok(self, given: str | None) -> bool:
+        """`given` opens the room's read-only view (the projector's token, or the leader's)."""
+        return given is not None and (self.leader_ok(given) or hmac.compare_digest(given.encode(),
+                                                                                   self.projector.encode()))
+
     def seat_ok(self, seat: str, given: str | None) -> bool:
         """`given` is this seat's token (the leader's opens every seat too)."""
         mine = self.seats.get(seat)
         return given is not None and (self.leader_ok(given) or (
             mine is not None and hmac.compare_digest(given.encode(), mine.encode())))
+
+
+CODE_LETTERS = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # none two people read alike (no 0/O, 1/I/L)
+CODE_LENGTH = 6  # 31^6: about 900 million codes, for a room's dozens of seats
+
+
+def _code(taken: set[str]) -> str:
+    while (code := "".join(secrets.choice(CODE_LETTERS) for _ in range(CODE_LENGTH))) in taken:
+        continue
+    return code

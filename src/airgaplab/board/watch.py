@@ -18,10 +18,11 @@ from __future__ import annotations
 import os
 import threading
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from airgaplab.board.records import Notice, Revealed, SeatRecord, SeatShown, Timer
+from airgaplab.board.story import Story, Who
 from airgaplab.classroom import progress
 from airgaplab.classroom.roster import Roster, Seat
 from airgaplab.classroom.seats import open_seat
@@ -33,50 +34,6 @@ AT_REST_S = 20.0  # a seat graded at least this often even when nothing of it ch
 AT_REST_SHARE = 0.5  # … unless that kept the grader busy more than half of one core (a room of 20: every ~2 min)
 # what a change of the lab is written to, per host: its own /etc, and systemctl's record of starts and stops
 WATCHED = ("etc/upper", "var/upper/lib/airgaplab/systemd")
-
-
-@dataclass(frozen=True)
-class Revealed:
-    """Help a member revealed: a step's symptom, hint or solution."""
-
-    step: int
-    level: str
-    at: float
-
-
-@dataclass(frozen=True)
-class Hint:
-    """A hint the leader sent."""
-
-    text: str
-    at: float
-
-
-@dataclass
-class SeatRecord:
-    view: progress.SeatView | None = None  # None: not graded yet
-    graded: list[exercise.Graded] = field(default_factory=list)
-    graded_at: float = 0.0
-    signature: tuple[tuple[str, int, int], ...] = ()
-    hand: float | None = None  # when the member raised their hand
-    help: list[Revealed] = field(default_factory=list)
-    hints: list[Hint] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class SeatShown:
-    """A seat as the pages show it: its graded view and what its member and the leader added."""
-
-    view: progress.SeatView
-    hand: bool
-    help: list[Revealed]
-    hints: list[Hint]
-    graded_s_ago: float | None  # None: not graded yet
-
-    def as_json(self) -> dict[str, Any]:
-        """The wire's form (server-sent events, the pages' scripts read it)."""
-        return {**self.view.as_dict(), "hand": self.hand, "help": [asdict(h) for h in self.help],
-                "hints": [asdict(h) for h in self.hints], "graded_s_ago": self.graded_s_ago}
 
 
 def hosts_dir(seat: Seat) -> Path | None:
@@ -105,8 +62,10 @@ def signature(hosts: Path | None) -> tuple[tuple[str, int, int], ...]:
 
 
 class Watcher:
-    def __init__(self) -> None:
+    def __init__(self, story: Story | None = None) -> None:
         self.records: dict[str, SeatRecord] = {}
+        self.story = story if story is not None else Story(None)
+        self.timer: Timer | None = None  # the leader's timer for the room
         self.version = 0
         self.cond = threading.Condition()
         self._asked: set[str] = set()
@@ -140,8 +99,26 @@ class Watcher:
                 roster.save()  # when the seat reached its step
             with self.cond:
                 rec = self.records.setdefault(due.name, SeatRecord())
-                rec.view, rec.graded, rec.graded_at = view, graded, time.monotonic()
+                self._passed(due.name, rec, rec.view, view)
+                rec.view, rec.graded, rec.graded_at, rec.graded_epoch = view, graded, time.monotonic(), time.time()
                 self._changed()
+
+    def _passed(self, seat: str, rec: SeatRecord, before: progress.SeatView | None, now: progress.SeatView) -> None:
+        """Under self.cond: who made each newly passing step pass (the leader's `solve` or the member), in the
+        story; a step failing again (a reset, a drill) is nobody's."""
+        if now.state != "up":
+            return
+        was = {s.number: s.passing for s in before.steps} if before and before.state == "up" else None
+        for s in now.steps:
+            if not s.passing:
+                rec.solved_by.pop(s.number, None)
+            elif was is None:
+                rec.solved_by.setdefault(s.number, "start")  # passing when first seen: not this session's work
+            elif not was.get(s.number) and s.number not in rec.solved_by:
+                who: Who = "leader" if s.number <= rec.leader_upto else "member"
+                rec.solved_by[s.number] = who
+                self.story.add(seat, who, "passed", f"step {s.number} {s.name} passed"
+                               + (" (solved by the leader)" if who == "leader" else ""))
 
     def _due(self, seats: list[Seat]) -> Seat | None:
         """The seat to grade next: one asked for, then one whose files changed, then the one graded longest
@@ -201,23 +178,99 @@ class Watcher:
             return list(self.records.get(name, SeatRecord()).graded)
 
     def _shown(self, name: str, rec: SeatRecord) -> SeatShown:
-        age = time.monotonic() - rec.graded_at if rec.graded_at else None
-        return SeatShown(rec.view or progress.SeatView(name, "", "grading"), rec.hand is not None, list(rec.help),
-                         list(rec.hints), None if age is None else round(age, 1))
+        return SeatShown(rec.view or progress.SeatView(name, "", "grading"), rec.hand, rec.helping, list(rec.help),
+                         list(rec.notices), rec.graded_epoch or None, rec.asked_at, dict(rec.solved_by))
 
     # --- what members and the leader add -------------------------------------------------------------
-    def raise_hand(self, seat: str, up: bool) -> None:
+    def _rec(self, seat: str) -> SeatRecord:
+        return self.records.setdefault(seat, SeatRecord())
+
+    def checked(self, seat: str) -> float:
+        """The member pressed `check`: graded next; when they asked (their page waits for a grade after it)."""
         with self.cond:
-            self.records.setdefault(seat, SeatRecord()).hand = time.time() if up else None
+            at = self._rec(seat).asked_at = time.time()
+            self._asked.add(seat)
+            self._changed()
+        return at
+
+    def raise_hand(self, seat: str, up: bool, by: Who = "member") -> None:
+        with self.cond:
+            rec = self._rec(seat)
+            if up == (rec.hand is not None):
+                return
+            if up:
+                self.story.add(seat, by, "hand", "raised a hand")
+            else:
+                held = f" after {_age(rec.hand)}" if rec.hand else ""
+                self.story.add(seat, by, "hand", f"{'the leader lowered the hand' if by == 'leader' else 'lowered the hand'}"
+                                                  f"{held}")
+            rec.hand = time.time() if up else None
+            if not up:
+                rec.helping = None
+            self._changed()
+
+    def helping(self, seat: str, on: bool) -> None:
+        """The leader is helping this seat now (or no more)."""
+        with self.cond:
+            rec = self._rec(seat)
+            rec.helping = time.time() if on else None
+            self.story.add(seat, "leader", "helping", "helping" if on else "done helping")
             self._changed()
 
     def revealed(self, seat: str, step: int, level: str) -> None:
         with self.cond:
-            self.records.setdefault(seat, SeatRecord()).help.append(Revealed(step, level, time.time()))
+            self._rec(seat).help.append(Revealed(step, level, time.time()))
+            self.story.add(seat, "member", "help", f"revealed the {level} of step {step}"
+                           + (" — the reference solution" if level == "solution" else ""))
             self._changed()
 
     def hint(self, seat: str, text: str) -> None:
         with self.cond:
-            self.records.setdefault(seat, SeatRecord()).hints.append(Hint(text, time.time()))
+            self._rec(seat).notices.append(Notice("hint", text, time.time()))
+            self.story.add(seat, "leader", "hint", f"hint: {text}")
             self._changed()
 
+    def message(self, seats: list[str], text: str) -> None:
+        """A message from the leader to every seat."""
+        with self.cond:
+            for seat in seats:
+                self._rec(seat).notices.append(Notice("message", text, time.time()))
+            self.story.add("", "leader", "message", f"to the room: {text}")
+            self._changed()
+
+    def solving(self, seat: str, upto: int) -> None:
+        """The leader is about to solve steps 1..upto on the seat: those that pass from now on are the leader's
+        (set before: the seat may be graded while the solution is still being applied)."""
+        with self.cond:
+            rec = self._rec(seat)
+            rec.leader_upto = max(rec.leader_upto, upto)
+
+    def set_timer(self, minutes: float, label: str) -> None:
+        """The leader's timer for the room (0: none); every page counts it down."""
+        with self.cond:
+            self.timer = Timer(time.time() + minutes * 60, label) if minutes > 0 else None
+            self.story.add("", "leader", "timer", f"timer: {minutes:g} min for {label}" if minutes > 0 else
+                           "timer stopped")
+            self._changed()
+
+    def room_json(self) -> dict[str, Any]:
+        """What every page shows of the room (the wire's form)."""
+        with self.cond:
+            t = self.timer
+        return {"timer": {"ends": t.ends, "label": t.label} if t else None, "now": round(time.time(), 3)}
+
+    def leader_did(self, seat: str, what: str, text: str, *, reset: bool = False) -> None:
+        """An action of the leader's on the seat: told to its member, kept in the story."""
+        with self.cond:
+            rec = self._rec(seat)
+            if reset:
+                rec.leader_upto, rec.solved_by = 0, {}
+            rec.notices.append(Notice("action", text, time.time()))
+            self.story.add(seat, "leader", what, text)
+            self._asked.add(seat)
+            self._changed()
+
+
+def _age(since: float) -> str:
+    s = max(0.0, time.time() - since)
+    return f"{s:.0f} s" if s < 60 else f"{s / 60:.0f} min"

@@ -48,6 +48,17 @@ def leader(t: str | None) -> Tokens:
     return tok
 
 
+COOKIE = "airgaplab_seat"  # a seat's token, set when its member joined by the seat's code (routes/join.py)
+
+
+def seat_token(conn: HTTPConnection, t: str | None = None) -> str | None:
+    """The token a seat's request carries: `?t=` (a link), else the cookie joining by code set."""
+    return t or conn.cookies.get(COOKIE)
+
+
+SeatToken = Annotated[str | None, Depends(seat_token)]
+
+
 def seat_of(name: str, t: str | None) -> Seat:
     """The seat `name`, if `t` opens it (its own token or the leader's); else 404 or 403."""
     try:

@@ -43,9 +43,11 @@ class SeatView:
     steps: list[StepView] = field(default_factory=list)
     step: int = 1
     on_step_s: float = 0.0
+    step_since: float = 0.0  # epoch seconds: when the seat reached its step (a page counts the time up from it)
     drill: str | None = None
     drill_state: str | None = None
     error: str = ""
+    states: list[str] = field(default_factory=list)  # the states saved for the seat's lab (what `reset` can return to)
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -81,7 +83,7 @@ def graded_seat(seat: Seat, now: float) -> tuple[SeatView, list[exercise.Graded]
         if not be.is_up():
             return SeatView(seat.name, seat.host, "down"), []
         graded = exercise.grade(be, None)
-        view = SeatView(seat.name, seat.host, "up", steps_of(graded))
+        view = SeatView(seat.name, seat.host, "up", steps_of(graded), states=be.state.saved_states())
         d = drills.active(be.state)
         if d is not None:
             view.drill, (view.drill_state, _) = d.name, drills.judged(be, d)
@@ -91,6 +93,7 @@ def graded_seat(seat: Seat, now: float) -> tuple[SeatView, list[exercise.Graded]
     if view.step != seat.progress.step:
         seat.progress = Progress(step=view.step, since=now)
     view.on_step_s = round(now - seat.progress.since, 1)
+    view.step_since = seat.progress.since
     return view, graded
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from airgaplab import i18n
 from airgaplab.board.watch import Watcher
-from airgaplab.board.web import WatcherDep, events, page, seat_of
+from airgaplab.board.web import SeatToken, WatcherDep, events, page, seat_of
 from airgaplab.classroom.roster import Seat
 from airgaplab.classroom.seats import open_seat
 from airgaplab.exercise import steps as exercise
@@ -21,8 +21,9 @@ from airgaplab.suite.catalog import catalog
 router = APIRouter(prefix="/seat/{name}")
 LEVELS = ("symptom", "hint", "solution")  # help as the CLI gives it: check, check --hint, solve --show
 # what seat.js says itself (the page hands them over, translated)
-SEAT_WORDS = ("raise hand", "lower hand", "grading …", "graded {n} s ago", "from the leader: {text}",
-              "connection closed")
+SEAT_WORDS = ("raise hand", "lower hand", "grading …", "checking …", "graded {n} s ago", "{n} s ago",
+              "from the leader: {text}", "connection closed", "reconnecting …", "{time} left: {label}",
+              "time is up: {label}")
 
 
 class Hand(BaseModel):
@@ -36,34 +37,35 @@ class Help(BaseModel):
 
 
 @router.get("", response_class=HTMLResponse)
-def seat_page(request: Request, name: str, t: str | None = None, lang: str | None = None) -> HTMLResponse:
+def seat_page(request: Request, name: str, t: SeatToken, lang: str | None = None) -> HTMLResponse:
     seat = seat_of(name, t)
     chosen = page_language(lang, request.headers.get("accept-language"))
-    return page("seat.html", lang=chosen, token=t, seat=seat.name, hosts=open_seat(seat).spec.host_names,
-                words={w: i18n.t(w, chosen) for w in SEAT_WORDS})
+    # a page opened by its cookie carries no token: its requests send the cookie again
+    return page("seat.html", lang=chosen, token=t if request.query_params.get("t") else "", seat=seat.name,
+                hosts=open_seat(seat).spec.host_names, words={w: i18n.t(w, chosen) for w in SEAT_WORDS})
 
 
 @router.get("/events")
-async def seat_events(request: Request, name: str, watcher: WatcherDep, t: str | None = None) -> StreamingResponse:
+async def seat_events(request: Request, name: str, watcher: WatcherDep, t: SeatToken) -> StreamingResponse:
     seat = seat_of(name, t)
-    return events(request, watcher, lambda: watcher.seat(seat.name).as_json())
+    return events(request, watcher, lambda: {**watcher.seat(seat.name).as_json(), "room": watcher.room_json()})
 
 
 @router.post("/check")
-def seat_check(name: str, watcher: WatcherDep, t: str | None = None) -> dict[str, Any]:
-    watcher.grade_soon(seat_of(name, t).name)
-    return {"ok": True}
+def seat_check(name: str, watcher: WatcherDep, t: SeatToken) -> dict[str, Any]:
+    """Grade the seat next; when it was asked for (the page says "checking" until a grade newer than that)."""
+    return {"ok": True, "asked_at": watcher.checked(seat_of(name, t).name)}
 
 
 @router.post("/hand")
-def seat_hand(name: str, watcher: WatcherDep, t: str | None = None,
+def seat_hand(name: str, watcher: WatcherDep, t: SeatToken,
               body: Hand = Body(default_factory=Hand)) -> dict[str, Any]:  # noqa: B008
     watcher.raise_hand(seat_of(name, t).name, body.up)
     return {"ok": True}
 
 
 @router.post("/help")
-async def seat_help(name: str, watcher: WatcherDep, t: str | None = None,
+async def seat_help(name: str, watcher: WatcherDep, t: SeatToken,
                     body: Help = Body(default_factory=Help)) -> dict[str, Any]:  # noqa: B008
     seat = seat_of(name, t)
     step = exercise.step(str(body.step))
