@@ -30,7 +30,8 @@ HEALTHY_WITHIN = 30.0  # s: a reset lab is back on time well within this (about 
 
 
 # The longest tests start first, so that pytest-xdist's workers finish together (figures: --durations).
-LONG_FIRST = ("test_a_class_of_three", "test_the_class_in_a_browser", "test_what_one_seat_types",
+LONG_FIRST = ("test_a_class_of_three", "test_the_class_in_a_browser", "test_a_leader_runs_the_session",
+              "test_a_member_is_told", "test_what_one_seat_types",
               "test_nightly", "test_a_students_session", "test_resilience_drill", "test_bare_lab_fails_every_step",
               "test_the_notes_typed",
               "test_drill_fails_exactly")
