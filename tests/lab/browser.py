@@ -4,8 +4,10 @@ driver from the distribution too: nothing downloaded at test time); a class of t
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -21,7 +23,6 @@ from selenium.webdriver.remote.webdriver import WebDriver
 
 from airgaplab import retry
 from tests.helpers import ROOT, cli
-from tests.lab.test_class import free_port
 
 SHOTS = ROOT / "build" / "board"
 LAPTOP, PHONE, WIDE = (1366, 900), (390, 844), (2800, 1200)
@@ -43,28 +44,43 @@ def browser() -> Iterator[WebDriver]:
         b.quit()
 
 
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def board_served() -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """`airgaplab class board` on a free loopback port, answering: the process (its links on stdout) and its base
+    URL; stopped afterwards, whatever happens."""
+    port = free_port()
+    board = subprocess.Popen([sys.executable, "-m", "airgaplab", "class", "board", "--listen", f"127.0.0.1:{port}"],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        assert retry.until(lambda: _status(f"{base}/") != 0, timeout=30), "the board never answered"
+        yield board, base
+    finally:
+        board.terminate()
+        board.wait(timeout=30)
+
+
 @pytest.fixture
 def room(state_root: Path, one_class_at_a_time: None) -> Iterator[dict[str, str]]:
-    """Two bare seats and the board: its links by name ("board", "seat-01", "seat-02"), and its base URL."""
+    """Two bare seats and the board: its links by name ("board", "seat-01", "seat-02", "projector"), and its base
+    URL."""
     up = cli("class", "up", "--seats", "2", "--bare", "--gateway-port", str(free_port()), timeout=600)
-    board = None
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        port = free_port()
-        board = subprocess.Popen([sys.executable, "-m", "airgaplab", "class", "board", "--listen", f"127.0.0.1:{port}"],
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-        assert board.stdout is not None
-        lines = [board.stdout.readline() for _ in range(4)]
-        links = {m[1]: m[2] for line in lines
-                 if (m := re.search(r"(board|seat-\d\d|projector)[^:]*: (http://\S+)", line))}
-        assert set(links) == {"board", "seat-01", "seat-02", "projector"}, lines
-        links["base"] = f"http://127.0.0.1:{port}"
-        assert retry.until(lambda: _status(links["board"]) == 200, timeout=30), "the board never answered"
-        yield links
+        with board_served() as (board, base):
+            assert board.stdout is not None
+            lines = [board.stdout.readline() for _ in range(4)]
+            links = {m[1]: m[2] for line in lines
+                     if (m := re.search(r"(board|seat-\d\d|projector)[^:]*: (http://\S+)", line))}
+            assert set(links) == {"board", "seat-01", "seat-02", "projector"}, lines
+            yield {**links, "base": base}
     finally:
-        if board is not None:
-            board.terminate()
-            board.wait(timeout=30)
         down = cli("class", "down", timeout=600)
         assert down.returncode == 0, down.stdout + down.stderr
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -19,15 +18,10 @@ from airgaplab import retry
 from airgaplab.backends import open_lab
 from airgaplab.classroom import gateway
 from tests.helpers import ROOT, cli, footprint, lab_traces, root_ns_lab_addresses, suite, unchanged
+from tests.lab.browser import _status, board_served, free_port
 
 SEATS = ("seat-01", "seat-02", "seat-03")
 MARK = "/etc/airgaplab-seat"  # a file of each seat's admin saying which seat it is
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def gateway_ssh(seat: str, port: int, asked: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
@@ -160,47 +154,36 @@ def test_what_one_seat_types_leaves_every_other_seat_the_board_and_the_gateway(
     """A member's root shell in seat 2, reached as members reach it (the gateway): `killall named`, `pkill chronyd`,
     `kill -9 -1`, then `reboot`. Seats 1 and 3 keep every daemon (same PIDs), the board and the gateway keep
     running and answering, and the grader still grades every seat (seat 2 as it now is)."""
-    from tests.lab.test_board import _status
-
     port = free_port()
     up = cli("class", "up", "--seats", "3", "--gateway-port", str(port), timeout=600)
-    board = None
     try:
         assert up.returncode == 0, up.stdout + up.stderr
-        board_port = free_port()
-        board = subprocess.Popen([sys.executable, "-m", "airgaplab", "class", "board", "--listen",
-                                  f"127.0.0.1:{board_port}"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 cwd=ROOT)
-        board_url = f"http://127.0.0.1:{board_port}/"
-        assert retry.until(lambda: _status(board_url) != 0, timeout=30), "the board never answered"
-        labs = {s: open_lab(s) for s in SEATS}
-        gateway_pid = gateway._pid()
+        with board_served() as (board, board_url):
+            labs = {s: open_lab(s) for s in SEATS}
+            gateway_pid = gateway._pid()
 
-        def daemons(seat: str) -> dict[str, str]:
-            be = labs[seat]
-            return {f"{h} {d}": be.transport.exec(h, ["pidof", d]).stdout.decode().strip()
-                    for h in be.spec.host_names for d in ("chronyd", "named")}
+            def daemons(seat: str) -> dict[str, str]:
+                be = labs[seat]
+                return {f"{h} {d}": be.transport.exec(h, ["pidof", d]).stdout.decode().strip()
+                        for h in be.spec.host_names for d in ("chronyd", "named")}
 
-        others = {s: daemons(s) for s in ("seat-01", "seat-03")}
-        typed = gateway_ssh("seat-02", port, "admin", "killall named; pkill chronyd; kill -9 -1; echo typed\n")
-        assert "typed" in typed.stdout, typed.stdout + typed.stderr
-        assert not any(daemons("seat-02")[f"admin {d}"] for d in ("chronyd", "named")), daemons("seat-02")
-        boots = labs["seat-02"].boots.state("k8s-node1")[1]
-        rebooted = gateway_ssh("seat-02", port, "k8s-node1", "reboot; sleep 20; echo survived\n")
-        assert "survived" not in rebooted.stdout and "closed by remote host" in rebooted.stderr, rebooted
-        assert retry.until(lambda: labs["seat-02"].boots.state("k8s-node1") == ("up", boots + 1), timeout=30)
+            others = {s: daemons(s) for s in ("seat-01", "seat-03")}
+            typed = gateway_ssh("seat-02", port, "admin", "killall named; pkill chronyd; kill -9 -1; echo typed\n")
+            assert "typed" in typed.stdout, typed.stdout + typed.stderr
+            assert not any(daemons("seat-02")[f"admin {d}"] for d in ("chronyd", "named")), daemons("seat-02")
+            boots = labs["seat-02"].boots.state("k8s-node1")[1]
+            rebooted = gateway_ssh("seat-02", port, "k8s-node1", "reboot; sleep 20; echo survived\n")
+            assert "survived" not in rebooted.stdout and "closed by remote host" in rebooted.stderr, rebooted
+            assert retry.until(lambda: labs["seat-02"].boots.state("k8s-node1") == ("up", boots + 1), timeout=30)
 
-        for s, before in others.items():
-            assert daemons(s) == before, f"what seat-02 typed reached {s}: {before} → {daemons(s)}"
-        assert gateway._pid() == gateway_pid and gateway_pid is not None, "the gateway did not survive"
-        assert board.poll() is None and _status(board_url) != 0, "the board did not survive"
-        seen = status()  # the grader: every seat graded, seat 2's admin as the member left it
-        assert seen["seat-01"]["step"] == seen["seat-03"]["step"] == 5, seen
-        assert seen["seat-02"]["step"] == 1, seen["seat-02"]
+            for s, before in others.items():
+                assert daemons(s) == before, f"what seat-02 typed reached {s}: {before} → {daemons(s)}"
+            assert gateway._pid() == gateway_pid and gateway_pid is not None, "the gateway did not survive"
+            assert board.poll() is None and _status(board_url) != 0, "the board did not survive"
+            seen = status()  # the grader: every seat graded, seat 2's admin as the member left it
+            assert seen["seat-01"]["step"] == seen["seat-03"]["step"] == 5, seen
+            assert seen["seat-02"]["step"] == 1, seen["seat-02"]
     finally:
-        if board is not None:
-            board.terminate()
-            board.wait(timeout=30)
         down = cli("class", "down", timeout=300)
     assert down.returncode == 0, down.stdout + down.stderr
     nothing_left()

@@ -37,16 +37,15 @@ class Tokens(BaseModel):
             tokens = cls.model_validate_json(cls.path().read_text())
         except (OSError, ValueError):
             tokens = cls(leader=secrets.token_urlsafe(24), seats={})
-        missing = [s.name for s in roster.seats if s.name not in tokens.seats]
-        for name in missing:
-            tokens.seats[name] = secrets.token_urlsafe(24)
-        for name in [s.name for s in roster.seats if s.name not in tokens.codes]:
-            missing.append(name)
-            tokens.codes[name] = _code(set(tokens.codes.values()))
-        new_projector = not tokens.projector
-        if new_projector:
+        before = tokens.model_dump()
+        for name in [s.name for s in roster.seats]:
+            if name not in tokens.seats:
+                tokens.seats[name] = secrets.token_urlsafe(24)
+            if name not in tokens.codes:
+                tokens.codes[name] = _code(set(tokens.codes.values()))
+        if not tokens.projector:
             tokens.projector = secrets.token_urlsafe(24)
-        if missing or new_projector or not cls.path().exists():
+        if tokens.model_dump() != before or not cls.path().exists():
             tokens.save()
         return tokens
 

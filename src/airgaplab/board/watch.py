@@ -267,7 +267,6 @@ class Watcher:
                 rec.leader_upto, rec.solved_by = 0, {}
             rec.notices.append(Notice("action", text, time.time()))
             self.story.add(seat, "leader", what, text)
-            self._asked.add(seat)
             self._changed()
 
 

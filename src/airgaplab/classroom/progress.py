@@ -2,7 +2,7 @@
 leaves no trace on the seat), the step the member is on, how long they have been on it, and their drill.
 
     views = look(roster)          # every seat graded side by side; the roster keeps when each step began
-    views[1].as_dict()            # {'seat': 'seat-02', 'step': 3, 'on_step_s': 412, 'steps': [...], ...}
+    views[1].as_dict()            # {'seat': 'seat-02', 'step': 3, 'step_since': 1796681573.9, 'steps': [...], ...}
 """
 
 from __future__ import annotations
@@ -42,12 +42,16 @@ class SeatView:
     state: str  # up | down | unknown (why in `error`)
     steps: list[StepView] = field(default_factory=list)
     step: int = 1
-    on_step_s: float = 0.0
     step_since: float = 0.0  # epoch seconds: when the seat reached its step (a page counts the time up from it)
     drill: str | None = None
     drill_state: str | None = None
     error: str = ""
     states: list[str] = field(default_factory=list)  # the states saved for the seat's lab (what `reset` can return to)
+
+    @property
+    def on_step_s(self) -> float:
+        """How long the seat has been on its step, now."""
+        return round(time.time() - self.step_since, 1) if self.step_since else 0.0
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -92,7 +96,6 @@ def graded_seat(seat: Seat, now: float) -> tuple[SeatView, list[exercise.Graded]
     view.step = current_step(view.steps)
     if view.step != seat.progress.step:
         seat.progress = Progress(step=view.step, since=now)
-    view.on_step_s = round(now - seat.progress.since, 1)
     view.step_since = seat.progress.since
     return view, graded
 

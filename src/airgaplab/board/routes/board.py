@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -98,12 +99,15 @@ def board_csv(watcher: WatcherDep, t: str | None = None) -> PlainTextResponse:
                              headers={**NO_REFERRER, "Content-Disposition": 'attachment; filename="class.csv"'})
 
 
-async def _on_seat(name: str, t: str | None, watcher: Watcher, act: Any, *args: Any) -> dict[str, Any]:
-    """A leader's action on one seat, off the event loop; the seat graded next."""
+async def _on_seat(name: str, t: str | None, watcher: Watcher, act: Callable[[Seat], str], *,
+                   changes_lab: bool = True) -> dict[str, Any]:
+    """A leader's action on one seat, off the event loop; the seat graded next if it changed the seat's lab (a hint,
+    a hand, "helping" change only what the board shows: grading again would cost a seat's grading for nothing)."""
     leader(t)
     seat = Roster.needed().seat(name)
-    said = await run_in_threadpool(act, seat, *args)
-    watcher.grade_soon(seat.name)
+    said = await run_in_threadpool(act, seat)
+    if changes_lab:
+        watcher.grade_soon(seat.name)
     return {"ok": True, "said": said}
 
 
@@ -150,7 +154,7 @@ async def seat_hint(name: str, watcher: WatcherDep, t: str | None = None,
             raise UserError("a hint needs some text")
         watcher.hint(seat.name, text[:500])
         return f"hint sent to {seat.name}"
-    return await _on_seat(name, t, watcher, hint)
+    return await _on_seat(name, t, watcher, hint, changes_lab=False)
 
 
 @router.post("/seat/{name}/hand")
@@ -158,7 +162,7 @@ async def seat_lower_hand(name: str, watcher: WatcherDep, t: str | None = None) 
     def lower(seat: Seat) -> str:
         watcher.raise_hand(seat.name, False, by="leader")
         return f"{seat.name}'s hand lowered"
-    return await _on_seat(name, t, watcher, lower)
+    return await _on_seat(name, t, watcher, lower, changes_lab=False)
 
 
 @router.post("/seat/{name}/helping")
@@ -167,7 +171,7 @@ async def seat_helping(name: str, watcher: WatcherDep, t: str | None = None,
     def helping(seat: Seat) -> str:
         watcher.helping(seat.name, body.on)
         return f"helping {seat.name}" if body.on else f"done helping {seat.name}"
-    return await _on_seat(name, t, watcher, helping)
+    return await _on_seat(name, t, watcher, helping, changes_lab=False)
 
 
 @router.post("/room/message")
