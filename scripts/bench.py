@@ -22,6 +22,7 @@ import argparse
 import atexit
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -185,6 +186,20 @@ def bench_vagrant(os_name: str, cold_box: bool) -> dict[str, object]:
     return row
 
 
+def services_up(services: str, rounds: int = 3) -> dict[str, object]:
+    """`up` of the default lab against one with `services` (the study's later chapters on the same hosts), each
+    `rounds` times in turn (a machine's speed drifts: the median of each, and their ratio)."""
+    times: dict[str, list[float]] = {"default": [], services: []}
+    for i in range(rounds):
+        for label, extra in (("default", []), (services, ["--services", services])):
+            name = f"bench-svc-{i}"
+            times[label].append(cli("up", "--backend", "netns", "--name", name, *extra))
+            cli("down", "--name", name)
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return {"default_up_s": med["default"], f"up_s[{services}]": med[services],
+            "ratio": med[services] / med["default"]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--nodes", type=int, nargs="+", default=[2, 100])
@@ -206,6 +221,8 @@ def main() -> None:
         row = bench(n, suite=(n == 2))
         up_down[n] = (float(row["up_s"]), float(row["down_s"]))  # type: ignore[arg-type]  # figures, not objects
         print("  ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()), flush=True)
+    row = services_up("ntp,dns,gateway")  # a lab with the gateway chapter beside the notes' default
+    print("services: " + "  ".join(f"{k}={v:.2f}" for k, v in row.items() if isinstance(v, float)), flush=True)
     # scale, as ratios within this run (goals: 100-node up <= 5x a 2-node up, its down <= 1.5x a 2-node up)
     small, big = min(up_down), max(up_down)
     if big != small:

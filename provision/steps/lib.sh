@@ -5,10 +5,9 @@
 
 RENDERED=${RENDERED:-/var/lib/airgaplab/rendered}
 export CHANGED=0
-# The OS family's names and paths (airgaplab.family passes them); Rocky's when unset.
+# The OS family's package manager (airgaplab.family passes it; each service its own names and paths); Rocky's
+# when unset.
 : "${PKG_INSTALL:=dnf install -y}"
-: "${CHRONY_PKG:=chrony}" "${CHRONY_SERVICE:=chronyd}" "${CHRONY_CONF:=/etc/chrony.conf}" "${CHRONY_BAK:=/etc/chrony.bak}"
-: "${NAMED_PKGS:=bind bind-utils}" "${NAMED_SERVICE:=named}" "${NAMED_CONF:=/etc/named.conf}" "${NAMED_BAK:=/etc/named.bak}"
 
 log() { planning || printf '[%s] %s\n' "${STEP:-step}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${STEP:-step}" "$*" >&2; exit 1; }
@@ -87,17 +86,6 @@ ensure_service() {
     act systemctl start "$unit"
     log "started $unit"
   fi
-}
-
-# provision_chrony: the whole chrony step; server and client differ only in the rendered file.
-provision_chrony() {
-  # shellcheck disable=SC2086  # PKG_INSTALL and CHRONY_PKG are word lists
-  command -v chronyd >/dev/null || act $PKG_INSTALL $CHRONY_PKG
-  chronyd -p -f "$RENDERED$CHRONY_CONF" >/dev/null || die "the new chrony.conf does not parse (chronyd -p); nothing changed"
-  backup_once "$CHRONY_CONF" "$CHRONY_BAK"
-  install_rendered "$CHRONY_CONF"
-  [[ -d /var/log/chrony ]] || act mkdir -p /var/log/chrony
-  ensure_service "$CHRONY_SERVICE"
 }
 
 # networkmanager_dns_none: the drop-in that keeps NetworkManager off resolv.conf, in effect at once.

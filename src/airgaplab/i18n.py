@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from pathlib import Path
 
 from airgaplab.paths import PACKAGE_DIR
 
@@ -50,6 +51,12 @@ def set_language(lang: str | None) -> None:
         _chosen.append(lang)
 
 
+def catalogs(lang: str) -> list[Path]:
+    """The PO files of `lang`: the package's (locale/) and each service module's own (services/<name>/locale/:
+    its steps' and requirements' words)."""
+    return [LOCALE_DIR / f"{lang}.po", *sorted((PACKAGE_DIR / "services").glob(f"*/locale/{lang}.po"))]
+
+
 @cache
 def messages(lang: str) -> dict[str, str]:
     """msgid → its translation (none for English, the messages' own language; a fuzzy entry is no translation)."""
@@ -57,7 +64,7 @@ def messages(lang: str) -> dict[str, str]:
         return {}
     import polib
 
-    return {e.msgid: e.msgstr for e in polib.pofile(str(LOCALE_DIR / f"{lang}.po"))
+    return {e.msgid: e.msgstr for path in catalogs(lang) for e in polib.pofile(str(path))
             if e.msgstr and "fuzzy" not in e.flags}
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from airgaplab.exercise.drills import DRILLS
+from airgaplab.lab.specfile import load_spec
+from airgaplab.paths import default_lab_file
 from airgaplab.suite.catalog import catalog
 from tests.helpers import ROOT, cli, lab_name, lab_traces
 
@@ -58,7 +60,8 @@ def test_report_twice_gives_history_of_two_a_page_that_renders_and_allure_html(l
     assert [json.loads(h)["run"] for h in history] == [first.name, second.name]
     s = json.loads((second / "summary.json").read_text())
     assert s["schema"] == "airgaplab-summary/2" and s["verdict"] == "PASS" and s["rehearsal"] is None
-    assert {r["id"] for r in s["requirements"]} == {r for r in catalog() if "-RES-" not in r}
+    assert {r["id"] for r in s["requirements"]} == {r for r, q in catalog().items() if "-RES-" not in r
+                                                     and q.holds_on(be.spec)}  # the lab's own services' and state's
     # the lab was up before these runs: no "lab up" time of this run to show
     assert s["timings"]["lab_up_s"] is None and s["timings"]["suite_s"] > 0 and s["timings"]["ntp_synchronized"]
     # a passing run still carries its evidence (collapsed on the page), from admin and a node
@@ -68,7 +71,7 @@ def test_report_twice_gives_history_of_two_a_page_that_renders_and_allure_html(l
     assert all(v is not None and v < 30 for v in s["timings"]["ntp_sync_s"].values())
     assert len(s["history"]) == 2
     dom, log = chromium_check(second / "summary.html", tmp_path)
-    for rid in (r for r in catalog() if "-RES-" not in r):
+    for rid in (r for r, q in catalog().items() if "-RES-" not in r and q.holds_on(be.spec)):
         assert f'id="req-{rid}"' in dom, rid
     assert 'id="topology"' in dom and 'id="matrix"' in dom
     assert re.search(r'id="chart-pass" data-points="2"', dom) and re.search(r'id="chart-sync" data-points="2"', dom)
@@ -135,7 +138,8 @@ def test_nightly_exit_status_and_nothing_left_up(drill, reports, own_state) -> N
     s = json.loads((run / "summary.json").read_text())
     assert s["verdict"] == ("FAIL" if drill else "PASS")
     assert s["timings"]["lab_up_s"] > 0  # this run brought the lab up
-    assert {r["id"] for r in s["requirements"]} == set(catalog())  # nightly: resilience included
+    spec = load_spec(default_lab_file())
+    assert {r["id"] for r in s["requirements"]} == {r for r, q in catalog().items() if q.holds_on(spec)}  # resilience too
     if drill:
         # nightly runs the resilience requirements too: the drill's whole set fails
         assert {x["id"] for x in s["requirements"] if x["failures"]} == {r for r, _ in DRILLS[drill].breaks}

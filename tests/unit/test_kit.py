@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from airgaplab import kit
-from airgaplab.lab import checkers
 from airgaplab.lab.family import FAMILIES
 from airgaplab.lab.render import files_for
 from airgaplab.lab.specfile import load_spec
 from airgaplab.paths import default_lab_file
+from airgaplab.services.dns import checker as dnschecker
 
 SIMULATED = """NOTE: This is only a simulation!
 Inst libuv1t64 (1.50.0-2 Debian:13.2/stable [amd64])
@@ -80,11 +80,11 @@ def test_named_checkconf_reads_the_root_key_include_as_the_trust_anchor_it_holds
         seen.append(Path(argv[-1]).read_text())
         return Done()
 
-    monkeypatch.setattr(checkers, "_checker", checker)
+    monkeypatch.setattr(dnschecker, "run_checker", checker)
     fam = FAMILIES["rocky10"]
     spec = load_spec(default_lab_file())
     text = files_for(spec, spec.host("admin"), fam=fam)[fam.named_conf]
     assert f'include "{fam.root_key}";' in text and "dnssec-validation yes" in text
-    assert checkers._named_checkconf(text, tmp_path, fam) is None
-    assert "trust-anchors {" in seen[0] and checkers.ROOT_KSK_2017 in seen[0]
+    assert dnschecker.named_checkconf(text, tmp_path, fam) is None
+    assert "trust-anchors {" in seen[0] and dnschecker.ROOT_KSK_2017 in seen[0]
     assert "include" not in seen[0]  # the other stock files (zones, crypto policy) are not checked here

@@ -13,7 +13,7 @@ PKG = Path(__file__).resolve().parents[2] / "src" / "airgaplab"
 LAYERS = (
     ("airgaplab.errors", "airgaplab.paths", "airgaplab.retry", "airgaplab.diagnosis", "airgaplab.kit",
      "airgaplab.i18n"),
-    ("airgaplab.lab",),
+    ("airgaplab.lab", "airgaplab.services"),  # a service module: the lab's files, steps and checks of one service
     ("airgaplab.probes",),
     ("airgaplab.backends", "airgaplab.inventory"),  # an inventory: hosts the harness reaches but never made
     ("airgaplab.suite",),
@@ -25,6 +25,11 @@ LAYERS = (
 )
 SHIMS = PKG / "backends" / "netns" / "shims"
 REGISTERED = ("netns", "vagrant")  # the backends' packages (airgaplab.backends.REGISTRY names them)
+
+
+def sources() -> list[Path]:
+    """The package's modules: its .py files but the services' conformance tests (pytest's, as tests/ is)."""
+    return [p for p in PKG.rglob("*.py") if "conformance" not in p.relative_to(PKG).parts]
 
 
 def module_of(path: Path) -> str:
@@ -45,7 +50,7 @@ def imports(*, typing_too: bool = False) -> dict[str, set[str]]:
     named for mypy only (under TYPE_CHECKING) is an arrow with `typing_too`: no arrow at run time, but two modules
     that name each other are one module read in two files."""
     graph: dict[str, set[str]] = {}
-    for path in PKG.rglob("*.py"):
+    for path in sources():
         mod, found = module_of(path), set()
         tree = ast.parse(path.read_text())
         typing_only = set() if typing_too else {
@@ -128,7 +133,7 @@ def test_no_outcome_compared_by_its_text_outside_its_module() -> None:
 
 
 def test_no_source_file_over_300_lines() -> None:
-    long = {str(p.relative_to(PKG)): n for p in [*PKG.rglob("*.py"), *(f for f in SHIMS.iterdir() if f.is_file())]
+    long = {str(p.relative_to(PKG)): n for p in [*sources(), *(f for f in SHIMS.iterdir() if f.is_file())]
             if (n := len(p.read_text().splitlines())) > 300}
     assert not long, f"split these by job: {long}"
 
@@ -136,7 +141,8 @@ def test_no_source_file_over_300_lines() -> None:
 def test_no_os_or_backend_named_outside_its_table_and_registry() -> None:
     os_test = re.compile(r"""\bos\s*[!=]=\s*["']""")
     backend_test = re.compile(r"""[!=]=\s*["'](netns|vagrant)["']|["'](netns|vagrant)["']\s*[!=]=""")
-    found = [f"{p.relative_to(PKG)}:{i}" for p in PKG.rglob("*.py") for i, line in enumerate(p.read_text().splitlines(), 1)
+    found = [f"{p.relative_to(PKG)}:{i}" for p in [*sources(), *PKG.rglob("*.j2")]
+             for i, line in enumerate(p.read_text().splitlines(), 1)
              if (os_test.search(line) and p.name != "family.py")
              or (backend_test.search(line) and "backends" not in p.relative_to(PKG).parts)]
     assert not found, f"an OS or backend compared by name outside airgaplab.lab.family / airgaplab.backends: {found}"

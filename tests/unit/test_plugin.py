@@ -8,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from airgaplab.exercise import drills
 from airgaplab.exercise.drills import DRILLS
+from airgaplab.services import registry
 from airgaplab.suite.catalog import KINDS, catalog
 from tests.helpers import ROOT
 
@@ -27,7 +29,7 @@ def test_no_lab_up_is_one_line_per_test_not_a_traceback(state_dir: Path) -> None
 
 def _req_ids_in_suite() -> set[str]:
     ids = set()
-    for path in SUITE.glob("test_*.py"):
+    for path in [*SUITE.glob("test_*.py"), *(p for s in registry.every() for p in s.conformance_dir.glob("test_*.py"))]:
         for node in ast.walk(ast.parse(path.read_text())):
             if (isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "req" and node.args
                     and isinstance(node.args[0], ast.Constant)):
@@ -45,7 +47,8 @@ def test_catalog_entries_are_complete() -> None:
         assert r.scope in ("admin", "node", "lab") and r.claim and r.source and r.hint, r.id
         assert r.kind in KINDS, r.id
         # the exercise grades every requirement of the notes' steps; resilience is no step of theirs
-        assert (r.step in (1, 2, 3, 4) and r.nudge) if r.kind != "resilience" else not r.step, r.id
+        steps = {n for n, _, _ in registry.exercise()}
+        assert (r.step in steps and r.nudge) if r.kind != "resilience" else not r.step, r.id
 
 
 def test_every_resilience_requirement_has_a_drill_that_breaks_it() -> None:
@@ -54,5 +57,5 @@ def test_every_resilience_requirement_has_a_drill_that_breaks_it() -> None:
 
 
 def test_drills_cover_every_family() -> None:
-    families = {req.rsplit("-", 1)[0] for d in DRILLS.values() for req, _ in d.breaks}
-    assert families == {"NET", "NTP-SRV", "NTP-CLI", "DNS-SRV", "DNS-CLI", "NTP-RES", "DNS-RES"}
+    families = {req.rsplit("-", 1)[0] for d in drills.ALL.values() for req, _ in d.breaks}
+    assert families == {"NET", "NTP-SRV", "NTP-CLI", "DNS-SRV", "DNS-CLI", "NTP-RES", "DNS-RES", "GW"}

@@ -1,4 +1,5 @@
-"""The VM lab, booted for real: Debian 12 VMs under a private libvirtd, provisioned by provision/steps.
+"""The VM lab, booted for real: Debian 12 VMs under a private libvirtd, provisioned by the services' steps (the
+notes' NTP and DNS, and the gateway chapter, closed).
 
 Slow (minutes: software emulation on two cores), so not part of `make test`;
 `make test-vm` runs it and CI runs that. One boot does on the VMs what `make
@@ -9,8 +10,8 @@ them (internet-down, a restart of admin's chronyd, clear — after the family,
 so its checks start from a settled admin; a reset follows); drills undone by
 three resets (the first minutes after `up` saved the state: the clocks come
 back, and the whole suite passes; the second after every ACL broken at once,
-firewalld on); the exercise from `reset bare` to `solve --to 4`; teardown
-proves `down` leaves nothing behind.
+firewalld on); the gateway chapter opened and closed; the exercise from
+`reset bare` to `solve --to 4`; teardown proves `down` leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ pytestmark = [pytest.mark.vm, needs_root()]
 def vmlab(state: Path) -> Iterator[str]:
     name = "vmt"
     t0 = time.monotonic()
-    r = run(["up", "--backend", "vagrant", "--os", OS, "--name", name], state, timeout=UP_TIMEOUT)
+    # the notes' services and the gateway chapter (closed: where the NTP/DNS chapter starts)
+    r = run(["up", "--backend", "vagrant", "--os", OS, "--name", name, "--services", "ntp,dns,gateway"], state,
+            timeout=UP_TIMEOUT)
     print(f"up: {time.monotonic() - t0:.0f} s", file=sys.stderr)
     try:
         assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
@@ -90,7 +93,7 @@ def failing(outcomes: list[dict]) -> set[str]:
 def suite_passes(state: Path, vmlab: str) -> None:
     outcomes, out = vm_suite(state, vmlab)
     assert outcomes and all(o["outcome"] == "PASS" for o in outcomes), out[-4000:]  # none failed, none skipped
-    assert "26/26 requirements pass" in out and "lab vmt on vagrant" in out, out[-2000:]
+    assert "27/27 requirements pass" in out and "lab vmt on vagrant" in out, out[-2000:]  # GW-2: closed
 
 
 def test_the_clocks_are_this_machines_when_up_ends(vmlab: str, state: Path) -> None:
@@ -228,6 +231,17 @@ def test_three_drills_each_undone_by_reset(vmlab: str, state: Path) -> None:
         else:
             outcomes, out = vm_suite(state, vmlab, *picked)
             assert outcomes and not failing(outcomes), f"after {drilled} and reset: {out[-2500:]}"
+
+
+def test_the_gateway_chapter_opens_and_closes_on_the_vms(vmlab: str, state: Path) -> None:
+    """Opened, each node reaches the simulated internet through admin's masquerade (firewalld on: its policy
+    forwards the internal network); closed, the rule, the policy, forwarding and the routes are gone."""
+    for step, number in (("gateway-open", "5"), ("gateway-closed", "6")):
+        solved = run(["solve", step, "--name", vmlab], state, timeout=600)
+        assert solved.returncode == 0, solved.stdout[-2000:] + solved.stderr[-2000:]
+        checked = run(["check", number, "--name", vmlab], state, timeout=600)
+        assert checked.returncode == 0 and "all checks pass" in checked.stdout, checked.stdout[-3000:]
+    assert "airgaplab-gateway" not in exec_(state, vmlab, "admin", "firewall-cmd", "--get-policies").stdout
 
 
 def test_the_exercise_from_bare_to_solved_on_the_same_vms(vmlab: str, state: Path) -> None:

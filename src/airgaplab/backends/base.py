@@ -27,6 +27,7 @@ from airgaplab.lab.family import Family
 from airgaplab.lab.spec import LabSpec
 from airgaplab.lab.transport import Transport
 from airgaplab.lab.world import World
+from airgaplab.services import registry
 
 Progress = Callable[[str], None]
 
@@ -171,7 +172,7 @@ class Backend(ABC):
     def reboot(self, host: str) -> None:
         """Bring `host` down and up as a reboot would. This default (hosts that are not machines of their own):
         every daemon stops, then those enabled start again, NetworkManager first."""
-        units = ("NetworkManager", self.family.named_service, self.family.chrony_service)
+        units = ("NetworkManager", *(registry.unit_of(d, self.family) for d in registry.daemons(self.spec)))
         script = (f"for u in {' '.join(units)}; do systemctl stop $u 2>/dev/null; done; "
                   f"for u in {' '.join(units)}; do if systemctl is-enabled --quiet $u 2>/dev/null; then "
                   "systemctl start $u || exit 1; fi; done")

@@ -17,9 +17,9 @@ from starlette.requests import HTTPConnection
 from airgaplab import i18n
 from airgaplab.board.tokens import Tokens
 from airgaplab.board.watch import Watcher
+from airgaplab.classroom import progress
 from airgaplab.classroom.roster import Roster, Seat
 from airgaplab.errors import UserError
-from airgaplab.exercise import steps as exercise
 
 HERE = Path(__file__).parent
 KEEPALIVE_S = 15.0
@@ -71,7 +71,7 @@ def seat_of(name: str, t: str | None) -> Seat:
 
 
 def page(name: str, lang: str = "en", **context: Any) -> HTMLResponse:
-    return HTMLResponse(PAGES.get_template(name).render(steps=exercise.STEPS, lang=lang,
+    return HTMLResponse(PAGES.get_template(name).render(steps=progress.class_steps(), lang=lang,
                                                         t=lambda text: i18n.t(text, lang), **context),
                         headers=NO_REFERRER)
 

@@ -14,6 +14,7 @@ from airgaplab.classroom.roster import Seat
 from airgaplab.classroom.seats import open_seat
 from airgaplab.exercise import drills, rewind
 from airgaplab.exercise import steps as exercise
+from airgaplab.services.drill import Drill
 
 
 def reset(seat: Seat, state: str | None = None) -> str:
@@ -26,8 +27,8 @@ def solve_to(seat: Seat, last: str | int, say: Callable[[str], None] = lambda _m
     follow their sources, as the steps' checks wait for: the last step's number, and why the clocks do not
     follow yet (None when they do)."""
     be = open_seat(seat)
-    upto = exercise.step(str(last)).number
-    for st in exercise.STEPS[:upto]:
+    upto = exercise.step(str(last), exercise.of(be.spec)).number
+    for st in (s for s in exercise.of(be.spec) if s.number <= upto):
         say(f"{seat.name}: solving step {st.number} {st.name} …")
         exercise.solve(be, st)
     say(f"{seat.name}: waiting for the clocks to follow their sources …")
@@ -39,6 +40,6 @@ def solved(seat: Seat, upto: int, why: str | None) -> str:
     return f"{seat.name}: steps 1–{upto} solved" + (f", but {why}" if why else ", the clocks in sync")
 
 
-def drill(seat: Seat, name: str) -> drills.Drill:
+def drill(seat: Seat, name: str) -> Drill:
     """A break/fix drill applied on the seat."""
     return drills.apply(open_seat(seat), name)

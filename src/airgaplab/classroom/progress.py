@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from airgaplab.backends import open_lab
@@ -17,10 +18,16 @@ from airgaplab.classroom.roster import Progress, Roster, Seat
 from airgaplab.errors import LabError, UserError
 from airgaplab.exercise import drills
 from airgaplab.exercise import steps as exercise
+from airgaplab.lab.specfile import load_spec
 from airgaplab.suite.catalog import catalog
 
 GRADED_SIDE_BY_SIDE = 4
-DONE = len(exercise.STEPS) + 1  # the step after the last: every step passes
+
+
+def class_steps() -> tuple[exercise.Step, ...]:
+    """The steps the class's seats are graded on (its spec's services, in its state); the notes' without a class."""
+    roster = Roster.load()
+    return exercise.STEPS if roster is None else exercise.graded_on(load_spec(Path(roster.spec_file)))
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,11 @@ class SeatView:
     states: list[str] = field(default_factory=list)  # the states saved for the seat's lab (what `reset` can return to)
 
     @property
+    def done(self) -> bool:
+        """Every step passes (the seat is past the last)."""
+        return bool(self.steps) and self.step > self.steps[-1].number
+
+    @property
     def on_step_s(self) -> float:
         """How long the seat has been on its step, now."""
         return round(time.time() - self.step_since, 1) if self.step_since else 0.0
@@ -61,14 +73,14 @@ class SeatView:
 
 
 def current_step(steps: list[StepView]) -> int:
-    """The first step whose checks do not all pass (DONE when all do)."""
-    return next((s.number for s in steps if not s.passing), DONE)
+    """The first step whose checks do not all pass (the one after the last when all do)."""
+    return next((s.number for s in steps if not s.passing), (steps[-1].number if steps else 0) + 1)
 
 
-def steps_of(graded: list[exercise.Graded]) -> list[StepView]:
+def steps_of(graded: list[exercise.Graded], steps: tuple[exercise.Step, ...] = exercise.STEPS) -> list[StepView]:
     reqs = catalog()
     views = []
-    for s in exercise.STEPS:
+    for s in steps:
         mine = [g for g in graded if reqs[g.req].step == s.number]
         views.append(StepView(s.number, s.name, sum(g.outcome.passing for g in mine), len(mine)))
     return views
@@ -87,7 +99,8 @@ def graded_seat(seat: Seat, now: float) -> tuple[SeatView, list[exercise.Graded]
         if not be.is_up():
             return SeatView(seat.name, seat.host, "down"), []
         graded = exercise.grade(be, None)
-        view = SeatView(seat.name, seat.host, "up", steps_of(graded), states=be.state.saved_states())
+        view = SeatView(seat.name, seat.host, "up", steps_of(graded, exercise.graded_on(be.spec)),
+                        states=be.state.saved_states())
         d = drills.active(be.state)
         if d is not None:
             view.drill, (view.drill_state, _) = d.name, drills.judged(be, d)

@@ -17,6 +17,7 @@ from airgaplab.errors import UserError
 from airgaplab.exercise import drills, rewind, states
 from airgaplab.exercise import steps as exercise
 from airgaplab.i18n import set_language, t
+from airgaplab.services.names import DEFAULT
 from airgaplab.suite.catalog import catalog
 from airgaplab.suite.outcomes import Result
 
@@ -27,6 +28,14 @@ DRILL_ARG_HELP = "The drill to apply; without it, the list by symptom."
 LINE = 78
 LangOpt = Annotated[str | None, typer.Option("--lang", metavar="LANG", help="en or ko (default: the locale's: "
                                                                            "LANG=ko_KR.UTF-8 speaks Korean).")]
+
+
+def lab_services(name: str | None) -> list[str]:
+    """The services of the lab `name` (or the only one up); the notes' chapter's when no lab is up to ask."""
+    try:
+        return open_lab(name).spec.service_names
+    except UserError:
+        return list(DEFAULT)
 
 
 def _indented(label: str, text: str) -> None:
@@ -60,13 +69,20 @@ def check(
     asked, from where, what came back (exit 1 unless all pass). Stuck? `--hint` says where to look; `airgaplab
     solve STEP` shows the answer."""
     set_language(lang)
-    steps = [exercise.step(which)] if which else list(exercise.STEPS)
+    if which:
+        exercise.step(which, exercise.ALL)  # a step no service has: said before a lab is looked for
     be = open_lab(name)
+    steps = [exercise.step(which, exercise.of(be.spec))] if which else list(exercise.of(be.spec))
     total = passed = 0
     failing_steps: list[int] = []
     said: set[str] = set()  # symptoms shown already: one root cause is told once, what follows from it collapsed
     for s in steps:
         reqs = [r for r in catalog().values() if r.step == s.number]
+        if not which and reqs and not any(r.holds_on(be.spec) for r in reqs):  # the other end of the gateway
+            out.print(f"[bold]{t('step {number} {name}').format(number=s.number, name=s.name)}[/] ({t(s.where)}): "
+                      + t("not this lab's state (its spec) — `airgaplab check {number}` grades it").format(
+                          number=s.number), highlight=False)
+            continue
         wait = be.world.sync_timeout if sync_timeout is None else sync_timeout
         converges = any(r.kind == CONVERGING for r in reqs)
         why = t("waiting for chrony to converge (up to {seconds} s) while ").format(seconds=f"{wait:.0f}") \
@@ -138,10 +154,11 @@ def solve(
         raise UserError("solve: name one step (`airgaplab solve 2`) or fast-forward up to one "
                         "(`airgaplab solve --to 3`)")
     set_language(lang)
+    exercise.step(str(to if to is not None else which), exercise.ALL)  # said before a lab is looked for
     be = open_lab(name)
     if to is not None:
-        last = exercise.step(to)
-        for s in exercise.STEPS[:last.number]:
+        last = exercise.step(to, exercise.of(be.spec))
+        for s in (s for s in exercise.of(be.spec) if s.number <= last.number):
             with out.status(t("solving step {number} {name} …").format(number=s.number, name=s.name)):
                 changed = exercise.solve(be, s)
             out.print(t("step {number} {name}: the reference configuration is on {hosts}").format(
@@ -149,7 +166,7 @@ def solve(
         out.print(t("now `airgaplab check {step}` (or `airgaplab reset bare` starts the exercise over)").format(
             step=last.number), highlight=False)
         return
-    s = exercise.step(str(which))
+    s = exercise.step(str(which), exercise.of(be.spec))
     with out.status(t("working out step {number} {name} …").format(number=s.number, name=s.name)):
         shown = exercise.answer(be, s)
     for host, ans in shown.items():  # all of it shown first, then applied
@@ -188,11 +205,12 @@ def drill(
         return
     if which is None:
         # the names are what the user types next: never cut, whatever the terminal's width (the rest wraps)
-        name_col = Column("drill", no_wrap=True, min_width=max(len(d) for d in drills.DRILLS))
+        shown = drills.of(lab_services(name))
+        name_col = Column("drill", no_wrap=True, min_width=max(len(d) for d in shown))
         rest = [Column(c, overflow="fold") for c in ("symptom", *(["what it breaks", "requirements that fail"]
                                                                 if show else []))]
         table = Table(name_col, *rest, title="break/fix drills (`airgaplab drill NAME`)", title_justify="left")
-        for d in drills.DRILLS.values():
+        for d in shown.values():
             table.add_row(d.name, d.symptom, *([d.what, ", ".join(sorted({r for r, _ in d.breaks}))] if show else []))
         out.print(table)
         return

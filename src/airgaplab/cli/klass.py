@@ -21,7 +21,6 @@ from airgaplab.classroom.roster import Roster
 from airgaplab.cli.console import out
 from airgaplab.cli.options import SpecOpt
 from airgaplab.errors import UserError
-from airgaplab.exercise import steps as exercise
 from airgaplab.paths import default_lab_file
 
 class_app = typer.Typer(
@@ -95,13 +94,14 @@ def class_status(as_json: Annotated[bool, typer.Option("--json", help="Machine-r
     if as_json:
         print(json.dumps({"backend": roster.backend, "seats": [v.as_dict() for v in views]}, indent=1))
         return
-    table = Table(Column("seat", no_wrap=True), "host", "state", *(str(s.number) for s in exercise.STEPS), "on step",
+    steps = progress.class_steps()
+    table = Table(Column("seat", no_wrap=True), "host", "state", *(str(s.number) for s in steps), "on step",
                   "drill", title=f"class of {len(views)} seats — steps: "
-                  + ", ".join(f"{s.number} {s.name}" for s in exercise.STEPS), title_justify="left")
+                  + ", ".join(f"{s.number} {s.name}" for s in steps), title_justify="left")
     for v in views:
         marks = [("[green]✓[/]" if s.passing else f"[red]{s.passed}/{s.total}[/]") for s in v.steps] or \
-            ["-"] * len(exercise.STEPS)
-        on = "done" if v.step == progress.DONE else f"{v.step}: {v.on_step_s / 60:.0f} min"
+            ["-"] * len(steps)
+        on = "done" if v.done else f"{v.step}: {v.on_step_s / 60:.0f} min"
         drill = f"{v.drill} ({v.drill_state})" if v.drill else ""
         table.add_row(v.seat, host_label(v.host), v.state if not v.error else f"{v.state}: {v.error}", *marks, on, drill)
     out.print(table)

@@ -15,12 +15,13 @@ from airgaplab.backends.base import LabStatus
 from airgaplab.backends.lifecycle import up_or_clean
 from airgaplab.cli import doctor as doctor_cli
 from airgaplab.cli.console import Steps, err, out
-from airgaplab.cli.options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, SpecOpt, load_spec_of
+from airgaplab.cli.options import BackendOpt, HypervisorOpt, NameOpt, NodesOpt, OsOpt, ServicesOpt, SpecOpt, load_spec_of
 from airgaplab.errors import LabError, UserError
 from airgaplab.exercise import drills, faults
 from airgaplab.exercise import steps as exercise
 from airgaplab.lab import render
 from airgaplab.lab.family import machine_os
+from airgaplab.services import registry
 
 if TYPE_CHECKING:
     pass
@@ -46,7 +47,8 @@ DRY_RUN_HELP = ("Create nothing: print (JSON) every doctor finding that would st
 
 def _status_table(st: LabStatus) -> Table:
     table = Table(title=f"lab {st.lab_name} ({st.backend}): {st.state}", title_justify="left")
-    for col in ("host", "state", "addresses", "chronyd", "named"):
+    shown = [s.daemon for s in registry.every() if s.daemon]  # a column for each service's daemon
+    for col in ("host", "state", "addresses", *shown):
         table.add_column(col)
     for h in st.hosts:
         addrs = "  ".join(f"{k} {v}" for k, v in h.addresses.items())
@@ -56,7 +58,7 @@ def _status_table(st: LabStatus) -> Table:
             return {"active": "[green]active[/]", "inactive": "[dim]-[/]", "activating": "[yellow]activating[/]",
                     "failed": "[red]failed[/]"}.get(state, state)
 
-        table.add_row(h.name, h.state, addrs, mark("chronyd"), mark("named"))
+        table.add_row(h.name, h.state, addrs, *(mark(d) for d in shown))
     return table
 
 
@@ -70,9 +72,11 @@ def up(
     dry_run: Annotated[bool, typer.Option("--dry-run", help=DRY_RUN_HELP)] = False,
     os_name: OsOpt = None,
     hypervisor: HypervisorOpt = None,
+    services: ServicesOpt = None,
 ) -> None:
-    """Bring a lab up: hosts, networks, the simulated internet, then NTP/DNS provisioning."""
-    spec = load_spec_of(spec_file, nodes, os_name, hypervisor)
+    """Bring a lab up: hosts, networks, the simulated internet, then its services' provisioning (the notes' NTP
+    and DNS; `--services` chooses)."""
+    spec = load_spec_of(spec_file, nodes, os_name, hypervisor, services)
     if name:
         spec = spec.model_copy(update={"name": name})
     chosen, why = resolve_backend_name(backend, spec)
@@ -94,7 +98,7 @@ def up(
     out.print(f"lab [bold]{spec.name}[/] up in {up_s:.1f} s — try: "
               f"airgaplab exec {spec.nodes_list[0].name if spec.nodes_list else spec.hosts[0].name} -- chronyc sources -v")
     if bare:
-        out.print(exercise.text(min(out.width, 100)), highlight=False, soft_wrap=True)
+        out.print(exercise.text(min(out.width, 100), exercise.of(spec)), highlight=False, soft_wrap=True)
 
 
 @app.command()

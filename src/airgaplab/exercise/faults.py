@@ -21,8 +21,9 @@ from dataclasses import asdict, dataclass
 from airgaplab.backends.base import Backend
 from airgaplab.backends.state import LabState
 from airgaplab.errors import UserError
+from airgaplab.services import registry
 
-SERVICES = ("chronyd", "named", "NetworkManager")
+SERVICES = (*registry.daemons(), "NetworkManager")  # what `fault stop|start|restart HOST SERVICE` takes
 TABLE = "inet airgaplab_fault"
 
 
@@ -65,7 +66,7 @@ def known_verb(verb: str) -> str:
 def _unit(be: Backend, service: str) -> str:
     if service not in SERVICES:
         raise UserError(f"fault: unknown service {service!r} — use {', '.join(SERVICES)}")
-    return {"chronyd": be.family.chrony_service, "named": be.family.named_service}.get(service, service)
+    return registry.unit_of(service, be.family) if registry.of_daemon(service) else service
 
 
 def _host(be: Backend, host: str) -> str:

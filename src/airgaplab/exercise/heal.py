@@ -14,6 +14,7 @@ from airgaplab.backends.base import Backend
 from airgaplab.errors import LabError
 from airgaplab.exercise import faults, rewind
 from airgaplab.probes import facts
+from airgaplab.services import registry
 
 BURST_EVERY_S = 4.0  # a burst takes 4 requests 2 s apart; ask anew after it
 
@@ -45,11 +46,9 @@ def restart_stale(be: Backend) -> list[str]:
     when it changes its file: a file changed and restored by hand leaves the daemon on the changed one)."""
     done = []
     for host in be.spec.hosts:
-        for daemon, role in (("chronyd", "ntp"), ("named", "dns-server")):
-            if not any(r.startswith(role) for r in host.roles):
-                continue
+        for daemon in (s.daemon for s in registry.of(be.spec) if s.daemon and s.runs_daemon(host)):
             if facts.restart_due(be.transport, host.name, daemon, be.family):
-                be.transport.run(host.name, ["systemctl", "restart", be.family.service(daemon)],
+                be.transport.run(host.name, ["systemctl", "restart", registry.unit_of(daemon, be.family)],
                                  what=f"restarting {daemon}")
                 done.append(f"{host.name}:{daemon}")
     return done

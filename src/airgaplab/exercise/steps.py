@@ -28,8 +28,10 @@ from airgaplab.backends.base import Backend
 from airgaplab.errors import UserError
 from airgaplab.i18n import t
 from airgaplab.lab import provisioner, render
+from airgaplab.lab.spec import LabSpec
 from airgaplab.paths import project_root
 from airgaplab.probes import facts
+from airgaplab.services import registry
 from airgaplab.suite import outcomes
 from airgaplab.suite.catalog import catalog
 from airgaplab.suite.outcomes import Outcome, Result
@@ -43,44 +45,54 @@ class Step:
     where: str
     todo: str
     by_hand: str
+    then: tuple[str, ...] = ()  # more roles whose steps solve it, each after the one before
+    env: tuple[tuple[str, str], ...] = ()  # what its steps are told besides the lab's values
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return (self.role, *self.then)
 
 
-STEPS = (
-    Step(1, "ntp-server", "ntp-server", "admin",
-         "chrony serves time: upstream pool servers with iburst, the internal network allowed, local stratum 10, "
-         "a log directory; keep the original config as /etc/chrony.bak; restart chronyd",
-         "chronyc sources -v (a ^* upstream); timedatectl status (System clock synchronized: yes)"),
-    Step(2, "ntp-clients", "ntp-client", "every node",
-         "chrony takes its time from admin only (iburst), with a log directory; keep /etc/chrony.bak; restart chronyd",
-         "chronyc sources -v on the node (^* admin); chronyc clients on admin (every node listed)"),
-    Step(3, "dns-server", "dns-server", "admin",
-         "BIND answers and recurses for localhost and the internal network only, forwards to 168.126.63.1 and "
-         "8.8.8.8, validates DNSSEC; keep /etc/named.bak; named-checkconf; enable and start named; admin resolves "
-         "through itself",
-         "named-checkconf /etc/named.conf (no output); dig +short google.com @192.168.10.10"),
-    Step(4, "dns-clients", "dns-client", "every node",
-         "NetworkManager leaves /etc/resolv.conf alone (a conf.d drop-in, then restart it); resolv.conf names admin",
-         "nmcli connection up eth0, then cat /etc/resolv.conf (unchanged); dig +short google.com"),
-)
+def numbered(names: tuple[str, ...] | list[str] = registry.DEFAULT) -> tuple[Step, ...]:
+    """The exercise of a lab with services `names`: their steps, by the numbers they have in every lab."""
+    return tuple(Step(n, e.name, e.role, e.where, e.todo, e.by_hand, e.then, e.env)
+                 for n, s, e in registry.exercise() if s.name in names)
 
 
-def step(which: str) -> Step:
-    """A step by number (1-4) or name (ntp-server, ntp-clients, dns-server, dns-clients)."""
-    for s in STEPS:
+STEPS = numbered()  # the notes' chapter: 1 ntp-server, 2 ntp-clients, 3 dns-server, 4 dns-clients
+ALL = numbered(registry.NAMES)  # every service's: what a step's number or name may be before a lab is asked
+
+
+def of(spec: LabSpec) -> tuple[Step, ...]:
+    """The exercise of lab `spec`: the steps of its services."""
+    return numbered(spec.service_names)
+
+
+def graded_on(spec: LabSpec) -> tuple[Step, ...]:
+    """The steps a grade of the whole lab `spec` judges: its services' steps whose requirements hold in its state
+    (a closed gateway's lab: not gateway-open)."""
+    reqs = catalog().values()
+    return tuple(s for s in of(spec) if any(r.step == s.number and r.holds_on(spec) for r in reqs))
+
+
+def step(which: str, steps: tuple[Step, ...] = STEPS) -> Step:
+    """A step of `steps` (default: the notes' chapter) by number (1-4) or name (ntp-server, ntp-clients,
+    dns-server, dns-clients)."""
+    for s in steps:
         if which in (str(s.number), s.name):
             return s
-    names = ", ".join(f"{s.number} {s.name}" for s in STEPS)
+    names = ", ".join(f"{s.number} {s.name}" for s in steps)
     raise UserError(f"no exercise step {which!r} — the steps are {names}")
 
 
-def text(width: int = 80) -> str:
+def text(width: int = 80, steps: tuple[Step, ...] = STEPS) -> str:
     """The exercise as `up --bare` prints it, wrapped at `width` with each step's lines indented under it."""
     def para(line: str, first: str, rest: str) -> list[str]:
         return textwrap.wrap(line, width=width, initial_indent=first, subsequent_indent=rest) or [first]
 
     lines = para(t("The exercise — the study notes' four steps on this bare lab (`airgaplab shell admin` to start):"),
                  "", "")
-    for s in STEPS:
+    for s in steps:
         lines += para(f"{s.number}. {s.name} ({t(s.where)}): {t(s.todo)}.", "  ", "     ")
         lines += para(f"{t('check by hand:')} {t(s.by_hand)}", "     ", "       ")
     lines += para(t("Grade it with `airgaplab check [STEP]`; stuck on a step? `airgaplab solve STEP`."), "", "")
@@ -134,7 +146,7 @@ def _tell(path: Path, told: int, progress: Callable[[str], None]) -> int:
     return len(lines)
 
 
-CLOCK_ROLES = ("ntp-server", "ntp-client")  # the steps whose checks wait for chronyd to follow its source
+CLOCK_ROLES = registry.named("ntp").roles  # the steps whose checks wait for chronyd to follow its source
 IN_SYNC_S = 60  # how long solving waits for the clocks it set up (iburst: seconds; a busy VM lab: more)
 
 
@@ -142,7 +154,7 @@ def in_sync(be: Backend, upto: int, timeout: float = IN_SYNC_S) -> str | None:
     """After solving steps 1..upto: wait (bounded) until every host whose chronyd those steps restarted follows
     a real source again — admin its upstream, then each node admin — which is what their checks wait for, so a
     solved step passes when solving returns (on the board too). None then; else why not."""
-    roles = [st.role for st in STEPS[:upto] if st.role in CLOCK_ROLES]
+    roles = [st.role for st in of(be.spec) if st.number <= upto and st.role in CLOCK_ROLES]
     hosts = [h.name for h in sorted(be.spec.hosts, key=lambda h: not h.is_server) if any(h.has(r) for r in roles)]
     end = time.monotonic() + timeout
     for host in hosts:
@@ -211,13 +223,14 @@ def answer(be: Backend, which: Step) -> dict[str, Answer]:
     """The reference solution of a step, per host with its role, as it would be typed — nothing is changed: the
     provisioning step runs with PLAN_ONLY=1 and says what it would run; files it would write are diffed against
     their rendering."""
-    hosts = [h for h in be.spec.hosts if h.has(which.role)]
+    hosts = [h for h in be.spec.hosts if any(h.has(r) for r in which.roles)]
     plan, got = be.provision_plan(), {}
 
     def one(name: str) -> None:
         host = be.spec.host(name)
-        said = provisioner.provision_host(be.transport, be.spec, be.family, host, plan, [which.role],
-                                          env={**NOTES_ONLY, "PLAN_ONLY": "1"})
+        said = provisioner.provision_host(be.transport, be.spec, be.family, host, plan,
+                                          [r for r in which.roles if host.has(r)],
+                                          env={**NOTES_ONLY, **dict(which.env), "PLAN_ONLY": "1"})
         commands = [line.removeprefix(SHOWN) for line in said.splitlines() if line.startswith(SHOWN)]
         written = [c.removeprefix("cat > ") for c in commands if c.startswith("cat > ")]
         rendered = render.files_for(be.spec, host, be.family)
@@ -229,16 +242,19 @@ def answer(be: Backend, which: Step) -> dict[str, Answer]:
 
 
 def solve(be: Backend, which: Step) -> list[str]:
-    """Apply the reference solution of a step (what `answer` shows) on every host with its role; those hosts."""
-    hosts = [h.name for h in be.spec.hosts if h.has(which.role)]
-    plan = be.provision_plan()
+    """Apply the reference solution of a step (what `answer` shows) on every host with its roles, a role's hosts
+    after the one before's (the gateway: admin, then the nodes); those hosts."""
+    plan, done = be.provision_plan(), []
+    for role in which.roles:
+        hosts = [h.name for h in be.spec.hosts if h.has(role)]
 
-    def one(name: str) -> None:
-        provisioner.provision_host(be.transport, be.spec, be.family, be.spec.host(name), plan, [which.role],
-                                   env=NOTES_ONLY)
+        def one(name: str, role: str = role) -> None:
+            provisioner.provision_host(be.transport, be.spec, be.family, be.spec.host(name), plan, [role],
+                                       env={**NOTES_ONLY, **dict(which.env)})
 
-    provisioner.parallel(hosts, one)
-    return hosts
+        provisioner.parallel(hosts, one)
+        done += [h for h in hosts if h not in done]
+    return done
 
 
 def changes(before: dict[str, str | None], after: dict[str, str | None]) -> list[str]:

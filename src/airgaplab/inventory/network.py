@@ -25,6 +25,7 @@ from airgaplab.lab.specfile import load_spec
 from airgaplab.lab.world import DnssecNames, World
 from airgaplab.paths import default_lab_file
 from airgaplab.probes import facts
+from airgaplab.services import names
 
 SETTINGS = {  # the inventory's vars the suite reads (on admin, or in group all)
     "airgaplab_internal": "the internal network (CIDR)",
@@ -156,7 +157,7 @@ def derive(tx: SshTransport, inv: Inventory, not_judged: dict[str, str]) -> tupl
         ip = next((str(a.ip) for a in addrs[t.name] if a.ip in internal), None)
         if ip is None and is_address(t.address) and ipaddress.ip_address(t.address) in internal:
             ip = t.address
-        roles = ["ntp-server", "dns-server"] if t.role == "admin" else ["ntp-client", "dns-client"]
+        roles = [names.roles_of(n)[0 if t.role == "admin" else 1] for n in names.DEFAULT]  # the notes' services
         hosts.append({"name": t.name, "ip": ip or next(spare), "roles": roles, "internet": t.role == "admin"})
     outside = str(s["airgaplab_outside_address"]) if "airgaplab_outside_address" in s else \
         (outside_address(tx, admin, forwarders) if seen else None)

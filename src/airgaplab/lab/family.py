@@ -36,6 +36,7 @@ class Family:
     crypto_policy: str | None  # Rocky's crypto-policies include
     root_hints: str  # where the stock root hints live
     inline_hints: str | None  # Rocky's named.conf has the hint zone inline ("named.ca"); Debian's is in an include
+    named_files_in_conf: bool  # its stock named.conf names named's files (dump, statistics, pid) and a debug log
     min_x86_64_level: int  # the psABI level its userland is built for: EL10 stops at boot below x86-64-v3
     box_built_here: bool  # its VM box is built on this machine (airgaplab.box), not a published one (vm.box_url)
     vagrant_guest: str  # Vagrant's guest type (named, so Vagrant skips guest detection: dozens of ssh probes)
@@ -49,14 +50,6 @@ class Family:
     def named_bak(self) -> str:
         return self.named_conf.removesuffix(".conf") + ".bak"
 
-    def service(self, daemon: str) -> str:
-        """The systemd unit of `daemon` (chronyd, named) on this family: `chrony` on Debian."""
-        return self.chrony_service if daemon == "chronyd" else self.named_service
-
-    def config(self, daemon: str) -> str:
-        """The config file of `daemon` (chronyd, named) on this family."""
-        return self.chrony_conf if daemon == "chronyd" else self.named_conf
-
     def localize(self, text: str) -> str:
         """Text written for Rocky (the catalog's hints, the notes) with this family's paths and names."""
         if self is ROCKY:
@@ -69,16 +62,6 @@ class Family:
             text = text.replace(rocky, mine)
         return text
 
-    def step_env(self) -> dict[str, str]:
-        """What the provision steps read instead of hard-coded Rocky paths."""
-        return {
-            "PKG_INSTALL": self.install,
-            "CHRONY_PKG": self.chrony_pkg, "CHRONY_SERVICE": self.chrony_service, "CHRONY_CONF": self.chrony_conf,
-            "CHRONY_BAK": self.chrony_bak,
-            "NAMED_PKGS": self.named_pkgs, "NAMED_SERVICE": self.named_service, "NAMED_CONF": self.named_conf,
-            "NAMED_BAK": self.named_bak,
-        }
-
 
 FAMILIES: dict[str, Family] = {
     "rocky10": Family(
@@ -87,7 +70,7 @@ FAMILIES: dict[str, Family] = {
         named_pkgs="bind bind-utils", named_service="named", named_conf="/etc/named.conf", named_user="named",
         named_dir="/var/named", named_includes=("/etc/named.rfc1912.zones",), root_key="/etc/named.root.key",
         crypto_policy="/etc/crypto-policies/back-ends/bind.config", root_hints="/var/named/named.ca",
-        inline_hints="named.ca", min_x86_64_level=3, box_built_here=False, vagrant_guest="redhat",
+        inline_hints="named.ca", named_files_in_conf=True, min_x86_64_level=3, box_built_here=False, vagrant_guest="redhat",
     ),
     "debian12": Family(
         os="debian12", pretty="Debian 12", install="apt-get install -y",
@@ -95,7 +78,7 @@ FAMILIES: dict[str, Family] = {
         named_pkgs="bind9 bind9-utils bind9-dnsutils", named_service="named", named_conf="/etc/bind/named.conf",
         named_user="bind", named_dir="/var/cache/bind", named_includes=("/etc/bind/named.conf.default-zones",),
         root_key="/etc/bind/bind.keys", crypto_policy=None, root_hints="/usr/share/dns/root.hints",
-        inline_hints=None, min_x86_64_level=1, box_built_here=True, vagrant_guest="debian",
+        inline_hints=None, named_files_in_conf=False, min_x86_64_level=1, box_built_here=True, vagrant_guest="debian",
     ),
 }
 

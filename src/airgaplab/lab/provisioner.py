@@ -1,7 +1,7 @@
 """Provisioning, the same on every backend: stage the rendered files and the steps, run the steps.
 
 It touches hosts only through a host transport (`put_many` and `run`), so netns
-hosts and VMs get byte-identical steps (provision/steps/*.sh) and files rendered
+hosts and VMs get byte-identical steps (provision/steps/*.sh and each service's) and files rendered
 for their OS family. Servers first (the nodes' iburst must find a provisioned
 admin), then the nodes in parallel.
 """
@@ -18,13 +18,9 @@ from airgaplab.lab import render
 from airgaplab.lab.family import Family
 from airgaplab.lab.spec import Host, LabSpec
 from airgaplab.lab.transport import Transport
-from airgaplab.paths import provision_dir
 
 T = TypeVar("T")
 STEPS_DIR = "/var/lib/airgaplab/steps"
-# Steps that must wait for the servers: a node's chrony iburst has to find admin's provisioned chronyd
-# (missed, it retries only at the normal poll interval).
-AFTER_SERVERS = ("ntp-client",)
 
 
 @dataclass
@@ -37,7 +33,7 @@ class Plan:
 
 
 def _steps_files() -> dict[str, bytes]:
-    return {f"{STEPS_DIR}/{p.name}": p.read_bytes() for p in sorted((provision_dir() / "steps").glob("*.sh"))}
+    return {f"{STEPS_DIR}/{name}": data for name, data in render.step_scripts().items()}
 
 
 def steps_for(host: Host, plan: Plan) -> list[str]:
@@ -53,7 +49,7 @@ def provision_host(tx: Transport, spec: LabSpec, fam: Family, host: Host, plan: 
         files = {render.STAGE_DIR + p: c.encode() for p, c in render.files_for(spec, host, fam).items()}
         tx.put_many(host.name, {**_steps_files(), **files, **plan.extra_files(host)})
     steps = steps_for(host, plan) if steps is None else steps
-    assigned = [f"{k}={v}" for k, v in {**fam.step_env(), **plan.env(host), **(env or {})}.items()]
+    assigned = [f"{k}={v}" for k, v in {**render.step_env(spec, fam), **plan.env(host), **(env or {})}.items()]
     said = []
     for step in steps:
         script = f"{STEPS_DIR}/{step}.sh"
@@ -65,15 +61,16 @@ def provision_host(tx: Transport, spec: LabSpec, fam: Family, host: Host, plan: 
 def provision(tx: Transport, spec: LabSpec, fam: Family, plan: Plan, hosts: list[Host] | None = None,
               progress: Callable[[str], None] = lambda _m: None, timings: dict[str, float] | None = None) -> None:
     """The servers one by one while the other hosts run the steps that need no server (in parallel, at most 8
-    at a time); then the other hosts' AFTER_SERVERS steps (their files are staged by then). `timings` gets
+    at a time); then the steps of the other hosts that wait for the servers (their files are staged by then). `timings` gets
     each phase's seconds."""
     timings = {} if timings is None else timings
     t0 = time.monotonic()
     hosts = spec.hosts if hosts is None else hosts
     servers = [h for h in hosts if h.is_server]
     others = {h.name: h for h in hosts if not h.is_server}
-    early = {n: [s for s in steps_for(h, plan) if s not in AFTER_SERVERS] for n, h in others.items()}
-    late = {n: [s for s in steps_for(h, plan) if s in AFTER_SERVERS] for n, h in others.items()}
+    waits = render.after_servers()  # e.g. a node's chrony iburst has to find admin's provisioned chronyd
+    early = {n: [s for s in steps_for(h, plan) if s not in waits] for n, h in others.items()}
+    late = {n: [s for s in steps_for(h, plan) if s in waits] for n, h in others.items()}
 
     def run(h: Host, steps: list[str] | None = None, stage: bool = True) -> None:
         provision_host(tx, spec, fam, h, plan, steps, stage=stage)

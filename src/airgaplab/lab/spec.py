@@ -4,55 +4,49 @@ from __future__ import annotations
 
 import ipaddress
 from collections import Counter
-from typing import Literal
+from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AfterValidator, Field, field_validator, model_validator
 
 from airgaplab.errors import UserError
 from airgaplab.lab.family import FAMILIES
+from airgaplab.lab.fields import Section, Strict, cidr
+from airgaplab.services import names
+from airgaplab.services.dns.section import Dns
+from airgaplab.services.gateway.section import Gateway
+from airgaplab.services.ntp.section import Ntp
 
-Role = Literal["ntp-server", "ntp-client", "dns-server", "dns-client"]
-ROLES: tuple[str, ...] = ("ntp-server", "ntp-client", "dns-server", "dns-client")
 OS_NAMES: tuple[str, ...] = tuple(FAMILIES)  # one table: airgaplab.family
 NAME_PATTERN = r"^[a-z][a-z0-9-]{0,30}$"
 
 
-class _Strict(BaseModel):
-    # A typo in a key must fail loudly, not be ignored.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+def _known_role(role: str) -> str:
+    if role not in names.roles():
+        raise ValueError(f"unknown role {role!r} — roles are {', '.join(names.roles())}")
+    return role
 
 
-def _cidr(value: str) -> str:
-    try:
-        return str(ipaddress.ip_network(value, strict=True))
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a network in CIDR form (e.g. 192.168.10.0/24): {exc}") from None
+Role = Annotated[str, AfterValidator(_known_role)]  # a service's server or client role (services.names)
 
 
-def _addr_or_cidr(value: str) -> str:
-    try:
-        return str(ipaddress.ip_address(value))
-    except ValueError:
-        return _cidr(value)
-
-
-class Network(_Strict):
+class Network(Strict):
     internal: str = Field(description="the lab's internal network, e.g. 192.168.10.0/24")
 
     @field_validator("internal")
     @classmethod
     def _check(cls, v: str) -> str:
-        return _cidr(v)
+        return cidr(v)
 
     @property
     def net(self) -> ipaddress.IPv4Network:
         return ipaddress.IPv4Network(self.internal)
 
 
-class Host(_Strict):
+class Host(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     ip: str
-    roles: list[Role] = []
+    roles: list[Role] = Field(default=[], description="each a service's server or client role: ntp-server, "
+                             "ntp-client, dns-server, dns-client")
     internet: bool = False
     cpus: int | None = Field(default=None, ge=1, le=64)
     memory: int | None = Field(default=None, ge=512, description="MiB")
@@ -70,50 +64,10 @@ class Host(_Strict):
 
     @property
     def is_server(self) -> bool:
-        return self.has("ntp-server") or self.has("dns-server")
+        return any(names.is_server(r) for r in self.roles)
 
 
-class Ntp(_Strict):
-    upstream: list[str] = Field(min_length=1)
-    allow: list[str] = []
-    local_stratum: int | None = Field(default=10, ge=1, le=15)
-    logdir: str = "/var/log/chrony"
-    iburst: bool = True
-
-    @field_validator("allow")
-    @classmethod
-    def _check_allow(cls, v: list[str]) -> list[str]:
-        return [_cidr(x) for x in v]
-
-
-class Dns(_Strict):
-    listen_on: list[str] = ["any"]
-    listen_on_v6: list[str] = ["::1"]
-    allow_query: list[str] = ["localhost"]
-    allow_recursion: list[str] = ["localhost"]
-    forwarders: list[str] = []
-    recursion: bool = True
-    dnssec_validation: bool = True
-
-    @field_validator("allow_query", "allow_recursion", "listen_on")
-    @classmethod
-    def _check_acl(cls, v: list[str]) -> list[str]:
-        keywords = {"any", "none", "localhost", "localnets"}
-        return [x if x in keywords else _addr_or_cidr(x) for x in v]
-
-    @field_validator("forwarders")
-    @classmethod
-    def _check_forwarders(cls, v: list[str]) -> list[str]:
-        out = []
-        for x in v:
-            try:
-                out.append(str(ipaddress.ip_address(x)))
-            except ValueError:
-                raise ValueError(f"{x!r} is not an IP address (forwarders are addresses)") from None
-        return out
-
-
-class Vm(_Strict):
+class Vm(Strict):
     """The Vagrant/libvirt lab: guest OS, hypervisor, box, resources, libvirt networks, hardening."""
 
     os: str = Field(default="rocky10", description="the guest OS: a family of airgaplab.family (rocky10, debian12)")
@@ -139,7 +93,7 @@ class Vm(_Strict):
     @field_validator("management_nat", "management_isolated")
     @classmethod
     def _check_mgmt(cls, v: str) -> str:
-        return _cidr(v)
+        return cidr(v)
 
     @field_validator("os")
     @classmethod
@@ -149,12 +103,17 @@ class Vm(_Strict):
         return v
 
 
-class LabSpec(_Strict):
+class LabSpec(Strict):
     name: str = Field(pattern=NAME_PATTERN)
     network: Network
     hosts: list[Host] = Field(min_length=1)
+    # the services the lab has (names.NAMES), in any order; none named: those its hosts' roles belong to
+    services: list[str] | None = Field(default=None, description="the services the lab has (ntp, dns); "
+                                       "default: those its hosts' roles belong to")
+    # each service's own section (airgaplab.services.<name>.section), named as the service
     ntp: Ntp | None = None
     dns: Dns | None = None
+    gateway: Gateway | None = None
     vm: Vm = Vm()
     nodes: int | None = Field(default=None, ge=1, le=250, description="scale the nodes to k8s-node1..N")
 
@@ -174,18 +133,27 @@ class LabSpec(_Strict):
         if len({h.ip for h in self.hosts}) >= net.num_addresses - 2:
             raise ValueError(f"network.internal: {net} has no address left for the grader (the suite's own vantage "
                              "on the internal network) — use a larger network or fewer hosts")
-        for kind in ("ntp", "dns"):
-            clients = [h.name for h in self.hosts if h.has(f"{kind}-client")]
-            servers = [h for h in self.hosts if h.has(f"{kind}-server")]
+        if self.services is not None:
+            for name in self.services:
+                if name not in names.NAMES:
+                    raise ValueError(f"services: no service {name!r} — airgaplab knows {', '.join(names.NAMES)}")
+            stray = [(h.name, r) for h in self.hosts for r in h.roles if names.service_of(r) not in self.services]
+            if stray:
+                raise ValueError(f"hosts: {stray[0][0]} has role {stray[0][1]} but services leaves "
+                                 f"{names.service_of(stray[0][1])} out — add it to services, or drop the role")
+        for kind in self.service_names:
+            server_role, client_role = names.roles_of(kind)
+            clients = [h.name for h in self.hosts if h.has(client_role)]
+            servers = [h for h in self.hosts if h.has(server_role)]
             if clients and not servers:
                 raise ValueError(
-                    f"hosts: {clients[0]} has role {kind}-client but no host has role {kind}-server — "
-                    f"add {kind}-server to a host's roles"
+                    f"hosts: {clients[0]} has role {client_role} but no host has role {server_role} — "
+                    f"add {server_role} to a host's roles"
                 )
             if len(servers) > 1:
-                raise ValueError(f"hosts: more than one {kind}-server ({', '.join(h.name for h in servers)}) — keep one")
-            if servers and getattr(self, kind) is None:
-                raise ValueError(f"{kind}: missing — a host has role {kind}-server, so the lab needs a '{kind}:' section")
+                raise ValueError(f"hosts: more than one {server_role} ({', '.join(h.name for h in servers)}) — keep one")
+            if servers and kind in self.sections and self.sections[kind] is None and _needs_values(kind):
+                raise ValueError(f"{kind}: missing — a host has role {server_role}, so the lab needs a '{kind}:' section")
         if not any(h.internet for h in self.hosts):
             raise ValueError("hosts: no host has 'internet: true' — the NTP/DNS server needs a way out")
         return self
@@ -210,9 +178,40 @@ class LabSpec(_Strict):
         return next(str(a) for a in self.network.net.hosts() if str(a) not in taken)  # one is free: _check_lab
 
     def server_for(self, kind: str) -> Host | None:
-        return next((h for h in self.hosts if h.has(f"{kind}-server")), None)
+        """The host serving service `kind` (ntp, dns …)."""
+        return next((h for h in self.hosts if h.has(names.roles_of(kind)[0])), None)
+
+    @property
+    def admin(self) -> Host:
+        """The host that serves the others (the notes' admin): the first with a server role, else the first."""
+        return next((h for h in self.hosts if h.is_server), self.hosts[0])
+
+    @property
+    def service_names(self) -> list[str]:
+        """The lab's services (names.NAMES), in the study's order: those `services` names, else those its
+        hosts' roles belong to."""
+        chosen = set(self.services) if self.services is not None else \
+            {names.service_of(r) for h in self.hosts for r in h.roles}
+        return [n for n in names.NAMES if n in chosen]
+
+    @property
+    def sections(self) -> dict[str, Any]:
+        """Each service's own section of the spec, by service name (None where the spec has none)."""
+        return {n: getattr(self, n) for n, f in type(self).model_fields.items() if _is_section(f.annotation)}
 
     @property
     def nodes_list(self) -> list[Host]:
         """Hosts that only consume services: the k8s nodes."""
         return [h for h in self.hosts if not h.is_server]
+
+
+def _needs_values(name: str) -> bool:
+    """Must a lab with service `name` have its section (ntp's, dns's: the notes' values), or may it leave it out
+    (the gateway's: closed)?"""
+    annotation = LabSpec.model_fields[name].annotation
+    model = next(a for a in (annotation, *get_args(annotation)) if isinstance(a, type) and issubclass(a, Section))
+    return not model.optional
+
+
+def _is_section(annotation: object) -> bool:
+    return any(isinstance(a, type) and issubclass(a, Section) for a in (annotation, *get_args(annotation)))

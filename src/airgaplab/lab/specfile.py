@@ -13,7 +13,8 @@ import yaml
 from pydantic import ValidationError
 
 from airgaplab.errors import UserError
-from airgaplab.lab.spec import OS_NAMES, ROLES, Host, LabSpec
+from airgaplab.lab.spec import OS_NAMES, Host, LabSpec
+from airgaplab.services import names
 
 
 def scale_nodes(spec: LabSpec, count: int) -> LabSpec:
@@ -40,6 +41,28 @@ def scale_nodes(spec: LabSpec, count: int) -> LabSpec:
     data["hosts"] = [h.model_dump() for h in servers + nodes]
     data["nodes"] = None
     return LabSpec.model_validate(data)
+
+
+def with_services(spec: LabSpec, services: str | None) -> LabSpec:
+    """The spec with --services applied (`ntp,dns,repo`): each service named keeps its roles, or gets its server
+    role on admin and its client role on every node; the other services' roles go. One line and exit 2 on a
+    service airgaplab does not know, or a lab the services cannot make."""
+    if services is None:
+        return spec
+    wanted = list(dict.fromkeys(n.strip() for n in services.split(",") if n.strip()))
+    unknown = [n for n in wanted if n not in names.NAMES] or ([] if wanted else [services])
+    if unknown:
+        raise UserError(f"--services {services}: no service {unknown[0]!r} — airgaplab knows "
+                        f"{', '.join(names.NAMES)} (e.g. --services {','.join(names.DEFAULT)})")
+    admin = spec.admin if any(h.is_server for h in spec.hosts) else next((h for h in spec.hosts if h.internet),
+                                                                         spec.hosts[0])
+    hosts = []
+    for h in spec.hosts:
+        roles = [r for r in h.roles if names.service_of(r) in wanted]
+        placed = {names.service_of(r) for r in roles}
+        roles += [names.roles_of(n)[0 if h.name == admin.name else 1] for n in wanted if n not in placed]
+        hosts.append({**h.model_dump(), "roles": roles})
+    return parse_spec({**spec.model_dump(), "hosts": hosts, "services": wanted}, source=f"--services {services}")
 
 
 def with_vm_options(spec: LabSpec, os_name: str | None, hypervisor: str | None) -> LabSpec:
@@ -71,8 +94,6 @@ def _one_line(err: ValidationError, data: object) -> str:
     if kind == "extra_forbidden":
         parent = _where(loc[:-1]) or "the top level"
         return f"{where}: unknown key — check the spelling (not allowed under {parent})"
-    if kind == "literal_error" and "roles" in loc:
-        return f"{where}: unknown role {e.get('input')!r} — roles are {', '.join(ROLES)}"
     if kind == "missing":
         return f"{where}: missing — add it to the spec"
     msg = str(e.get("msg", "invalid")).removeprefix("Value error, ")

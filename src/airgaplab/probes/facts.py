@@ -6,17 +6,16 @@ import re
 
 from airgaplab.lab.family import Family
 from airgaplab.lab.transport import Transport
-from airgaplab.paths import PACKAGE_DIR
 from airgaplab.probes import chrony
+from airgaplab.services import registry
+from airgaplab.services.ntp.drills import ASK_AGAIN
 
 # where each daemon records its PID, on Rocky and Debian alike (systemd's MainPID is asked first)
 # each daemon's PID file on the hosts: the one table the netns hosts' shims read too
-PIDFILES = {u: p for u, p in (line.split() for line in (PACKAGE_DIR / "backends" / "netns" / "shims" / "pidfiles")
-                              .read_text().splitlines() if line.strip() and not line.startswith("#"))}
+PIDFILES = registry.pidfiles()
 STALE_MARGIN_S = 0.011  # /proc gives a start in whole clock ticks (10 ms): a file this soon after may be older
 
 
-ASK_AGAIN = ["chronyc", "burst", "4/4"]  # chronyd asks its sources now: 4 requests 2 s apart, not at its next poll
 
 
 def ask_again(tx: Transport, host: str) -> None:
@@ -62,7 +61,7 @@ def chronyd_down(tx: Transport, host: str) -> str | None:
 
 def daemon_down(tx: Transport, host: str, daemon: str, fam: Family) -> str | None:
     """Why `host`'s `daemon` (chronyd, named) cannot answer: it does not run (None: it runs or is starting)."""
-    return _down(tx, host, daemon, [fam.service(daemon)])
+    return _down(tx, host, daemon, [registry.unit_of(daemon, fam)])
 
 
 def _down(tx: Transport, host: str, daemon: str, units: list[str]) -> str | None:
@@ -107,7 +106,7 @@ def access(tx: Transport, server_host: str, check: str, ip: str) -> str | None:
 def restart_due(tx: Transport, host: str, daemon: str, fam: Family) -> str | None:
     """Why `host`'s `daemon` (chronyd, named) may not do what its file says: the file changed after the daemon
     started, so it runs an older one (None: it does not run, or it started after the last change)."""
-    service, path = fam.service(daemon), fam.config(daemon)
+    service, path = registry.unit_of(daemon, fam), registry.config_of(daemon, fam)
     # the daemon's start from /proc (clock ticks since boot) against the file's mtime, both to the 10 ms
     script = (f'p=$(systemctl show -p MainPID --value {service} 2>/dev/null); [ "${{p:-0}}" != 0 ] || '
               f'p=$(cat {PIDFILES[daemon]} 2>/dev/null); [ -r "/proc/$p/stat" ] || exit 1; '

@@ -41,7 +41,7 @@ def environment(be: Backend) -> dict[str, str]:
         "kernel": platform.release(),
         "spec.sha256": hashlib.sha256(spec).hexdigest()[:16],
     }
-    admin = be.spec.server_for("ntp") or be.spec.hosts[0]
+    admin = be.spec.admin
     env["guest.os"] = be.family.pretty
     if inventory := inventory_of(be):  # the hosts' own kernels are theirs: this machine's says nothing of them
         from airgaplab.inventory.network import ExistingNetwork

@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from airgaplab.lab.spec import LabSpec
+from airgaplab.services import registry
 from airgaplab.suite.catalog import catalog
 from airgaplab.suite.outcomes import Outcome, Result, host_verdicts, per_host, verdict, worst
 
@@ -31,10 +32,11 @@ SCHEMA = "airgaplab-summary/2"
 
 def topology(spec: LabSpec) -> dict[str, Any]:
     serves = []
-    for kind, what in (("ntp", "NTP"), ("dns", "DNS")):
-        server = spec.server_for(kind)
+    for service in registry.of(spec):
+        server = spec.server_for(service.name)
         if server:
-            serves += [{"from": server.name, "to": h.name, "what": what} for h in spec.hosts if h.has(f"{kind}-client")]
+            serves += [{"from": server.name, "to": h.name, "what": service.name.upper()} for h in spec.hosts
+                       if h.has(service.client_role)]
     return {
         "network": spec.network.internal,
         "hosts": [{"name": h.name, "ip": h.ip, "roles": list(h.roles), "internet": h.internet} for h in spec.hosts],

@@ -40,7 +40,7 @@ COMMANDS: dict[str, list[tuple[str, str]]] = {
 def where(spec: LabSpec, group: str, host: str) -> str:
     """The host whose state explains a failure: admin for the server families (the node only saw the
     symptom), else the failing host; admin for lab-wide checks."""
-    server = spec.server_for("ntp" if group.startswith("NTP") else "dns") or spec.hosts[0]
+    server = spec.server_for(group.split("-")[0].lower()) or spec.admin  # a group's head is its service (NTP-SRV)
     if group.endswith("-SRV") or host not in spec.host_names:
         return server.name
     return host

@@ -11,6 +11,7 @@ import pytest
 from dns.exception import DNSException
 
 from airgaplab.backends.base import Backend
+from airgaplab.services import registry
 from airgaplab.suite import finding
 from airgaplab.suite.catalog import requirement
 from airgaplab.suite.outcomes import Outcome, Result
@@ -28,8 +29,7 @@ def _host_of(item: pytest.Item) -> str:
     if ("admin" in names and "nodes" not in names and "grader" not in names) or \
             (rid and requirement(rid).scope == "admin"):
         be = state(item.config).backend
-        server = be.spec.server_for("ntp") if be is not None else None
-        return server.name if server else "admin"
+        return be.spec.admin.name if be is not None else "admin"
     return "lab"
 
 
@@ -61,7 +61,8 @@ def _judges_a_file(item: pytest.Item) -> bool:
 def _daemon_server(be: Backend, rid: str | None) -> tuple[str, str] | None:
     """(daemon, the host serving it) for a requirement judged by a running daemon (the catalog's `runs`)."""
     daemon = requirement(rid).runs if rid else ""
-    server = be.spec.server_for("ntp" if daemon == "chronyd" else "dns") if daemon else None
+    service = registry.of_daemon(daemon) if daemon else None
+    server = be.spec.server_for(service.name) if service else None
     return (daemon, server.name) if server else None
 
 
@@ -92,7 +93,7 @@ def _not_judged(item: pytest.Item, be: Backend) -> str | None:
     callspec = getattr(item, "callspec", None)
     concerned = [str(callspec.params["node"])] if callspec and "node" in callspec.params else []
     if {"admin", "grader", "nodes"} & set(getattr(item, "fixturenames", ())):
-        concerned.append((be.spec.server_for("ntp") or be.spec.hosts[0]).name)
+        concerned.append(be.spec.admin.name)
     return next((h for h in concerned if h in be.world.not_judged), None)
 
 
@@ -107,7 +108,8 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
     if be is not None and rid and (quiet_one := requirement(rid).silent):
         from airgaplab.probes import facts
 
-        quiet_host = be.spec.server_for("ntp" if quiet_one == "chronyd" else "dns")
+        quiet_service = registry.of_daemon(quiet_one)
+        quiet_host = be.spec.server_for(quiet_service.name) if quiet_service else None
         if quiet_host and (why := facts.daemon_down(be.transport, quiet_host.name, quiet_one, be.family)):
             # a dead daemon is silent too: its silence proves nothing, and a PASS would say it did
             pytest.skip(f"not checked: {why}")
@@ -117,7 +119,7 @@ def pytest_pyfunc_call(pyfuncitem: pytest.Function) -> None:
 
         daemon, server = judged
         if why := facts.daemon_down(be.transport, server, daemon, be.family):
-            service = be.family.service(daemon)
+            service = registry.unit_of(daemon, be.family)
             raise finding.Finding(why, hint=f"Find why it stopped (`systemctl status {service}`, `journalctl -u "
                                             f"{service}`), fix that, then `systemctl restart {service}`.")
 

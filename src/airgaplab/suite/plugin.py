@@ -16,11 +16,14 @@ catalog's hint to the failure, and records the outcome for the reports.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from airgaplab.paths import project_root
+from airgaplab.services import registry
 from airgaplab.suite import failures, fixtures
 from airgaplab.suite.catalog import catalog
 from airgaplab.suite.session import CONVERGING, DEFAULT_SYNC_TIMEOUT, STATE_KEY, State, req_of, resolve
@@ -54,7 +57,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "req(id): the requirement id (catalog) a test proves")
-    for m in ("ntp", "dns", "isolation", "host", "protocol"):
+    for m in (*registry.NAMES, "isolation", "host", "protocol"):
         config.addinivalue_line("markers", f"{m}: airgaplab {m} checks")
     config.addinivalue_line("markers", "config: judges a config file alone, not the daemon that reads it: graded "
                                        "whether the daemon runs or not (its fault is a cause of its own)")
@@ -62,9 +65,20 @@ def pytest_configure(config: pytest.Config) -> None:
                             "asked for: `pytest --resilience` (with the rest) or `pytest -m resilience` (only them)")
     for n in sorted({r.step for r in catalog().values() if r.step}):
         config.addinivalue_line("markers", f"step{n}: the checks of exercise step {n} (`airgaplab check {n}`)")
+    _with_services_tests(config)
     config.stash[STATE_KEY] = State()
     config.pluginmanager.register(fixtures, "airgaplab.suite.fixtures")
     config.pluginmanager.register(failures, "airgaplab.suite.failures")
+
+
+def _with_services_tests(config: pytest.Config) -> None:
+    """The conformance suite is tests/conformance (the lab's own requirements) and each service's conformance/
+    (airgaplab/services/<name>/): asked for the one, pytest collects the others too."""
+    suite = (project_root() / "tests" / "conformance").resolve()
+    asked = {Path(base, a.split("::")[0]).resolve() for a in config.args
+             for base in (config.invocation_params.dir, config.rootpath)}  # testpaths are the rootdir's
+    if suite in asked:
+        config.args += [str(s.conformance_dir) for s in registry.every() if s.conformance_dir.is_dir()]
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -102,10 +116,24 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = wanted - set(known)
         if unknown:
             raise pytest.UsageError(f"--req {', '.join(sorted(unknown))}: not in the catalog "
-                                    "(src/airgaplab/suite/catalog.yaml)")
+                                    "(suite/catalog.yaml, services/*/catalog.yaml)")
         others = [i for i in items if req_of(i) not in wanted]
         config.hook.pytest_deselected(items=others)
         items[:] = [i for i in items if req_of(i) in wanted]
+    # A requirement of a service the lab lacks, or of a state the lab is not in (the gateway open), is not this
+    # lab's — unless the run asks for it by name or by its step (`airgaplab check gateway-open`).
+    be = resolve(config).backend if any(req_of(i) for i in items) else None
+    if be is not None:
+        expr = config.getoption("markexpr", "") or ""
+        def theirs(i: pytest.Item) -> bool:
+            r = known.get(req_of(i) or "")
+            return r is None or r.holds_on(be.spec) or (
+                (r.id in wanted or re.search(rf"\bstep{r.step}\b", expr) is not None)
+                and (not r.service or r.service in be.spec.service_names))
+        others = [i for i in items if not theirs(i)]
+        if others:
+            config.hook.pytest_deselected(items=others)
+            items[:] = [i for i in items if theirs(i)]
     # Resilience checks inject faults: only when the run asks for them (--resilience, or -m naming them).
     asked = config.getoption("airgaplab_resilience") or "resilience" in (config.getoption("markexpr", "") or "")
     if not asked:

@@ -55,11 +55,12 @@ def write_table(tr: Any, results: Sequence[Judged], node_names: list[str], backe
         tr.write_line(line, red=bool(status and status.failed), green=status is Result.PASS,
                       yellow=status is Result.SKIP)
     ok, skipped = statuses.count(Result.PASS), statuses.count(Result.SKIP)
-    missing = [r for r in catalog().values() if r.id not in reqs]
+    lab_reqs = [r for r in catalog().values() if backend is None or r.holds_on(backend.spec)]  # the lab's own
+    missing = [r for r in lab_reqs if r.id not in reqs]
     rerun = "they inject faults, and an inventory's hosts are only observed" if observed else "`pytest --resilience`"
     of = (f" ({len(missing)} resilience requirements not run: {rerun})"
           if missing and all(r.kind == "resilience" for r in missing)
-          else f" (of {len(catalog())} in the catalog)" if missing else "")
+          else f" (of {len(lab_reqs)} in the catalog)" if missing else "")
     tr.write_line(f"{ok}/{len(reqs)} requirements pass{of}" + (f", {skipped} skipped" if skipped else ""))
     for line in (backend.world.not_judged.values() if backend is not None else []):
         tr.write_line(f"not judged: {line}", red=True)

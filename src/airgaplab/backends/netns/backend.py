@@ -32,17 +32,17 @@ from airgaplab.backends.netns import procs, topology
 from airgaplab.backends.netns.boots import LabBoots
 from airgaplab.backends.netns.doctor import in_chroot, install_command, missing_tools
 from airgaplab.backends.netns.hostview import HostView
-from airgaplab.backends.netns.seeding import named_user
 from airgaplab.backends.netns.syscalls import BOOT_KINDS, has_boot_namespaces
 from airgaplab.backends.netns.topology import INTERNET, LAN, OUTSIDER
 from airgaplab.backends.netns.transport import NetnsTransport
+from airgaplab.backends.netns.users import machine_user
 from airgaplab.backends.netns.world import NetnsWorld
 from airgaplab.errors import LabError, UserError
 from airgaplab.lab import provisioner
 from airgaplab.lab.spec import LabSpec
 
 RESERVED = (INTERNET, OUTSIDER, LAN)
-STATE_DAEMONS = ("NetworkManager", "named", "chronyd")  # started in this order (admin's chronyd resolves via named)
+STATE_DAEMONS = ("NetworkManager", *procs.DAEMONS)  # started in this order (admin's chronyd resolves via named)
 def copy_layers(src: Path, hosts: list[str], dest: Path) -> None:
     """The hosts' layers (HOST/etc/upper, HOST/var/upper, HOST/own) from src to dest, by `cp -a`, which keeps
     overlayfs's own marks (whiteouts, opaque dirs' xattrs) as they are: a few cp's for a whole lab, side by side
@@ -216,7 +216,7 @@ class NetnsBackend(Backend):
     def _start_internet(self) -> None:
         tx, view = self.transport, self.view(INTERNET)
         for conf, log in ((I.ROOT_CONF, "root.log"), (I.RESOLVER_CONF, "resolver.log")):
-            tx.run(INTERNET, [view.machine_program("sbin/named"), "-u", view.user(named_user()), "-c", conf,
+            tx.run(INTERNET, [view.machine_program("sbin/named"), "-u", view.user(machine_user("named")), "-c", conf,
                               "-L", f"/var/named/internet/{log}"],
                    what=f"starting the simulated internet's named ({conf})")
         tx.run(INTERNET, ["systemctl", "start", "chronyd"], what="starting the simulated NTP servers")

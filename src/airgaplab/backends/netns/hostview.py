@@ -12,7 +12,8 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from airgaplab.backends.netns.seeding import HOST_SHIMS, ROCKY_NAMES, seed_host
+from airgaplab.backends.netns.seeding import HOST_SHIMS, seed_host
+from airgaplab.backends.netns.users import rocky_names
 
 # where a lab host sees the machine's /usr under the lab's own chrony and BIND (kit.py); its own /usr shows Rocky's
 # commands over both
@@ -62,7 +63,7 @@ class HostView:
 
     def user(self, machine_user: str) -> str:
         """The name the host knows one of the machine's users by (a lab host's daemons' users are Rocky's)."""
-        return ROCKY_NAMES.get(machine_user, machine_user) if self.boots else machine_user
+        return rocky_names().get(machine_user, machine_user) if self.boots else machine_user
 
     def ns_file(self, kind: str) -> Path:
         """Where this boot's `kind` (pid, time, ipc) namespace is bound, or its record (boot)."""

@@ -35,7 +35,7 @@ INIT = "/run/airgaplab/shims/init"  # where a host sees it
 INIT_ARGV0 = "/usr/lib/systemd/systemd"  # what `ps` shows as PID 1
 BASH_AS_SYSTEMD = "/run/airgaplab/shims/daemons/systemd"  # a link to bash: PID 1's name is systemd
 # what a boot leaves in /run: the view's own mounts and the shims' pause (everything else starts empty)
-RUN_KEEP = {"airgaplab": {"shims", "pause", "usr"}}
+RUN_KEEP = {"airgaplab": {"shims", "services", "pause", "usr"}}
 # the machine's that a host may read but not change (as container runtimes mask them); /proc/sys/net stays the
 # host's own (its network's settings), the rest of /proc/sys is the machine's kernel
 PROC_READ_ONLY = ("sys", "sysrq-trigger", "irq", "bus", "fs")

@@ -15,8 +15,9 @@ from pathlib import Path
 from airgaplab import retry
 from airgaplab.backends.netns.setns import network_namespace
 from airgaplab.lab.transport import run_here
+from airgaplab.services import registry
 
-DAEMONS = ("chronyd", "named")
+DAEMONS = registry.daemons()  # every service's daemon (chronyd, named)
 SIOCGIFCONF, SIOCGIFNETMASK = 0x8912, 0x891B
 
 

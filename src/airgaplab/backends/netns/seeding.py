@@ -6,9 +6,7 @@ a package's own files in its payload until it is installed."""
 from __future__ import annotations
 
 import functools
-import grp
 import os
-import pwd
 import stat
 from collections.abc import Callable
 from pathlib import Path
@@ -17,19 +15,21 @@ from typing import Protocol
 import jinja2
 import jinja2.meta
 
+from airgaplab.backends.netns.users import ids_of, write_users
 from airgaplab.paths import PACKAGE_DIR
+from airgaplab.services import registry
 
 SHIM_DIR = PACKAGE_DIR / "backends" / "netns" / "shims"
 HOST_SHIMS = "/run/airgaplab/shims"  # where a host sees SHIM_DIR (read-only)
+SERVICES_DIR = PACKAGE_DIR / "services"
+HOST_SERVICES = "/run/airgaplab/services"  # where a host sees the services' modules (read-only: their netns units)
 IMAGE_DIR = PACKAGE_DIR / "backends" / "netns" / "image"
 TIME_ZONE = "Asia/Seoul"
 PACKAGES = SHIM_DIR / "rocky10.packages"  # Rocky's packages, the files of each in /usr (shims/rpmdb.py reads it)
-ROCKY_NAMES = {"bind": "named", "_chrony": "chrony"}  # the daemons' users and groups as Rocky names them
 NOT_ROCKY = ("debian_version", "bind", "apt", "dpkg")  # what the machine's /etc has and a Rocky host's has not
 # a package's own files: on a lab host they come with `dnf install` (shims/rpmdb.py copies them in place), kept
 # until then in its payload under /usr; the harness's own hosts have them in place
 PAYLOAD = "usr/lib/airgaplab/payload"
-PACKAGE_FILES = {"bind": ("etc/named.conf", "etc/named.rfc1912.zones", "etc/named.root.key", "var/named/")}
 OWN_DIRS = ("root", "home", "srv")  # a host's own, writable (with /etc, /var, /run and /tmp)
 
 
@@ -44,48 +44,8 @@ class SeededHost(Protocol):
     def upper(self, top: str) -> Path: ...
 
 
-def _user(*names: str) -> tuple[int, int] | None:
-    for name in names:
-        try:
-            pw = pwd.getpwnam(name)
-        except KeyError:
-            continue
-        return pw.pw_uid, pw.pw_gid
-    return None
-
-
-def _free_id(below: int = 1000) -> int:
-    """A system uid and gid this machine gives no one (the lab's own daemons' user, where the machine has none:
-    their packages are not installed here, kit.py)."""
-    taken = {p.pw_uid for p in pwd.getpwall()} | {g.gr_gid for g in grp.getgrall()}
-    return next(i for i in range(below - 1, 100, -1) if i not in taken)
-
-
-def named_ids() -> tuple[int, int]:
-    """named's run user: the machine's (`bind` on Debian/Ubuntu, `named` on Fedora/Rocky), else Rocky's 25."""
-    if ids := _user("bind", "named"):
-        return ids
-    taken = 25 in {p.pw_uid for p in pwd.getpwall()} | {g.gr_gid for g in grp.getgrall()}
-    own = _free_id(below=_free_id()) if taken else 25  # below chrony's (chrony_ids)
-    return own, own
-
-
-def chrony_ids() -> tuple[int, int]:
-    if ids := _user("_chrony", "chrony"):
-        return ids
-    own = _free_id()
-    return own, own
-
-
-def named_user() -> str:
-    """named's run user as the machine names it (a lab host knows it as `named`: HostView.user)."""
-    ids = _user("bind", "named")
-    return pwd.getpwuid(ids[0]).pw_name if ids else "named"
-
-
-# the daemons' users a lab host has whether or not the machine has them (Rocky's names, passwd's fields)
-DAEMON_USERS = {"named": (named_ids, "Named", "/var/named"),
-                "chrony": (chrony_ids, "chrony system user", "/var/lib/chrony")}
+def _package_files() -> dict[str, tuple[str, ...]]:
+    return {p: files for s in registry.every() for p, files in s.netns.packages.items()}
 
 
 def seed_host(view: SeededHost, context: dict[str, object], extra: dict[str, bytes] | None = None) -> None:
@@ -120,8 +80,8 @@ def seed_host(view: SeededHost, context: dict[str, object], extra: dict[str, byt
     for keyfile in (etc / "NetworkManager" / "system-connections").glob("*.nmconnection"):
         keyfile.chmod(0o600)
     internet = view.upper("var") / "named" / "internet"
-    if internet.is_dir():
-        nuid, ngid = named_ids()
+    if internet.is_dir():  # the simulated internet's named (internet.py)
+        nuid, ngid = ids_of("named")
         for d in ("root-keys", "resolver-keys"):
             _own(internet / d, nuid, ngid, 0o770)
         _own(internet, nuid, ngid, 0o770)
@@ -142,7 +102,7 @@ def seed_image(image: Path, context: dict[str, object], *, rocky: bool = True) -
     if rocky:
         _rocky_system(layer)
     else:  # the harness's own hosts run the lab's daemons too (the simulated internet's named, chronyd)
-        _users(layer("etc"), rocky=False)
+        write_users(layer("etc"), rocky=False)
 
 
 Image = list[tuple[Path, str, jinja2.Template | None, bool]]
@@ -154,9 +114,11 @@ def _image() -> Image:
     and compiled once per run, not once per host."""
     env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True)
     files: Image = []
-    for src in sorted(IMAGE_DIR.rglob("*")):
+    sources = [(IMAGE_DIR, src) for src in sorted(IMAGE_DIR.rglob("*"))]
+    sources += [(s.netns_image, src) for s in registry.every() for src in sorted(s.netns_image.rglob("*"))]
+    for top, src in sources:
         if src.is_file():
-            rel, text = src.relative_to(IMAGE_DIR), src.read_text()
+            rel, text = src.relative_to(top), src.read_text()
             if src.suffix == ".j2":
                 per_host = "host" in jinja2.meta.find_undeclared_variables(env.parse(text))
                 files.append((rel.with_suffix(""), text, env.from_string(text), per_host))
@@ -192,31 +154,28 @@ def _payload(layer: Callable[[str], Path], package: str) -> Callable[[str], Path
 
 def _where(layer: Callable[[str], Path], rel: Path, rocky: bool) -> Callable[[str], Path]:
     """The layer an image file goes to: its package's payload on a lab host, else in place."""
-    for package, files in PACKAGE_FILES.items():
-        if rocky and any(str(rel) == f or (f.endswith("/") and str(rel).startswith(f)) for f in files):
+    for package, files in _package_files().items():
+        if rocky and any(str(rel) in (f, f.rstrip("/")) or (f.endswith("/") and str(rel).startswith(f)) for f in files):
             return _payload(layer, package)
     return layer
 
 
 def _stock_ownership(layer: Callable[[str], Path], *, rocky: bool) -> None:
-    """Rocky's directories and ownership: named reads its config as group named and writes only below
-    /var/named (bind's, in its payload on a lab host); chronyd owns its state and logs; NetworkManager has a
-    conf.d (the notes write a drop-in)."""
-    nuid, ngid = named_ids()
-    cuid, cgid = chrony_ids()
-    bind = _payload(layer, "bind") if rocky else layer
-    etc, var = bind("etc"), bind("var")
-    for f in ("named.conf", "named.rfc1912.zones", "named.root.key"):
-        os.chown(etc / f, 0, ngid)
-        os.chmod(etc / f, 0o640)
-    _own(var / "named", 0, ngid, 0o770)
-    for d in ("data", "dynamic", "slaves"):
-        _own(var / "named" / d, nuid, ngid, 0o770)
+    """Rocky's directories and ownership, as each service's package makes them (named reads its config as group
+    named and writes only below /var/named; chronyd owns its state and logs: Service.netns.owned), in its
+    package's payload on a lab host; NetworkManager has a conf.d (the notes write a drop-in)."""
+    for s in registry.every():
+        for rel, who, mode in s.netns.owned:
+            user, group = who.split(":")
+            uid = 0 if user == "root" else ids_of(user)[0]
+            gid = 0 if group == "root" else ids_of(group)[1]
+            path = _where(layer, Path(rel), rocky)(rel.split("/", 1)[0]) / rel.split("/", 1)[1]
+            if path.is_file():
+                os.chown(path, uid, gid)
+                path.chmod(mode)
+            else:
+                _own(path, uid, gid, mode)
     (layer("etc") / "NetworkManager" / "conf.d").mkdir(parents=True, exist_ok=True)
-    var = layer("var")
-    _own(var / "log" / "named", nuid, ngid, 0o750)
-    _own(var / "lib" / "chrony", cuid, cgid, 0o750)
-    _own(var / "log" / "chrony", cuid, cgid, 0o750)
 
 
 def _rocky_system(layer: Callable[[str], Path]) -> None:
@@ -236,7 +195,7 @@ def _rocky_system(layer: Callable[[str], Path]) -> None:
                 _whiteout(dest)
             elif shim:
                 dest.symlink_to(f"{HOST_SHIMS}/{shim}")
-    _users(etc, rocky=True)
+    write_users(etc, rocky=True)
     # the machine's secrets are not a host's: its passwords (every user locked here, as a fresh host's are
     # before `passwd`) and ssh host keys
     users = [line.split(":", 1)[0] for line in (etc / "passwd").read_text().splitlines() if ":" in line]
@@ -255,28 +214,6 @@ def _rocky_system(layer: Callable[[str], Path]) -> None:
     for name in ("wtmp", "btmp", "lastlog"):
         (log / name).write_bytes(b"")
         (log / name).chmod(0o600 if name == "btmp" else 0o664)
-
-
-def _users(etc: Path, *, rocky: bool) -> None:
-    """The host's passwd and group: the machine's own users (the daemons' under Rocky's names on a lab host), and
-    the daemons' users where the machine has none (their packages are not installed here: kit.py)."""
-    etc.mkdir(parents=True, exist_ok=True)
-    for name in ("passwd", "group"):
-        lines = Path(f"/etc/{name}").read_text().splitlines()
-        taken = {line.split(":", 1)[0] for line in lines}
-        renamed = []
-        for line in lines:
-            who, sep, rest = line.partition(":")
-            new = ROCKY_NAMES.get(who) if rocky else None
-            renamed.append(f"{new}:{rest}" if sep and new and new not in taken else line)
-        names = {line.split(":", 1)[0] for line in renamed}
-        for user, (ids, gecos, home) in DAEMON_USERS.items():
-            if user not in names and not any(m in names for m, r in ROCKY_NAMES.items() if r == user):
-                uid, gid = ids()
-                renamed.append(f"{user}:x:{uid}:{gid}:{gecos}:{home}:/sbin/nologin" if name == "passwd"
-                               else f"{user}:x:{gid}:")
-        (etc / name).write_text("".join(f"{line}\n" for line in renamed))
-        (etc / name).chmod(0o644)
 
 
 def _whiteout(path: Path) -> None:

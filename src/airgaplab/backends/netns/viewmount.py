@@ -12,7 +12,7 @@ import errno
 import os
 
 from airgaplab.backends.netns.hostview import MACHINE_USR, WRITABLE, HostView
-from airgaplab.backends.netns.seeding import HOST_SHIMS, OWN_DIRS, SHIM_DIR
+from airgaplab.backends.netns.seeding import HOST_SERVICES, HOST_SHIMS, OWN_DIRS, SERVICES_DIR, SHIM_DIR
 from airgaplab.backends.netns.syscalls import (
     CLONE_NEWNS,
     CLONE_NEWUTS,
@@ -71,11 +71,12 @@ def mount_here(v: HostView) -> None:
     for point in (p for p in hide if p.startswith("/run/")):  # before /run is the host's own
         detach(point)
     mount("tmpfs", "/run", "tmpfs", 0, "mode=0755")
-    for d in (HOST_SHIMS, "/run/systemd/system"):  # testinfra (and people) know a systemd host by the latter
+    for d in (HOST_SHIMS, HOST_SERVICES, "/run/systemd/system"):  # testinfra (and people) know systemd by the last
         os.makedirs(d, exist_ok=True)
     os.mkfifo(PAUSE_FIFO, 0o600)  # the shims' pause without a `sleep` process: a read that times out on it
-    mount(str(SHIM_DIR), HOST_SHIMS, None, MS_BIND)
-    mount(None, HOST_SHIMS, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    for source, point in ((SHIM_DIR, HOST_SHIMS), (SERVICES_DIR, HOST_SERVICES)):  # the services' netns units
+        mount(str(source), point, None, MS_BIND)
+        mount(None, point, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
     kit = f"{v.kit}:" if v.kit else ""
     if v.boots or kit:  # the machine's /usr (under the lab's own daemons) where the shims find its programs; a lab
         os.makedirs(MACHINE_USR)  # host's own /usr is Rocky's

@@ -38,6 +38,7 @@ from airgaplab.errors import LabError, UserError
 from airgaplab.lab import provisioner, render
 from airgaplab.lab.family import family
 from airgaplab.lab.spec import Host, LabSpec
+from airgaplab.services import registry
 
 VAGRANT_STATES = {"running": "running", "shutoff": "stopped", "poweroff": "stopped", "not_created": "not created",
                   "not created": "not created", "paused": "stopped"}
@@ -167,10 +168,9 @@ class VagrantBackend(Backend):
         files = {f"{render.STAGE_DIR}/etc/hosts.airgaplab": vplan.hosts_block(self.spec).encode()}
         return {**files, **self.hv.extra_files(host, self.family)}
 
-    UNITS = ("chronyd", "named")
-
-    def _units(self) -> tuple[str, str]:
-        return self.family.chrony_service, self.family.named_service
+    def _units(self) -> dict[str, str]:
+        """Each service's daemon → its unit on this lab's family."""
+        return {d: registry.unit_of(d, self.family) for d in registry.daemons()}
 
     TRANSIENT = ("activating", "deactivating")
 
@@ -237,10 +237,11 @@ class VagrantBackend(Backend):
         return LabStatus(self.spec.name, self.name, "up" if up else "partial", hosts)
 
     def _daemons(self, host: str) -> dict[str, str]:
-        """chronyd and named as systemd sees them: active, activating, inactive or failed."""
-        proc = self.transport.exec(host, ["systemctl", "is-active", *self._units()], timeout=30)
+        """Each service's daemon (chronyd, named) as systemd sees it: active, activating, inactive or failed."""
+        units = self._units()
+        proc = self.transport.exec(host, ["systemctl", "is-active", *units.values()], timeout=30)
         states = proc.stdout.decode().split()
-        return dict(zip(self.UNITS, states, strict=False))
+        return dict(zip(units, states, strict=False))
 
     def hang_up(self, hosts: list[str]) -> None:
         """End the hosts' agents and shared ssh connections (a revert, a reboot, `down`)."""

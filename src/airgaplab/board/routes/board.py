@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from airgaplab.board.watch import Watcher
 from airgaplab.board.web import NO_REFERRER, WatcherDep, events, leader, page
-from airgaplab.classroom import actions
+from airgaplab.classroom import actions, progress
 from airgaplab.classroom.roster import Roster, Seat
 from airgaplab.errors import UserError
 from airgaplab.exercise import drills
@@ -55,8 +55,8 @@ STORY_SHOWN = 12  # the newest events on the board (the whole story: /board/stor
 @router.get("", response_class=HTMLResponse)
 def board(t: str | None = None) -> HTMLResponse:
     leader(t)
-    hosts = load_spec(Path(Roster.needed().spec_file)).host_names  # every seat's hosts (one spec a class)
-    return page("board.html", token=t, drills=sorted(drills.DRILLS), hosts=hosts)
+    spec = load_spec(Path(Roster.needed().spec_file))  # every seat's hosts and services (one spec a class)
+    return page("board.html", token=t, drills=sorted(drills.of(spec.service_names)), hosts=spec.host_names)
 
 
 @router.get("/events")
@@ -86,13 +86,14 @@ def board_csv(watcher: WatcherDep, t: str | None = None) -> PlainTextResponse:
     leader(t)
     buf = io.StringIO()
     w = csv.writer(buf)
-    w.writerow(["seat", "state", "step", "on_step_s", *[f"step {s.number} {s.name}" for s in exercise.STEPS],
-                *[f"step {s.number} solved by" for s in exercise.STEPS], "drill", "drill_state", "help_revealed",
+    steps = progress.class_steps()
+    w.writerow(["seat", "state", "step", "on_step_s", *[f"step {s.number} {s.name}" for s in steps],
+                *[f"step {s.number} solved by" for s in steps], "drill", "drill_state", "help_revealed",
                 "solutions_revealed", "hand"])
     for s in watcher.room():
         v = s.view
-        marks = [f"{x.passed}/{x.total}" for x in v.steps] or [""] * len(exercise.STEPS)
-        by = [s.solved_by.get(st.number, "") for st in exercise.STEPS]
+        marks = [f"{x.passed}/{x.total}" for x in v.steps] or [""] * len(steps)
+        by = [s.solved_by.get(st.number, "") for st in steps]
         w.writerow([v.seat, v.state, v.step, v.on_step_s, *marks, *by, v.drill or "", v.drill_state or "",
                     len(s.help), sum(h.level == "solution" for h in s.help), s.hand is not None])
     return PlainTextResponse(buf.getvalue(), media_type="text/csv",
@@ -230,7 +231,8 @@ def next_step(roster: Roster, watcher: Watcher) -> str:
     on = {s.view.seat: s.view.step for s in watcher.room()}
     steps = list(on.values())
     step = max(set(steps), key=steps.count) if steps else 1
-    if step > len(exercise.STEPS):
+    last = progress.class_steps()
+    if not last or step > last[-1].number:
         return "every step is done"
     behind = [s for s in roster.seats if on.get(s.name, 1) <= step]
     for s in behind:

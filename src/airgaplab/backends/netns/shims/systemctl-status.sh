@@ -2,18 +2,12 @@
 # The systemctl shim's views of its units (sourced by it for `status` and `list-units` only: the verbs a lab
 # runs by the thousand as it comes up need none of this).
 
-describe() {
-  case $1 in
-    chronyd) echo "NTP client/server" ;;
-    named) echo "Berkeley Internet Name Domain (DNS)" ;;
-    *) echo "Network Manager" ;;
-  esac
-}
+describe() { echo "${DESCRIPTION[$1]:-$1}"; }  # units.sh: each unit's
 
 
 do_list() {  # list-units: the modelled units, active or failed ones (all with --all; failed ones with --failed)
   local u state sub n=0 lines=()
-  for u in chronyd named NetworkManager; do
+  for u in "${UNITS[@]}"; do
     state=$(state_of "$u")
     (( failed_only )) && [[ $state != failed ]] && continue
     (( all )) || [[ $state != inactive ]] || continue
@@ -28,7 +22,7 @@ do_list() {  # list-units: the modelled units, active or failed ones (all with -
   echo "LOAD   = Reflects whether the unit definition was properly loaded."
   echo "ACTIVE = The high-level unit activation state, i.e. generalization of SUB."
   echo "SUB    = The low-level unit activation state, values depend on unit type."
-  echo "$n loaded units listed. (airgaplab netns host: chronyd, named and NetworkManager are modelled)"
+  echo "$n loaded units listed. (airgaplab netns host: ${UNITS[*]} are modelled)"
 }
 
 
@@ -45,13 +39,7 @@ ago() {
 
 
 # rocky_cmdline UNIT: the command line Rocky's unit runs (the real daemon here runs with -x and its own paths)
-rocky_cmdline() {
-  case $1 in
-    chronyd) echo "/usr/sbin/chronyd -F 2" ;;
-    named) echo "/usr/sbin/named -u named -c /etc/named.conf" ;;
-    *) echo "/usr/sbin/NetworkManager --no-daemon" ;;
-  esac
-}
+rocky_cmdline() { echo "${COMMAND[$1]}"; }
 
 
 do_status() {

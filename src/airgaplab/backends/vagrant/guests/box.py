@@ -22,8 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from airgaplab.backends.vagrant.guests.guestsetup import guest_setup
 from airgaplab.errors import UserError
+from airgaplab.lab.family import family
 from airgaplab.lab.transport import run_here
+from airgaplab.services import registry
 
 BUILDER_VERSION = "6"  # bump when the build steps change: a new key, a new box
 DEFAULT_MIRROR = "http://deb.debian.org/debian"
@@ -54,22 +57,28 @@ class Recipe:
         return f"airgaplab/{self.os}-{self.key}"
 
 
-# A Rocky-like host: NetworkManager (so `dns=none` matters as on Rocky), chrony, BIND and its tools, and
-# firewalld (hardening turns it on as on Rocky; the base step turns it off for the study lab's `hardening: false`).
-DEBIAN_PACKAGES = (
-    "linux-image-amd64", "systemd-sysv", "udev", "kmod", "dbus", "libpam-systemd", "openssh-server", "sudo",
-    "python3", "network-manager", "chrony", "bind9", "bind9-utils", "bind9-dnsutils", "iproute2", "iputils-ping",
-    "nftables", "firewalld", "procps", "less", "ca-certificates",
-)
-RECIPES = {"debian12": ("bookworm", DEBIAN_PACKAGES)}
+# A Rocky-like host: NetworkManager (so `dns=none` matters as on Rocky), each service's packages (chrony, BIND
+# and its tools), and firewalld (hardening turns it on as on Rocky; the base step turns it off for the study lab's
+# `hardening: false`).
+DEBIAN_BASE = ("linux-image-amd64", "systemd-sysv", "udev", "kmod", "dbus", "libpam-systemd", "openssh-server",
+               "sudo", "python3", "network-manager")
+DEBIAN_TOOLS = ("iproute2", "iputils-ping", "nftables", "firewalld", "procps", "less", "ca-certificates")
+
+
+def debian_packages() -> tuple[str, ...]:
+    services = tuple(p for s in registry.every() for p in s.packages(family("debian12")))
+    return (*DEBIAN_BASE, *services, *DEBIAN_TOOLS)
+
+
+RECIPES = {"debian12": "bookworm"}
 
 
 def recipe(os_name: str, mirror: str | None = None) -> Recipe:
     if os_name not in RECIPES:
         raise UserError(f"box {os_name}: no recipe — boxes can be built for {', '.join(RECIPES)} "
                         "(rocky10 uses the published Rocky box)")
-    suite, packages = RECIPES[os_name]
-    return Recipe(os_name, suite, packages, mirror or os.environ.get("AIRGAPLAB_MIRROR", DEFAULT_MIRROR))
+    return Recipe(os_name, RECIPES[os_name], debian_packages(), mirror or os.environ.get("AIRGAPLAB_MIRROR",
+                                                                                            DEFAULT_MIRROR))
 
 
 def cache_dir() -> Path:
@@ -185,31 +194,6 @@ Vagrant.configure("2") do |config|
 end
 """
 
-GUEST_SETUP = r"""
-set -e
-useradd -m -s /bin/bash vagrant
-echo 'vagrant ALL=(ALL) NOPASSWD: ALL' > /etc/sudoers.d/vagrant
-chmod 0440 /etc/sudoers.d/vagrant
-install -d -m 0700 -o vagrant -g vagrant /home/vagrant/.ssh
-install -m 0600 -o vagrant -g vagrant /tmp/vagrant.pub /home/vagrant/.ssh/authorized_keys
-rm /tmp/vagrant.pub
-echo 'UseDNS no' > /etc/ssh/sshd_config.d/airgaplab.conf
-# a small initramfs (what a virtio disk with ext4 needs): the kernel unpacks it under emulation too
-printf 'virtio_pci\nvirtio_blk\nvirtio_net\next4\n' >> /etc/initramfs-tools/modules
-sed -i 's/^MODULES=.*/MODULES=list/' /etc/initramfs-tools/initramfs.conf
-update-initramfs -u -k all >/dev/null 2>&1
-# nothing a lab VM needs at boot (e2scrub_reap alone took ~30 s of an emulated boot)
-systemctl mask e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer man-db.timer \
-  fstrim.timer >/dev/null 2>&1
-# like Rocky: named installed but off until the DNS step enables it; chrony on with its stock config
-systemctl disable named.service >/dev/null 2>&1 || true
-systemctl enable chrony.service NetworkManager.service ssh.service >/dev/null 2>&1
-systemctl mask systemd-timesyncd.service >/dev/null 2>&1 || true
-echo 'root:vagrant' | chpasswd
-# A rehearsal of the Rocky 10 box's traits that matter to the harness: no `hostname` binary, and neither tar
-# nor cmp (a minimal EL10 image need not have them: the steps and the host agent do without)
-rm -f /usr/bin/hostname /usr/bin/tar /usr/bin/cmp
-"""
 
 
 def _configure(root: Path, key: str) -> None:
@@ -226,7 +210,7 @@ def _configure(root: Path, key: str) -> None:
     (root / "etc/network/interfaces").write_text("auto lo\niface lo inet loopback\n")
     (root / "etc/NetworkManager/conf.d").mkdir(parents=True, exist_ok=True)
     (root / "etc/NetworkManager/conf.d/00-no-auto-default.conf").write_text("[main]\nno-auto-default=*\n")
-    _run(["chroot", str(root), "sh", "-c", GUEST_SETUP], "guest setup")
+    _run(["chroot", str(root), "sh", "-c", guest_setup()], "guest setup")
     for junk in ("var/cache/apt/archives", "var/lib/apt/lists"):
         for p in (root / junk).glob("*"):
             if p.is_file():

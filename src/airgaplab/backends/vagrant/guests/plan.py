@@ -13,8 +13,7 @@ from airgaplab.lab import render
 from airgaplab.lab.family import family
 from airgaplab.lab.spec import Host, LabSpec
 from airgaplab.lab.world import GRADER
-
-FIREWALL_SERVICES = {"dns-server": "dns", "ntp-server": "ntp"}
+from airgaplab.services import registry
 
 PREFIX = "agl-{name}-"  # libvirt domain names: the prefix, then the host's name
 # A private hypervisor's guests write their serial console here (inside its namespace: qemu runs as its root);
@@ -62,10 +61,11 @@ def step_env(spec: LabSpec, host: Host) -> dict[str, str]:
     """The base step's environment on a VM (plus the family's names and paths)."""
     net = spec.network.net
     return {
-        **family(spec.vm.os).step_env(),
+        **render.step_env(spec, family(spec.vm.os)),
         "HARDENING": "1" if spec.vm.hardening else "0",
         "INTERNAL_NET": str(net),
-        "SERVICES": " ".join(FIREWALL_SERVICES[r] for r in host.roles if r in FIREWALL_SERVICES),
+        # the firewalld services its server roles open
+        "SERVICES": " ".join(s.firewall for s in registry.of(spec) if s.firewall and host.has(s.server_role)),
         "HOST_NAME": host.name,
         "INTERNAL_IP": host.ip,
         "INTERNAL_PREFIX": str(net.prefixlen),

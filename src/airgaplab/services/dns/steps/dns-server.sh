@@ -3,8 +3,10 @@
 # names to the forwarders and validates DNSSEC; admin resolves through itself.
 set -euo pipefail
 export STEP=dns-server
-# shellcheck source-path=SCRIPTDIR source=lib.sh
+# shellcheck source=provision/steps/lib.sh
 source "${BASH_SOURCE[0]%/*}/lib.sh"  # steps run as `bash /path/step.sh`: a directory always
+# the family's names and paths (the service passes them: Service.step_env); Rocky's when unset
+: "${NAMED_PKGS:=bind bind-utils}" "${NAMED_SERVICE:=named}" "${NAMED_CONF:=/etc/named.conf}" "${NAMED_BAK:=/etc/named.bak}"
 
 installing=0
 if ! command -v named >/dev/null || ! command -v dig >/dev/null; then

@@ -3,7 +3,7 @@
 # resolv.conf names the lab's DNS server.
 set -euo pipefail
 export STEP=dns-client
-# shellcheck source-path=SCRIPTDIR source=lib.sh
+# shellcheck source=provision/steps/lib.sh
 source "${BASH_SOURCE[0]%/*}/lib.sh"  # steps run as `bash /path/step.sh`: a directory always
 
 networkmanager_dns_none
