@@ -13,18 +13,15 @@ from airgaplab.exercise import drills
 from airgaplab.exercise import steps as exercise
 from airgaplab.lab.specfile import load_spec, with_services
 from airgaplab.paths import default_lab_file
+from airgaplab.services.gateway.section import Gateway
 from tests.helpers import lab_name
 
 
 def gateway_lab(*, open_: bool = False) -> NetnsBackend:
+    """The notes' lab with the gateway chapter: closed (its section left out), or provisioned open."""
     spec = with_services(load_spec(default_lab_file()), "ntp,dns,gateway")
-    spec = spec.model_copy(update={"name": lab_name("gw"), "gateway": spec.gateway.model_copy(update={"open": open_})
-                                   if spec.gateway else None})
-    if open_:
-        from airgaplab.services.gateway.section import Gateway
-
-        spec = spec.model_copy(update={"gateway": Gateway(open=True)})
-    return NetnsBackend(spec)
+    return NetnsBackend(spec.model_copy(update={"name": lab_name("gw"), "gateway": Gateway(open=True) if open_
+                                                else None}))
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, fields, replace
 from functools import partial
 from pathlib import Path
 
@@ -32,30 +32,22 @@ from airgaplab.lab.spec import LabSpec
 from airgaplab.paths import project_root
 from airgaplab.probes import facts
 from airgaplab.services import registry
+from airgaplab.services.base import ExerciseStep
 from airgaplab.suite import outcomes
 from airgaplab.suite.catalog import catalog
 from airgaplab.suite.outcomes import Outcome, Result
 
 
 @dataclass(frozen=True)
-class Step:
-    number: int
-    name: str
-    role: str  # the provisioning step that solves it, run on every host with that role
-    where: str
-    todo: str
-    by_hand: str
-    then: tuple[str, ...] = ()  # more roles whose steps solve it, each after the one before
-    env: tuple[tuple[str, str], ...] = ()  # what its steps are told besides the lab's values
+class Step(ExerciseStep):
+    """A service's exercise step with the number it has in every lab."""
 
-    @property
-    def roles(self) -> tuple[str, ...]:
-        return (self.role, *self.then)
+    number: int = field(kw_only=True)
 
 
 def numbered(names: tuple[str, ...] | list[str] = registry.DEFAULT) -> tuple[Step, ...]:
     """The exercise of a lab with services `names`: their steps, by the numbers they have in every lab."""
-    return tuple(Step(n, e.name, e.role, e.where, e.todo, e.by_hand, e.then, e.env)
+    return tuple(Step(**{f.name: getattr(e, f.name) for f in fields(e)}, number=n)
                  for n, s, e in registry.exercise() if s.name in names)
 
 

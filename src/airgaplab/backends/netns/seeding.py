@@ -169,7 +169,8 @@ def _stock_ownership(layer: Callable[[str], Path], *, rocky: bool) -> None:
             user, group = who.split(":")
             uid = 0 if user == "root" else ids_of(user)[0]
             gid = 0 if group == "root" else ids_of(group)[1]
-            path = _where(layer, Path(rel), rocky)(rel.split("/", 1)[0]) / rel.split("/", 1)[1]
+            top, rest = rel.split("/", 1)
+            path = _where(layer, Path(rel), rocky)(top) / rest
             if path.is_file():
                 os.chown(path, uid, gid)
                 path.chmod(mode)

@@ -1,5 +1,7 @@
 """GW: the gateway chapter — admin lets the internal network out (open), then no longer does (closed)."""
 
+import re
+
 import pytest
 
 from airgaplab.probes import facts
@@ -15,8 +17,7 @@ def _internet_address(backend):
     if outsider is None:
         not_checked("an address on the internet to reach (this world offers no outsider)")
     _, text = facts.out(backend.transport, outsider, ["ip", "-4", "-o", "addr", "show", "scope", "global"])
-    addresses = [w.split("/")[0] for line in text.splitlines() for i, w in enumerate(line.split())
-                 if i and line.split()[i - 1] == "inet"]
+    addresses = re.findall(r"\binet (\S+)/", text)
     if not addresses:
         not_checked(f"an address on the internet to reach ({outsider} shows none)")
     return addresses[0]
